@@ -1,0 +1,71 @@
+"""The ``compare`` command: build tables from raw plans, print the data dictionary."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from compare.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="compare")
+def main() -> None:
+    """Compare Chinese local policy plans with the national and provincial texts they implement.
+
+    Typical use: put plan files in data/raw/plans/ and parent texts (templates) in
+    data/raw/templates/, then run `compare build`.
+    """
+
+
+@main.command()
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=RAW_DATA_DIR,
+              show_default=True, help="Folder of raw plan files (.txt .md .html .docx .pdf), searched recursively. "
+              "Files under a 'templates' folder are templates; all others are plans.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=PROCESSED_DATA_DIR,
+              show_default=True, help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.")
+@click.option("--strict", is_flag=True, help="Exit with an error if any file could not be read.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when run in a terminal).")
+def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None) -> None:
+    """Read every plan and template and write the tables (documents, texts …)."""
+    from compare.build import build_tables, write_tables
+    from compare.errors import CompareError
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    try:
+        tables, report = build_tables(raw_dir, progress=progress)
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if report.n_ok == 0:
+        click.echo(report.summary(), err=True)
+        raise click.ClickException(f"no document in {raw_dir} could be read; nothing was written")
+    try:
+        write_tables(tables, out_dir, report)
+    except CompareError as exc:
+        raise click.ClickException(f"tables not written: {exc}") from exc
+    click.echo(report.summary())
+    click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
+    if strict and report.problems:
+        raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict)")
+
+
+@main.command()
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the dictionary to this Markdown file instead of printing it.")
+def schema(out_file: Path | None) -> None:
+    """Print the data dictionary: every table, its columns, types and meaning."""
+    from compare.schema import data_dictionary
+
+    text = data_dictionary()
+    if out_file:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(text, encoding="utf-8")
+        click.echo(f"Data dictionary written to {out_file}")
+    else:
+        click.echo(text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

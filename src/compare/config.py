@@ -1,0 +1,26 @@
+"""Paths and defaults, in one place.
+
+Every path the pipeline uses by default is defined here; commands and notebooks take
+overrides as arguments rather than editing this file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJ_ROOT = Path(__file__).resolve().parents[2]
+RAW_DATA_DIR = PROJ_ROOT / "data" / "raw"
+PROCESSED_DATA_DIR = PROJ_ROOT / "data" / "processed"
+REPORTS_DIR = PROJ_ROOT / "reports"
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+RESOURCES_DIR = Path(__file__).resolve().parent / "resources"
+
+#: Folder names under the raw folder that mark a document's role (the user's choice, never guessed).
+ROLE_FOLDERS = {"templates": "template", "template": "template", "plans": "plan", "plan": "plan"}
+#: Optional manifest describing the raw files (title, level, completeness ...).
+MANIFEST_NAMES = ("sources.yaml", "sources.yml", "manifest.yaml", "manifest.yml")
+#: File types the reader accepts.
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx", ".pdf")
+#: Files in the raw folder that are never documents.
+IGNORED_NAMES = {".gitkeep", "README.md", "readme.md", ".DS_Store", "Thumbs.db"}
+#: A document shorter than this (in CJK characters) is not analysed as a policy text.
+MIN_POLICY_CJK_CHARS = 200

@@ -1,0 +1,165 @@
+"""Small pure ``str -> str`` normalisers, composed into pipelines.
+
+Two kinds of text are kept apart:
+
+* **display text** (:func:`clean_text`): what a researcher reads and quotes. Full-width
+  digits and Latin letters become ASCII, CJK punctuation becomes consistently full-width,
+  stray whitespace inside Chinese text is removed, damaged document numbers are repaired.
+  Line structure (newlines, tabs) is preserved because headings and annex tables depend on it.
+* **comparison text** (added by the drift stage): further folded for matching only.
+
+Every function takes and returns a string and has no side effects::
+
+    >>> fold_width("到２０２０年，比例不低于２％")
+    '到2020年，比例不低于2%'
+    >>> repair_doc_numbers("（国发〔20157号）")
+    '（国发〔2015〕7号）'
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: CJK ideographs plus CJK punctuation and full-width forms: text where spaces carry no meaning.
+CJK_CONTEXT = CJK + r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201d\u2026\u2014"
+
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+# Full-width forms folded to ASCII in display text: digits, Latin letters and signs that
+# belong to numbers. CJK punctuation (，。：；（）) is deliberately kept.
+_WIDTH_MAP = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
+_WIDTH_MAP.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_WIDTH_MAP.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+_WIDTH_MAP.update({"％": "%", "＋": "+", "．": ".", "／": "/", "＜": "<", "＞": ">", "＝": "=",
+                   "＆": "&", "＠": "@", "＃": "#", "＄": "$", "－": "-"})
+_WIDTH_TABLE = str.maketrans(_WIDTH_MAP)
+
+_SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_SPACE_TABLE = str.maketrans({**{c: " " for c in _SPACE_CHARS}, **{c: None for c in _ZERO_WIDTH}})
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width digits, Latin letters and number signs to ASCII (``２％`` → ``2%``)."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def normalize_newlines(text: str) -> str:
+    """Use ``\\n`` for every line break (``\\r\\n``, ``\\r``, form feed, Unicode separators)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub("[\u2028\u2029\x0b]", "\n", text).replace("\x0c", "\n\n")
+
+
+def normalize_spaces(text: str) -> str:
+    """Remove whitespace that carries no meaning in Chinese text, keeping tabs and newlines.
+
+    Non-breaking, ideographic and zero-width spaces are unified; spaces at line ends are
+    dropped; spaces between CJK characters, CJK punctuation and digits are removed
+    (``到 2020 年`` → ``到2020年``; ``需要格外关心、 格外关注`` → ``需要格外关心、格外关注``).
+    Spaces between two Latin words are kept (``Powered by``).
+    """
+    text = text.translate(_SPACE_TABLE)
+    lines = []
+    for line in text.split("\n"):
+        line = line.rstrip(" ").lstrip(" ")
+        # a space touching CJK context on one side and CJK/digit/punctuation on the other
+        line = re.sub(f"(?<=[{CJK_CONTEXT}]) +(?=[{CJK_CONTEXT}0-9%(),.:;])", "", line)
+        line = re.sub(f"(?<=[{CJK_CONTEXT}0-9%(),.:;]) +(?=[{CJK_CONTEXT}])", "", line)
+        if _CJK_CHAR.search(line):  # a space after punctuation in Chinese text is converter noise
+            line = re.sub(r"(?<=[，。：；、！？,.:;!?）)]) +(?=[0-9A-Za-z(（])", "", line)
+        line = re.sub(r" {2,}", " ", line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_PUNCT_PAIRS = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+
+
+def normalize_punctuation(text: str) -> str:
+    """Make punctuation in Chinese context consistently full-width.
+
+    ``,:;!?`` next to a CJK character become ``，：；！？``; a pair of round brackets
+    becomes ``（）`` when its content or its surroundings are Chinese (``(一)`` → ``（一）``,
+    ``(朝政发〔2017〕7号)`` → ``（朝政发〔2017〕7号）``). ASCII in ASCII context is untouched
+    (``1:2``, ``http://``).
+    """
+    for ascii_mark, wide in _PUNCT_PAIRS.items():
+        esc = re.escape(ascii_mark)
+        text = re.sub(f"(?<=[{CJK_CONTEXT}]){esc}|{esc}(?=[{CJK}])", wide, text)
+
+    def _pair(match: re.Match) -> str:
+        inner, before, after = match.group(2), match.group(1), match.group(3)
+        if _CJK_CHAR.search(inner) or _CJK_CHAR.match(before or "") or _CJK_CHAR.match(after or ""):
+            return f"{before}（{inner}）{after}"
+        return match.group(0)
+
+    pair_re = re.compile(r"(^|.)\(([^()\n]{0,120})\)(.|$)", re.M)
+    for _ in range(3):  # nested brackets, innermost first
+        new = pair_re.sub(_pair, text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+# A document number such as 国发〔2015〕7号. Brackets seen in the wild: 〔〕 [] ［］ 【】 () （）;
+# the closing bracket is sometimes lost (国发〔20157号) and is restored when the year is 4 digits.
+_DOC_NO_DAMAGED = re.compile(
+    f"(?<=[{CJK}])\\s*[〔\\[［【(（]\\s*((?:19|20)\\d{{2}})\\s*[〕\\]］】)）]?\\s*(\\d{{1,4}})\\s*[号號]"
+)
+
+
+def repair_doc_numbers(text: str) -> str:
+    """Normalise document numbers to ``X〔YYYY〕N号`` and restore a lost closing bracket.
+
+    ``国发[2015]7号`` → ``国发〔2015〕7号``; ``京政发〔20168号`` → ``京政发〔2016〕8号``.
+    """
+    return _DOC_NO_DAMAGED.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", text)
+
+
+def unicode_nfc(text: str) -> str:
+    """Compose Unicode (NFC), so visually equal strings compare equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def strip_markdown_emphasis(text: str) -> str:
+    """Drop Markdown emphasis and rules left by converters (``**五、…**``, ``---``), keep ``#`` headings."""
+    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
+    return re.sub(r"(?m)^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", "", text)
+
+
+def collapse_blank_lines(text: str, *, keep: int = 2) -> str:
+    """Limit runs of blank lines to ``keep`` (page breaks stay visible as a blank line)."""
+    return re.sub("\n{%d,}" % (keep + 2), "\n" * (keep + 1), text).strip("\n") + "\n"
+
+
+def make_pipeline(funcs: Iterable[Callable[[str], str]]) -> Callable[[str], str]:
+    """Compose ``str -> str`` functions left to right into one function."""
+    funcs = list(funcs)
+
+    def pipeline(text: str) -> str:
+        for func in funcs:
+            text = func(text)
+        return text
+
+    return pipeline
+
+
+#: Display text: what every table quotes.
+clean_text = make_pipeline([
+    unicode_nfc,
+    normalize_newlines,
+    fold_width,
+    normalize_spaces,
+    normalize_punctuation,
+    repair_doc_numbers,
+    strip_markdown_emphasis,
+    collapse_blank_lines,
+])
+
+
+def cjk_count(text: str) -> int:
+    """Number of CJK ideographs in ``text``."""
+    return len(_CJK_CHAR.findall(text))

@@ -1,0 +1,206 @@
+"""Reading raw plans: any supported file → a :class:`Document` (clean text + metadata).
+
+    >>> doc = read_document("data/raw/plans/000_db0d47f93ee4bd84.txt", raw_root="data/raw")
+    >>> doc.meta["doc_number"]
+    '朝政发〔2017〕7号'
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compare.config import MIN_POLICY_CJK_CHARS, ROLE_FOLDERS
+from compare.errors import DocumentError
+from compare.normalize import clean_text, cjk_count, collapse_blank_lines
+from compare.read import metadata as md
+from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
+from compare.read.formats import read_file_text
+from compare.read.manifest import ManifestEntry
+from compare.read.script import detect_script, to_simplified
+
+__all__ = ["Document", "read_document", "role_from_path"]
+
+
+@dataclass
+class Document:
+    """One raw file after reading: verbatim text, clean text and metadata fields."""
+
+    source_file: str
+    role: str
+    format: str
+    encoding: str
+    script: str
+    content_sha256: str
+    original_text: str
+    text: str
+    meta: dict = field(default_factory=dict)
+    removed_lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def role_from_path(path: Path, raw_root: Path | None) -> str | None:
+    """``plan`` or ``template`` from the folder the user put the file in, else ``None``."""
+    parts = path.relative_to(raw_root).parts[:-1] if raw_root and raw_root in path.parents else path.parts[:-1]
+    for part in reversed(parts):
+        if part.lower() in ROLE_FOLDERS:
+            return ROLE_FOLDERS[part.lower()]
+    return None
+
+
+def _relative(path: Path, raw_root: Path | None) -> str:
+    if raw_root is not None:
+        try:
+            return path.resolve().relative_to(raw_root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None) -> Document:
+    """Read one file into a :class:`Document`.
+
+    Raises :class:`DocumentError` (naming the file and the reason) for empty, binary,
+    undecodable, scanned or non-policy files. The file itself is only read, never written.
+    """
+    path = Path(path)
+    raw_root = Path(raw_root) if raw_root is not None else None
+    shown = _relative(path, raw_root)
+    try:
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise DocumentError(shown, "cannot be read (permission denied)") from exc
+    except IsADirectoryError as exc:
+        raise DocumentError(shown, "is a folder, not a file") from exc
+    except OSError as exc:
+        raise DocumentError(shown, f"cannot be read ({exc.strerror or exc})") from exc
+    if not data:
+        raise DocumentError(shown, "is empty (0 bytes)")
+    original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown)
+    if not original.strip():
+        raise DocumentError(shown, "contains only whitespace")
+
+    script = detect_script(original)
+    text = to_simplified(original) if script == "traditional" else original
+    text = clean_text(text)
+    text, meta_block = extract_metadata_block(text)
+    text, removed = strip_boilerplate(text)
+    lines = text.split("\n")
+    title, span = md.find_title(lines)
+    lines, junk = _strip_head_labels(lines, span[0] if span else md.head_end(lines))
+    removed += junk
+    text = collapse_blank_lines("\n".join(lines))
+
+    role = role_from_path(path, raw_root) or (manifest.role if manifest else None) or "plan"
+    doc = Document(
+        source_file=shown, role=role, format=fmt, encoding=encoding, script=script,
+        content_sha256=hashlib.sha256(data).hexdigest(), original_text=original, text=text,
+        removed_lines=removed,
+    )
+    doc.meta = extract_metadata(text, meta_block, manifest=manifest, warnings=doc.warnings)
+    _check_policy_text(doc, shown)
+    return doc
+
+
+def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], list[str]]:
+    """Drop short site labels above the title (a category name such as 工作总结)."""
+    kept, removed = [], []
+    for i, line in enumerate(lines):
+        s = line.strip().lstrip("#").strip()
+        if (i < title_start and s and cjk_count(s) <= 8 and not md.parse_doc_numbers(s)
+                and not re.search(r"\d{4}", s) and not md._is_issuer_line(s) and not s.endswith("文件")):
+            removed.append(s)
+            continue
+        kept.append(line)
+    return kept, removed
+
+
+def extract_metadata(text: str, meta_block: dict[str, str] | None = None, *,
+                     manifest: ManifestEntry | None = None, warnings: list[str] | None = None) -> dict:
+    """All document-level fields from clean text (and, where the text is silent, the manifest)."""
+    meta_block = meta_block or {}
+    warnings = warnings if warnings is not None else []
+    lines = text.split("\n")
+    from_manifest: list[str] = []
+
+    title, span = md.find_title(lines)
+    title_number = None
+    if title:
+        title, title_number = md.split_title_doc_number(title)
+    if not title and manifest and manifest.title:
+        title = manifest.title
+        from_manifest.append("title")
+    number = md.find_doc_number(lines, span, meta_block) or title_number
+    if not number and manifest and manifest.doc_number:
+        number = manifest.doc_number
+        from_manifest.append("doc_number")
+
+    issuer = md.issuer_from_title(title) or md.issuer_from_signature(lines) or _clean_issuer(meta_block.get("issuer"))
+    if issuer and "title" in from_manifest and not md.issuer_from_signature(lines):
+        from_manifest.append("issuer")
+    if not issuer and manifest and manifest.title:
+        issuer = md.issuer_from_title(manifest.title)
+        if issuer:
+            from_manifest.append("issuer")
+
+    cites = md.find_cites(lines, None if "title" in from_manifest else title, number)
+    jurisdiction = md.jurisdiction_of(issuer, context=text, cites=cites)
+    level = jurisdiction.level
+    if level is None and manifest and manifest.level:
+        level = manifest.level
+        from_manifest.append("level")
+    if level is None:
+        warnings.append("the issuing government's level could not be derived from the issuer"
+                        + (f" '{issuer}'" if issuer else " (no issuer found)"))
+    issued, issued_source = md.find_issued_date(lines, meta_block)
+    period, start, end = md.find_plan_period(title, lines)
+    is_partial = manifest.is_partial if manifest and manifest.is_partial is not None else None
+    if is_partial is not None:
+        from_manifest.append("is_partial")
+    return {
+        "title": title,
+        "issuer": issuer,
+        "province": jurisdiction.province,
+        "prefecture": jurisdiction.prefecture,
+        "county": jurisdiction.county,
+        "level": level,
+        "doc_number": number,
+        "issued_date": issued,
+        "issued_date_source": issued_source,
+        "plan_period": period,
+        "period_start_year": start,
+        "period_end_year": end,
+        "cites": cites,
+        "is_partial": is_partial,
+        "manifest_fields": from_manifest,
+        "posted_date": meta_block.get("posted_date"),
+    }
+
+
+def _clean_issuer(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    return value if md._is_issuer_line(value) else None
+
+
+def _check_policy_text(doc: Document, shown: str) -> None:
+    """Refuse texts that are too short or show no sign of being a policy document."""
+    n = cjk_count(doc.text)
+    if n < MIN_POLICY_CJK_CHARS:
+        raise DocumentError(shown, f"has only {n} Chinese characters; too short to be a policy text")
+    meta = doc.meta
+    headings = len(set(re.findall(r"(?m)^(?:#+\s*)?([一二三四五六七八九十]+)、", doc.text)))
+    signals = {
+        "a title": bool(meta["title"]),
+        "a document number": bool(meta["doc_number"]),
+        "numbered sections": headings >= 2 or bool(re.search(r"(?m)^(?:#+\s*)?第[一二三四五六七八九十]+章", doc.text)),
+        "an addressee line": bool(re.search(r"(?m)^各[^。\n]{2,80}[：:]$", doc.text)),
+    }
+    if sum(signals.values()) < 2:
+        found = [k for k, v in signals.items() if v] or ["none of them"]
+        raise DocumentError(
+            shown, "does not look like a policy document: expected at least two of a title, a document "
+            f"number, numbered sections and an addressee line, found {', '.join(found)}",
+            hint="if it is a partial template, name it in sources.yaml with its title")

@@ -1,0 +1,183 @@
+"""One reader per file format; each turns a file into plain text with line structure.
+
+Tables (annexes) come out one row per line with cells separated by tabs, the layout the
+task-table parser reads. Page breaks in PDFs become a blank line.
+"""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from compare.errors import DocumentError
+from compare.normalize import cjk_count
+from compare.read.encoding import decode_bytes
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "thead", "section", "article",
+    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "dd", "dt", "dl", "center", "main",
+}
+_DROP_TAGS = ["script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form",
+              "button", "select", "template", "svg", "object", "embed", "head"]
+_CONTENT_HINT = re.compile(r"content|article|zoom|trs_editor|main|text|detail|body|zw|wzzw|con", re.I)
+
+
+def read_text_file(data: bytes, path: str) -> tuple[str, str]:
+    """Plain text or Markdown: decode and return ``(text, encoding)``."""
+    return decode_bytes(data, path)
+
+
+def read_html(data: bytes, path: str) -> tuple[str, str]:
+    """A web page: keep the article, drop navigation, scripts and styles."""
+    from bs4 import BeautifulSoup
+
+    html, encoding = decode_bytes(data, path)
+    soup = BeautifulSoup(html, "lxml")
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    body = soup.body or soup
+    article = _pick_article(body)
+    text = _html_text(article)
+    title = re.split(r"\s*[_|｜\-–—]{1,2}\s*", page_title)[0].strip() if page_title else ""
+    if title and cjk_count(title) >= 6 and title not in text:
+        text = title + "\n\n" + text
+    return text, encoding
+
+
+def _score(el) -> float:
+    text = el.get_text("", strip=True)
+    links = sum(len(a.get_text("", strip=True)) for a in el.find_all("a"))
+    return cjk_count(text) - 2 * links
+
+
+def _pick_article(body):
+    """The element holding the document: an <article>, or the densest block of Chinese text."""
+    articles = [a for a in body.find_all("article") if _score(a) > 100]
+    if articles:
+        return max(articles, key=_score)
+    candidates = body.find_all(["div", "section", "td", "main"]) or [body]
+    scored = [(_score(el), el) for el in candidates]
+    best_score, best = max(scored, key=lambda x: x[0], default=(0, body))
+    if best_score <= 0:
+        return body
+    # descend while one child still holds nearly all of the text (sheds surrounding menus)
+    while True:
+        children = [c for c in best.find_all(["div", "section", "td", "main", "article"], recursive=False)]
+        inner = max(((_score(c), c) for c in children), key=lambda x: x[0], default=(0, None))
+        if inner[1] is not None and inner[0] >= 0.9 * best_score:
+            best, best_score = inner[1], inner[0]
+        else:
+            return best
+
+
+def _html_text(el) -> str:
+    from bs4 import NavigableString, Tag
+
+    parts: list[str] = []
+
+    def walk(node):
+        if isinstance(node, NavigableString):
+            parts.append(re.sub(r"\s+", " ", str(node)))
+            return
+        if not isinstance(node, Tag):
+            return
+        name = node.name
+        if name in ("td", "th"):
+            parts.append("\t")
+        if name in _BLOCK_TAGS:
+            parts.append("\n")
+        for child in node.children:
+            walk(child)
+        if name in _BLOCK_TAGS:
+            parts.append("\n")
+
+    walk(el)
+    text = "".join(parts)
+    text = re.sub(r"\n[ \t]*\t", "\n", text)  # a row starts with its first cell, not a tab
+    text = re.sub(r"[ ]*\n[ ]*", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def read_docx(data: bytes, path: str) -> tuple[str, str]:
+    """A Word document: paragraphs and tables in body order; table rows as tab-separated lines."""
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError as exc:  # pragma: no cover - dependency is declared
+        raise DocumentError(path, "python-docx is not installed") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise DocumentError(path, "is not a readable Word (.docx) file", hint=type(exc).__name__) from exc
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            table = Table(child, document)
+            lines.append("")
+            for row in table.rows:
+                cells, seen = [], set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # merged cells repeat
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(_docx_cell_text(cell))
+                lines.append("\t".join(cells))
+            lines.append("")
+    return "\n".join(lines) + "\n", "docx"
+
+
+def _docx_cell_text(cell) -> str:
+    paras = [p.text.strip() for p in cell.paragraphs if p.text.strip()]
+    # short paragraphs in one cell are list items (agency names); long ones are wrapped prose
+    if len(paras) > 1 and all(len(p) <= 12 for p in paras):
+        return "、".join(paras)
+    return "".join(paras)
+
+
+def read_pdf(data: bytes, path: str) -> tuple[str, str]:
+    """A PDF with a text layer; pages are separated by a blank line. Scanned PDFs are refused."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [(page.extract_text() or "") for page in pdf.pages]
+    except Exception as exc:
+        name = type(exc).__name__
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise DocumentError(path, "is a password-protected PDF", hint="remove the password first") from exc
+        raise DocumentError(path, "is not a readable PDF", hint=name) from exc
+    text = "\n\n".join(p.strip("\n") for p in pages)
+    if len(re.sub(r"\s", "", text)) < 20:
+        raise DocumentError(path, f"is a PDF with no text layer ({len(pages)} page(s) of images, e.g. a scan)",
+                            hint="run OCR first, or provide the text")
+    return text + "\n", "pdf"
+
+
+READERS = {
+    ".txt": read_text_file, ".text": read_text_file, ".md": read_text_file, ".markdown": read_text_file,
+    ".html": read_html, ".htm": read_html, ".docx": read_docx, ".pdf": read_pdf,
+}
+
+
+def read_file_text(path: Path, data: bytes, shown: str | None = None) -> tuple[str, str, str]:
+    """Read ``data`` (the bytes of ``path``) with the reader for its extension.
+
+    Returns ``(text, format, encoding)``; errors name the file as ``shown``.
+    """
+    shown = shown or str(path)
+    suffix = path.suffix.lower()
+    if suffix in (".doc", ".wps"):
+        raise DocumentError(shown, f"is an old binary Word file ({suffix})", hint="save it as .docx, PDF or text")
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise DocumentError(shown, f"has an unsupported file type '{suffix or '(none)'}'",
+                            hint="supported: " + ", ".join(sorted(READERS)))
+    text, encoding = reader(data, shown)
+    fmt = {".htm": "html", ".text": "txt", ".markdown": "md"}.get(suffix, suffix.lstrip("."))
+    return text, fmt, encoding

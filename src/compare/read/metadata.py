@@ -1,0 +1,413 @@
+"""Document metadata from the text itself: title, issuer, jurisdiction, level, document
+number, signature date, plan period and the documents it implements.
+
+Everything here reads structure (where a line sits, what it looks like), never a specific
+file. Each finder returns ``None`` when the text does not say; the caller may then fall
+back to a manifest and records that it did.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from compare.config import RESOURCES_DIR
+from compare.normalize import CJK
+from compare.numerals import NUMERAL_CHARS, chinese_to_int
+
+TITLE_END = (r"(?:实施意见|指导意见|意见|实施方案|工作方案|行动方案|方案|规划纲要|纲要|规划|通知|决定|办法|细则|"
+             r"规定|行动计划|计划|报告|批复|通告|公告|条例|若干措施|措施|要点)")
+_TITLE_END_RE = re.compile(TITLE_END + r"\s*(?:[（(【\[][^）)】\]]{0,30}[）)】\]])?$")
+_DOC_NO = re.compile(f"(?P<org>[{CJK}]{{1,8}})〔(?P<year>(?:19|20)\\d\\d)〕(?P<num>\\d{{1,4}})号")
+_ORG_NOISE = re.compile(r"^(?:印发|转发|关于|根据|依据|按照|贯彻|落实|和|及|与|的|号|见|即)+")
+_ADDRESSEE = re.compile(r"^各[^。]{2,80}[：:]$")
+_HEADING_START = re.compile(r"^(?:#+\s*)?(?:第[一二三四五六七八九十]+[章节]|[一二三四五六七八九十]+、|[1-9]\d?[、.．]\s*[^\d])")
+_DATE_LINE = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+                        r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
+_PRINT_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*印发")
+_ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
+_CITE_CUE = re.compile(r"贯彻|落实|根据|依据|按照|实施|精神|遵照")
+_YEAR_RANGE = re.compile(r"((?:19|20)\d\d)\s*[—–\-－~～至到]+\s*((?:19|20)\d\d)")
+
+
+@dataclass(frozen=True)
+class Resources:
+    issuer_suffixes: tuple[str, ...]
+    national_issuers: frozenset[str]
+    place_suffixes: tuple[str, ...]
+    placeholder_names: frozenset[str]
+    doc_number_provinces: dict[str, str]
+    five_year_plans: dict[str, int]
+
+
+@lru_cache(maxsize=1)
+def resources() -> Resources:
+    raw = yaml.safe_load((RESOURCES_DIR / "jurisdictions.yaml").read_text(encoding="utf-8"))
+    return Resources(
+        tuple(sorted(raw["issuer_suffixes"], key=len, reverse=True)),
+        frozenset(raw["national_issuers"]),
+        tuple(sorted(raw["place_suffixes"], key=len, reverse=True)),
+        frozenset(raw["placeholder_names"]),
+        dict(raw["doc_number_provinces"]),
+        {k: int(v) for k, v in raw["five_year_plans"].items()},
+    )
+
+
+# --------------------------------------------------------------------------- doc numbers
+def parse_doc_numbers(text: str) -> list[tuple[int, str]]:
+    """All document numbers in ``text`` as ``(offset, normalised number)``, in order.
+
+    >>> parse_doc_numbers("根据《意见》（国发〔2015〕7号）和京政发〔2016〕8号")
+    [(8, '国发〔2015〕7号'), (19, '京政发〔2016〕8号')]
+    """
+    found = []
+    for m in _DOC_NO.finditer(text):
+        org = _ORG_NOISE.sub("", m.group("org")) or m.group("org")
+        start = m.start() + (len(m.group("org")) - len(org))
+        found.append((start, f"{org}〔{m.group('year')}〕{int(m.group('num'))}号"))
+    return found
+
+
+def doc_number_parts(number: str) -> tuple[str, int, int] | None:
+    """``'国发〔2015〕7号'`` → ``('国发', 2015, 7)``."""
+    m = _DOC_NO.fullmatch(number)
+    return (m.group("org"), int(m.group("year")), int(m.group("num"))) if m else None
+
+
+# --------------------------------------------------------------------------- head / title
+def head_end(lines: list[str]) -> int:
+    """Index of the first line after the document head (title block, number, addressee).
+
+    The head ends at the addressee line (各…：), the first numbered heading, or the first
+    long sentence, whichever comes first.
+    """
+    for i, line in enumerate(lines):
+        s = line.strip().lstrip("#").strip()
+        if not s:
+            continue
+        if _ADDRESSEE.match(s):
+            return i
+        if _HEADING_START.match(s):
+            return i
+        if s.endswith("。") and len(s) > 40:
+            return i
+    return len(lines)
+
+
+def _clean_title_line(line: str) -> str:
+    s = line.strip().lstrip("#").strip()
+    return re.sub(r"^(?:转发|转载)", "", s)
+
+
+def _is_issuer_line(s: str) -> bool:
+    res = resources()
+    return len(s) <= 30 and (s in res.national_issuers or any(s.endswith(suf) for suf in res.issuer_suffixes))
+
+
+def find_title(lines: list[str]) -> tuple[str | None, list[int]]:
+    """The document title and the line indices it spans.
+
+    A title is a line (joined with up to two continuation lines) that contains 关于 or ends
+    with a document-type word (意见, 方案, 规划, 通知 …). An issuer line just above it
+    (北京市朝阳区人民政府) is prepended. The first such title in the head wins.
+    """
+    end = head_end(lines)
+    stripped = [_clean_title_line(ln) for ln in lines]
+    i = 0
+    while i < end:
+        s = stripped[i]
+        if not s or "。" in s or len(s) > 90 or s.endswith("文件"):
+            i += 1
+            continue
+        if "关于" in s or _TITLE_END_RE.search(s):
+            span = [i]
+            title = s
+            j = i
+            while not _TITLE_END_RE.search(title) and len(span) < 3:
+                j += 1
+                while j < end and not stripped[j]:
+                    j += 1
+                if j >= end or "。" in stripped[j] or _ADDRESSEE.match(stripped[j]):
+                    break
+                title += stripped[j]
+                span.append(j)
+            if not _TITLE_END_RE.search(title):
+                i += 1
+                continue
+            # an issuer line directly above (blank lines allowed)
+            k = i - 1
+            while k >= 0 and not stripped[k]:
+                k -= 1
+            if k >= 0 and _is_issuer_line(stripped[k]) and "关于" not in stripped[k] and not title.startswith(stripped[k]):
+                title = stripped[k] + title
+                span.insert(0, k)
+            return title, span
+        i += 1
+    return None, []
+
+
+def split_title_doc_number(title: str) -> tuple[str, str | None]:
+    """Remove a bracketed document number from the end of a title: ``…意见（国发〔2015〕7号）``."""
+    m = re.search(r"[（(\[【［]\s*([^（()\[\]【】［］]*?〔\d{4}〕\d+号)\s*[）)\]】］]\s*$", title)
+    if not m:
+        return title, None
+    numbers = parse_doc_numbers(m.group(1))
+    return title[: m.start()].strip(), numbers[0][1] if numbers else None
+
+
+def issuer_from_title(title: str | None) -> str | None:
+    """``北京市朝阳区人民政府关于…`` → ``北京市朝阳区人民政府``; ``国务院关于…`` → ``国务院``."""
+    if not title or "关于" not in title:
+        return None
+    before = title.split("关于", 1)[0]
+    return before if before and _is_issuer_line(before) else None
+
+
+def issuer_from_signature(lines: list[str]) -> str | None:
+    """The issuer line of the signature block: an issuer-like line followed by a date line."""
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if _is_issuer_line(s):
+            nxt = next((ln.strip() for ln in lines[i + 1: i + 4] if ln.strip()), "")
+            if _DATE_LINE.match(nxt) or re.match(r"^(?:19|20)\d\d\s*年", nxt):
+                return s
+    return None
+
+
+# --------------------------------------------------------------------------- numbers, cites
+def find_doc_number(lines: list[str], title_span: list[int], meta_block: dict[str, str]) -> str | None:
+    """The document's own number: the site's 发文字号 field, else a number standing in the head
+    (on its own line or bracketed after the title), never one cited inside a sentence."""
+    block = parse_doc_numbers(meta_block.get("doc_number", ""))
+    if block:
+        return block[0][1]
+    end = head_end(lines)
+    for i in range(min(end, len(lines))):
+        s = lines[i].strip().lstrip("#").strip()
+        numbers = parse_doc_numbers(s)
+        if not numbers:
+            continue
+        bare = re.sub(r"[（()）\[\]【】［］\s]", "", s)
+        if bare == numbers[0][1]:
+            return numbers[0][1]
+        if i in title_span:
+            _, number = split_title_doc_number(_clean_title_line(s))
+            if number:
+                return number
+    return None
+
+
+def preamble(lines: list[str]) -> str:
+    """Text from the head to the first numbered heading (or the first 3,000 characters)."""
+    start = head_end(lines)
+    out = []
+    for line in lines[start:]:
+        s = line.strip().lstrip("#").strip()
+        if _HEADING_START.match(s) and not _ADDRESSEE.match(s):
+            break
+        out.append(s)
+    return "\n".join(out)[:3000]
+
+
+def find_cites(lines: list[str], title: str | None, own: str | None) -> list[str]:
+    """Documents the text says it implements or is based on, in order of mention.
+
+    Numbers are taken from the title and from preamble sentences with a basis cue
+    (贯彻, 落实, 根据, 依据, 按照, 实施 …); the document's own number is excluded.
+    """
+    sentences = [title or ""] + [s for s in re.split(r"(?<=[。；\n])", preamble(lines)) if _CITE_CUE.search(s)]
+    cites: list[str] = []
+    for sentence in sentences:
+        for _, number in parse_doc_numbers(sentence):
+            if number != own and number not in cites:
+                cites.append(number)
+    return cites
+
+
+# --------------------------------------------------------------------------- dates
+def _to_date(y: str, m: str, d: str) -> dt.date | None:
+    try:
+        return dt.date(chinese_to_int(y) or 0, chinese_to_int(m) or 0, chinese_to_int(d) or 0)
+    except (ValueError, TypeError):
+        return None
+
+
+def find_issued_date(lines: list[str], meta_block: dict[str, str]) -> tuple[dt.date | None, str | None]:
+    """The signature date and where it came from.
+
+    Order: a date line under the issuer in the signature block (``signature``); the site's
+    成文日期 field (``metadata_block``); the 印发 date of the colophon (``print_date``).
+    A website's posting date (发布日期, 时间) is never used.
+    """
+    for i, line in enumerate(lines):
+        m = _DATE_LINE.match(line.strip())
+        if not m:
+            continue
+        prev = next((ln.strip() for ln in reversed(lines[max(0, i - 4): i]) if ln.strip()), "")
+        if _is_issuer_line(prev):
+            date = _to_date(m.group("y"), m.group("m"), m.group("d"))
+            if date:
+                return date, "signature"
+    m = _ISO_DATE.search(meta_block.get("signed_date", ""))
+    if m:
+        date = _to_date(m.group("y"), m.group("m"), m.group("d"))
+        if date:
+            return date, "metadata_block"
+    for line in reversed(lines):
+        m = _PRINT_DATE.search(line)
+        if m:
+            date = _to_date(m.group("y"), m.group("m"), m.group("d"))
+            if date:
+                return date, "print_date"
+    return None, None
+
+
+# --------------------------------------------------------------------------- plan period
+def find_plan_period(title: str | None, lines: list[str]) -> tuple[str | None, int | None, int | None]:
+    """``(period, start_year, end_year)`` from the title: 十四五 and/or (2021—2025年)."""
+    res = resources()
+    head = (title or "") + "".join(ln.strip() for ln in lines[: head_end(lines) + 8])
+    period = next((name for name in res.five_year_plans if name in (title or "")), None)
+    m = _YEAR_RANGE.search(title or "") or (_YEAR_RANGE.search(head) if period else None)
+    if period:
+        start = res.five_year_plans[period]
+        return period, start, start + 4
+    if m:
+        return f"{m.group(1)}—{m.group(2)}", int(m.group(1)), int(m.group(2))
+    return None, None, None
+
+
+# --------------------------------------------------------------------------- jurisdiction
+@dataclass(frozen=True)
+class Jurisdiction:
+    level: str | None
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+    adcode: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, list[str]]:
+    placeholders = resources().placeholder_names
+    by_name: dict[str, list[str]] = {}
+    with (RESOURCES_DIR / "divisions.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(ln for ln in fh if not ln.startswith("#"))
+        for row in rows:
+            if row["name"] not in placeholders:
+                by_name.setdefault(row["name"], []).append(row["adcode"])
+    return by_name
+
+
+@lru_cache(maxsize=1)
+def _names_by_code() -> dict[str, str]:
+    return {code: name for name, codes in _gazetteer().items() for code in codes}
+
+
+def _scan_places(text: str) -> tuple[list[list[str]], str]:
+    """Known division names in ``text`` (longest match first, left to right) → their adcodes,
+    and the unmatched text after the last match (``北京市测试区`` → ``[[北京市]], '测试区'``)."""
+    gaz = _gazetteer()
+    found, i, last_end = [], 0, 0
+    while i < len(text):
+        for length in range(min(12, len(text) - i), 1, -1):
+            codes = gaz.get(text[i: i + length])
+            if codes:
+                found.append(codes)
+                i += length
+                last_end = i
+                break
+        else:
+            i += 1
+    return found, text[last_end:]
+
+
+def jurisdiction_of(issuer: str | None, *, context: str = "", cites: list[str] = ()) -> Jurisdiction:
+    """Place and level of an issuing body.
+
+    ``北京市朝阳区人民政府`` → county 朝阳区 in 北京市; ``同江市人民政府`` → county 同江市, prefecture
+    佳木斯市, province 黑龙江省; ``国务院`` → national. Names shared by several places (朝阳区 is
+    in Beijing and Changchun) are settled by the province in the issuer, then by the
+    provinces of cited documents (京政发 → 北京市), then by place names in ``context``.
+    """
+    res = resources()
+    if not issuer:
+        return Jurisdiction(level=None)
+    if issuer in res.national_issuers or issuer.startswith("国务院") or issuer.startswith("中共中央"):
+        return Jurisdiction(level="national")
+    place = issuer
+    for suffix in res.issuer_suffixes:
+        if place.endswith(suffix) and len(place) > len(suffix):
+            place = place[: -len(suffix)]
+            break
+    groups, tail = _scan_places(place)
+    if not groups:
+        return _unlisted(tail, None)
+    chosen: str | None = None
+    parents: list[str] = []
+    for codes in groups:
+        if parents:
+            narrowed = [c for c in codes if any(c.startswith(_prefix(p)) for p in parents)]
+            codes = narrowed or codes
+        if len(codes) > 1:
+            codes = _disambiguate(codes, context, cites)
+        chosen = codes[0]
+        parents = [chosen]
+    if tail:  # a place below the last known one that the gazetteer lacks (a new district)
+        return _unlisted(tail, _jurisdiction_from_code(chosen))
+    return _jurisdiction_from_code(chosen)
+
+
+def _unlisted(name: str, parent: Jurisdiction | None) -> Jurisdiction:
+    """A division missing from the gazetteer, placed by its suffix under its known parent."""
+    parent = parent or Jurisdiction(level=None)
+    if re.search(r"(区|县|旗|自治县|自治旗)$", name) and parent.level in ("provincial", "prefecture", None):
+        return Jurisdiction("county", parent.province, parent.prefecture, name)
+    if re.search(r"(市|州|盟|地区)$", name) and parent.level == "provincial":
+        return Jurisdiction("prefecture", parent.province, name, None)
+    return parent
+
+
+def _prefix(code: str) -> str:
+    """The digits of an adcode that its children share: 11 for 北京市, 2308 for 佳木斯市."""
+    if code[2:] == "0" * 10:
+        return code[:2]
+    if code[4:] == "0" * 8:
+        return code[:4]
+    return code[:6]
+
+
+def _disambiguate(codes: list[str], context: str, cites: list[str]) -> list[str]:
+    res = resources()
+    names = _names_by_code()
+    provinces_cited = {res.doc_number_provinces.get(c[0]) for c in cites}
+    def score(code: str) -> tuple[int, int]:
+        prov = names.get(code[:2] + "0" * 10, "")
+        pref = names.get(code[:4] + "0" * 8, "")
+        cited = int(prov in provinces_cited)
+        mentions = (context.count(prov) if prov else 0) + (context.count(pref) if pref else 0)
+        return cited, mentions
+    return sorted(codes, key=lambda c: (-score(c)[0], -score(c)[1], c))
+
+
+def _jurisdiction_from_code(code: str) -> Jurisdiction:
+    names = _names_by_code()
+    prov = names.get(code[:2] + "0" * 10)
+    pref = names.get(code[:4] + "0" * 8) if code[2:4] != "00" else None
+    if code[2:] == "0" * 10:
+        return Jurisdiction("provincial", prov, None, None, code)
+    if code[4:] == "0" * 8:
+        return Jurisdiction("prefecture", prov, names.get(code), None, code)
+    return Jurisdiction("county", prov, pref, names.get(code), code)
+
+
+def strip_place_suffix(name: str) -> tuple[str, str]:
+    """``朝阳区`` → ``('朝阳', '区')``; names of two characters keep their suffix."""
+    for suffix in resources().place_suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)], suffix
+    return name, ""

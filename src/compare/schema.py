@@ -1,0 +1,195 @@
+"""Every output table, declared once: columns, types, meaning, key.
+
+Columns are described once in :data:`FIELDS` (same name, same meaning in every table) and
+tables list their columns in :data:`TABLES`. :func:`validate` checks a DataFrame against its
+declaration before anything is written; :func:`data_dictionary` renders the Markdown
+dictionary (``compare schema``). Later stages add their tables here.
+
+Types:
+``string`` (pandas ``string``), ``int`` (nullable ``Int64``), ``float`` (``Float64``),
+``bool`` (nullable ``boolean``), ``date`` (``datetime64``, day precision),
+``list`` (a Python list of strings per cell; CSV joins it with ``、``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from compare.errors import SchemaError
+
+LIST_SEPARATOR = "、"
+
+
+@dataclass(frozen=True)
+class Field:
+    type: str
+    description: str
+    allowed: tuple[str, ...] | None = None
+    nullable: bool = True
+
+
+FIELDS: dict[str, Field] = {
+    "doc_id": Field("string", "Readable, stable id of a document, from its issuer and year (e.g. chaoyang-2017) "
+                    "or, above county level, its document number (e.g. guofa-2015-7).", nullable=False),
+    "source_file": Field("string", "Path of the raw file, relative to the raw folder.", nullable=False),
+    "role": Field("string", "plan (a local implementation plan) or template (a parent text it implements); "
+                  "from the folder the file is in or the manifest, never guessed.", ("plan", "template"), False),
+    "title": Field("string", "Title of the document as printed."),
+    "issuer": Field("string", "Issuing body, e.g. 北京市朝阳区人民政府."),
+    "province": Field("string", "Province-level division of the issuer (北京市, 黑龙江省); null for national bodies."),
+    "prefecture": Field("string", "Prefecture-level division of the issuer, when there is one (佳木斯市)."),
+    "county": Field("string", "County-level division of the issuer (朝阳区, 同江市); null above county level."),
+    "level": Field("string", "Administrative level of the issuer.", ("national", "provincial", "prefecture", "county")),
+    "doc_number": Field("string", "The document's own number, normalised (朝政发〔2017〕7号); null when it has none."),
+    "issued_date": Field("date", "Signature date of the document (成文日期), never a website's posting date."),
+    "issued_date_source": Field("string", "Where issued_date was read: the signature block, the site's metadata block, "
+                                "the colophon's print date, or the manifest.",
+                                ("signature", "metadata_block", "print_date", "manifest")),
+    "plan_period": Field("string", "Plan period when stated: 十三五, 十四五, or a year range such as 2021—2025."),
+    "period_start_year": Field("int", "First year of the plan period."),
+    "period_end_year": Field("int", "Last year of the plan period (the default deadline of period commitments)."),
+    "cites": Field("list", "Document numbers the text says it implements or is based on, in order of mention."),
+    "char_count": Field("int", "Characters in the cleaned text.", nullable=False),
+    "is_partial": Field("bool", "True when only part of the document's text was available (from the manifest)."),
+    "manifest_fields": Field("list", "Fields taken from sources.yaml because the text lacks them."),
+    "format": Field("string", "File format read.", ("txt", "md", "html", "docx", "pdf"), False),
+    "encoding": Field("string", "Text encoding detected (utf-8, utf-8-sig, gb18030, utf-16-le …) or the container format.",
+                      nullable=False),
+    "original_script": Field("string", "Script of the original text; traditional texts are converted to simplified.",
+                             ("simplified", "traditional"), False),
+    "content_sha256": Field("string", "SHA-256 of the raw file's bytes (identifies duplicates and unchanged files).",
+                            nullable=False),
+    "text": Field("string", "Cleaned text: boilerplate removed, widths and spaces normalised, simplified script.",
+                  nullable=False),
+    "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[str, ...]
+    primary_key: tuple[str, ...]
+
+
+TABLES: dict[str, Table] = {
+    "documents": Table(
+        "documents", "One row per document (plans and templates): metadata derived from the text.",
+        ("doc_id", "source_file", "role", "title", "issuer", "province", "prefecture", "county", "level",
+         "doc_number", "issued_date", "issued_date_source", "plan_period", "period_start_year", "period_end_year",
+         "cites", "char_count", "is_partial", "manifest_fields", "format", "encoding", "original_script",
+         "content_sha256"),
+        ("doc_id",),
+    ),
+    "texts": Table(
+        "texts", "The cleaned and the original text of each document (for redlines and evidence).",
+        ("doc_id", "text", "original_text"),
+        ("doc_id",),
+    ),
+}
+
+_PANDAS_TYPES = {"string": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """An empty DataFrame with the table's columns and types."""
+    return coerce(pd.DataFrame({c: [] for c in TABLES[table].columns}), table)
+
+
+def coerce(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Order columns as declared and cast each to its declared type."""
+    spec = TABLES[table]
+    missing = [c for c in spec.columns if c not in df.columns]
+    extra = [c for c in df.columns if c not in spec.columns]
+    if missing or extra:
+        raise SchemaError(f"table '{table}': missing columns {missing}, unexpected columns {extra}")
+    out = df.loc[:, list(spec.columns)].copy()
+    for col in spec.columns:
+        kind = FIELDS[col].type
+        try:
+            if kind == "date":
+                out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
+            elif kind == "list":
+                out[col] = out[col].map(lambda v: list(v) if isinstance(v, (list, tuple)) else
+                                        ([] if v is None or (isinstance(v, float) and pd.isna(v)) else v))
+            else:
+                out[col] = out[col].astype(_PANDAS_TYPES[kind])
+        except (TypeError, ValueError) as exc:
+            bad = out[col].dropna().astype(str).unique()[:5].tolist()
+            raise SchemaError(f"table '{table}', column '{col}': cannot be read as {kind} "
+                              f"(values such as {bad})") from exc
+    return out.reset_index(drop=True)
+
+
+def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Check ``df`` against the table's declaration and return it typed and ordered.
+
+    Raises :class:`SchemaError` naming the table, the column and offending values: a missing
+    or unexpected column, a null in a required column, a value outside the allowed set, a
+    list cell holding something else than strings, or a duplicated primary key.
+    """
+    spec = TABLES[table]
+    out = coerce(df, table)
+    for col in spec.columns:
+        f = FIELDS[col]
+        series = out[col]
+        if f.type == "list":
+            bad = [v for v in series if not isinstance(v, list) or not all(isinstance(x, str) for x in v)]
+            if bad:
+                raise SchemaError(f"table '{table}', column '{col}': every cell must be a list of strings "
+                                  f"(found {bad[:3]})")
+            continue
+        if not f.nullable or col in spec.primary_key:
+            nulls = int(series.isna().sum())
+            if nulls:
+                raise SchemaError(f"table '{table}', column '{col}': {nulls} empty value(s) in a required column")
+        if f.allowed:
+            bad = sorted(set(series.dropna().astype(str)) - set(f.allowed))
+            if bad:
+                raise SchemaError(f"table '{table}', column '{col}': values {bad} are not among {list(f.allowed)}")
+    dup = out.duplicated(list(spec.primary_key), keep=False)
+    if dup.any():
+        keys = out.loc[dup, list(spec.primary_key)].drop_duplicates().head(5).to_dict("records")
+        raise SchemaError(f"table '{table}': primary key {list(spec.primary_key)} is not unique (e.g. {keys})")
+    return out
+
+
+def to_csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The table as shown in CSV: list cells joined with ``、``, dates as YYYY-MM-DD."""
+    out = df.copy()
+    for col in TABLES[table].columns:
+        kind = FIELDS[col].type
+        if kind == "list":
+            out[col] = out[col].map(lambda v: LIST_SEPARATOR.join(v) if isinstance(v, list) else v)
+        elif kind == "date":
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def from_csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Inverse of :func:`to_csv_frame` (for tables read back from CSV)."""
+    out = df.copy()
+    for col in TABLES[table].columns:
+        if FIELDS[col].type == "list":
+            out[col] = out[col].map(lambda v: [] if pd.isna(v) or v == "" else str(v).split(LIST_SEPARATOR))
+    return coerce(out, table)
+
+
+def data_dictionary() -> str:
+    """The data dictionary as Markdown: one section per table, one row per column."""
+    lines = ["# Data dictionary", "",
+             "Generated from `src/compare/schema.py` by `compare schema`. Every table is written to "
+             "`data/processed/<table>.parquet` and `.csv` (UTF-8 with BOM; list cells joined with `、`).", ""]
+    for spec in TABLES.values():
+        lines += [f"## `{spec.name}`", "", spec.description, "",
+                  f"Primary key: {', '.join(f'`{c}`' for c in spec.primary_key)}", "",
+                  "| column | type | meaning |", "| --- | --- | --- |"]
+        for col in spec.columns:
+            f = FIELDS[col]
+            meaning = f.description + (f" One of: {', '.join(f.allowed)}." if f.allowed else "")
+            req = "" if f.nullable and col not in spec.primary_key else " (required)"
+            lines.append(f"| `{col}` | {f.type}{req} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines)

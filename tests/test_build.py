@@ -1,0 +1,113 @@
+"""Whole builds: determinism, batch isolation, duplicates, untouched raw data, schema checks."""
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from compare import schema
+from compare.build import build_tables, load_tables, write_tables
+from compare.errors import SchemaError
+from tests.conftest import tree_hashes
+
+
+def test_two_builds_write_identical_files(raw_dir, tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        tables, report = build_tables(raw_dir)
+        write_tables(tables, tmp_path / name, report)
+        outs.append(tree_hashes(tmp_path / name))
+    assert outs[0] == outs[1]
+    assert {"documents.parquet", "documents.csv", "texts.parquet", "build_report.json"} <= set(outs[0])
+
+
+def test_raw_files_are_never_modified(raw_dir, tmp_path):
+    before = tree_hashes(raw_dir)
+    tables, report = build_tables(raw_dir)
+    write_tables(tables, tmp_path, report)
+    assert tree_hashes(raw_dir) == before
+
+
+def test_tables_round_trip_through_load_tables(raw_dir, tmp_path):
+    tables, report = build_tables(raw_dir)
+    write_tables(tables, tmp_path, report)
+    loaded = load_tables(tmp_path)
+    pd.testing.assert_frame_equal(loaded["documents"], tables["documents"])
+    assert loaded["documents"].loc[0, "cites"] == tables["documents"].loc[0, "cites"]
+
+
+def test_csv_is_excel_friendly(raw_dir, tmp_path):
+    tables, report = build_tables(raw_dir)
+    write_tables(tables, tmp_path, report)
+    raw = (tmp_path / "documents.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    csv = pd.read_csv(tmp_path / "documents.csv", encoding="utf-8-sig").set_index("doc_id")
+    assert csv.loc["tongjiang-2017", "cites"] == "国发〔2015〕7号、国发〔2016〕47号、黑政发〔2017〕1号、佳政发〔2017〕4号"
+    assert csv.loc["chaoyang-2017", "issued_date"] == "2017-09-11"
+
+
+def test_bad_files_are_reported_and_the_rest_built(raw_dir, tmp_path, sample_plan):
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    plans = raw / "plans"
+    (plans / "empty.txt").write_bytes(b"")
+    (plans / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    (plans / "gbk 计划.txt").write_bytes(sample_plan.encode("gbk"))
+    (plans / "notes.xlsx").write_bytes(b"PK\x03\x04")
+    shutil.copy(plans / "000_db0d47f93ee4bd84.txt", plans / "copy of chaoyang.txt")
+    tables, report = build_tables(raw)
+    status = {f.source_file: f for f in report.files}
+    assert status["plans/empty.txt"].status == "error"
+    assert "is empty" in status["plans/empty.txt"].messages[0]
+    assert status["plans/image.txt"].status == "error"
+    assert status["plans/notes.xlsx"].status == "skipped"
+    assert status["plans/gbk 计划.txt"].status == "ok"
+    dup = status["plans/copy of chaoyang.txt"]
+    assert dup.status == "duplicate" and "plans/000_db0d47f93ee4bd84.txt" in dup.messages[0]
+    docs = tables["documents"]
+    assert len(docs) == 10  # 9 real + the GBK plan; the duplicate is analysed once
+    assert docs["doc_id"].is_unique
+    summary = json.loads(report.to_json())["summary"]
+    assert summary == {"ok": 10, "duplicate": 1, "skipped": 1, "error": 2}
+
+
+def test_role_comes_from_the_folder(tmp_path, sample_plan):
+    for folder in ("plans", "templates", "elsewhere"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "templates" / "parent.txt").write_text(sample_plan.replace("测试区", "模板区"), encoding="utf-8")
+    (tmp_path / "elsewhere" / "other.txt").write_text(sample_plan.replace("测试区", "另一区"), encoding="utf-8")
+    docs = build_tables(tmp_path)[0]["documents"].set_index("source_file")
+    assert docs.loc["templates/parent.txt", "role"] == "template"
+    assert docs.loc["elsewhere/other.txt", "role"] == "plan"
+
+
+def test_doc_id_clashes_get_suffixes(tmp_path, sample_plan):
+    (tmp_path / "a.txt").write_text(sample_plan, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(sample_plan + "\n补充说明：本意见自印发之日起施行。", encoding="utf-8")
+    ids = build_tables(tmp_path)[0]["documents"].set_index("source_file")["doc_id"]
+    assert ids.to_dict() == {"a.txt": "ceshi-2019", "b.txt": "ceshi-2019-2"}
+
+
+def test_schema_violation_names_table_column_and_values(raw_dir, tmp_path):
+    tables, report = build_tables(raw_dir)
+    bad = tables["documents"].copy()
+    bad.loc[0, "level"] = "township"
+    with pytest.raises(SchemaError, match=r"documents.*level.*township"):
+        write_tables({"documents": bad}, tmp_path)
+    assert not (tmp_path / "documents.parquet").exists()
+
+
+def test_schema_rejects_duplicate_keys_and_missing_columns():
+    df = pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"], "original_text": ["x", "y"]})
+    with pytest.raises(SchemaError, match="not unique"):
+        schema.validate(df, "texts")
+    with pytest.raises(SchemaError, match="missing columns"):
+        schema.validate(df.drop(columns="text"), "texts")
+
+
+def test_data_dictionary_lists_every_column():
+    text = schema.data_dictionary()
+    for table in schema.TABLES.values():
+        assert f"## `{table.name}`" in text
+        for col in table.columns:
+            assert f"| `{col}` |" in text
