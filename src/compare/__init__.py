@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["build_tables", "load_tables", "read_document", "__version__"]
+__all__ = ["build_tables", "load_tables", "read_document", "outline", "measures", "__version__"]
 
 
 def __getattr__(name):  # lazy: keep `import compare` cheap
@@ -22,6 +22,10 @@ def __getattr__(name):  # lazy: keep `import compare` cheap
         from compare import build
 
         return getattr(build, name)
+    if name in {"outline", "measures"}:
+        from compare import segment
+
+        return getattr(segment, name)
     if name == "read_document":
         from compare.read import read_document
 

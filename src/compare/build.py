@@ -202,11 +202,30 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
     return schema.validate(pd.DataFrame(rows, columns=schema.TABLES["texts"].columns), "texts")
 
 
+def segment_tables(texts: pd.DataFrame, *, progress: bool = False) -> dict[str, pd.DataFrame]:
+    """``sections`` and ``measures`` for every document, in document order."""
+    from compare.segment import measures, outline
+
+    pairs = list(zip(texts["doc_id"], texts["text"]))
+    sections = [outline(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
+    clauses = [measures(text, doc_id) for doc_id, text in pairs]
+    return {
+        "sections": schema.validate(_concat(sections, "sections"), "sections"),
+        "measures": schema.validate(_concat(clauses, "measures"), "measures"),
+    }
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(table)
+
+
 def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -> tuple[dict[str, pd.DataFrame], BuildReport]:
     """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing."""
     docs, report = read_corpus(raw_dir, progress=progress)
     documents = documents_table(docs)
-    tables = {"documents": documents, "texts": texts_table(docs, documents["doc_id"])}
+    texts = texts_table(docs, documents["doc_id"])
+    tables = {"documents": documents, "texts": texts, **segment_tables(texts, progress=progress)}
     report.tables = {name: len(df) for name, df in tables.items()}
     return tables, report
 

@@ -50,7 +50,7 @@ FIELDS: dict[str, Field] = {
     "period_start_year": Field("int", "First year of the plan period."),
     "period_end_year": Field("int", "Last year of the plan period (the default deadline of period commitments)."),
     "cites": Field("list", "Document numbers the text says it implements or is based on, in order of mention."),
-    "char_count": Field("int", "Characters in the cleaned text.", nullable=False),
+    "char_count": Field("int", "Characters in the cleaned text (of the document, or of the clause).", nullable=False),
     "is_partial": Field("bool", "True when only part of the document's text was available (from the manifest)."),
     "manifest_fields": Field("list", "Fields taken from sources.yaml because the text lacks them."),
     "format": Field("string", "File format read.", ("txt", "md", "html", "docx", "pdf"), False),
@@ -60,8 +60,24 @@ FIELDS: dict[str, Field] = {
                              ("simplified", "traditional"), False),
     "content_sha256": Field("string", "SHA-256 of the raw file's bytes (identifies duplicates and unchanged files).",
                             nullable=False),
-    "text": Field("string", "Cleaned text: boilerplate removed, widths and spaces normalised, simplified script.",
-                  nullable=False),
+    "text": Field("string", "Text as cleaned: boilerplate removed, widths and spaces normalised, simplified script "
+                  "(in measures: one clause, verbatim from the cleaned text).", nullable=False),
+    "measure_id": Field("string", "Id of a clause: <doc_id>:<section number>.<sentence index> (preamble: section 0).",
+                        nullable=False),
+    "section_path": Field("string", "Headings above the clause, outermost first, joined with ' > ' "
+                          "(e.g. 四、提供更加优质的公共服务 > （五）加快发展残疾人养护照料服务); empty in the preamble."),
+    "section_number": Field("string", "Dotted position of the section in the outline (4.5; boxes as B2; 0 = preamble).",
+                            nullable=False),
+    "heading": Field("string", "Heading of the innermost section, without its number."),
+    "sentence_index": Field("int", "Position of the clause within its section, from 1.", nullable=False),
+    "topic": Field("string", "Policy topic from the taxonomy in resources/topics.yaml (其他 when none applies)."),
+    "topic_source": Field("string", "What assigned the topic: a heading above the clause, the clause text, or nothing.",
+                          ("heading", "text", "none")),
+    "topic_keyword": Field("string", "The taxonomy keyword that matched."),
+    "depth": Field("int", "Depth of a section in the outline (1 = top level).", nullable=False),
+    "style": Field("string", "Numbering style of a heading.",
+                   ("chapter", "section", "box", "cn", "paren_cn", "arabic", "paren_arabic")),
+    "label": Field("string", "Number of a heading as printed (一、 （三） 专栏2)."),
     "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
 }
 
@@ -82,6 +98,18 @@ TABLES: dict[str, Table] = {
          "cites", "char_count", "is_partial", "manifest_fields", "format", "encoding", "original_script",
          "content_sha256"),
         ("doc_id",),
+    ),
+    "sections": Table(
+        "sections", "The outline of each document: one row per heading, in reading order.",
+        ("doc_id", "section_number", "depth", "style", "label", "heading", "section_path"),
+        ("doc_id", "section_number"),
+    ),
+    "measures": Table(
+        "measures", "One row per clause (sentence) of a document's body, with its section and topic. "
+        "Annex tables, title block, signature and colophon are not measures.",
+        ("doc_id", "measure_id", "section_path", "section_number", "heading", "sentence_index", "text",
+         "char_count", "topic", "topic_source", "topic_keyword"),
+        ("measure_id",),
     ),
     "texts": Table(
         "texts", "The cleaned and the original text of each document (for redlines and evidence).",
