@@ -134,12 +134,12 @@ def _progress(items, enabled: bool, desc: str):
 
 
 def base_doc_id(meta: dict) -> str:
-    """Readable id before de-duplication: ``chaoyang-2017``, ``guofa-2015-7``, ``beijing-2016``."""
+    """Readable id before de-duplication: ``dongcheng-2017``, ``guofa-2015-7``, ``beijing-2016``."""
     from pypinyin import lazy_pinyin
 
     def pinyin(name: str) -> str:
         stem, suffix = strip_place_suffix(name)
-        syllables = lazy_pinyin(name)  # the full name gives the right reading (朝阳区 → chao yang qu)
+        syllables = lazy_pinyin(name)  # the full name gives the right reading (东城区 → dong cheng qu)
         syllables = syllables[: len(syllables) - len(suffix)] if suffix else syllables
         return "".join(s for s in syllables if s.isascii() and s.isalnum()).lower() or "doc"
 

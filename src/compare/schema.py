@@ -30,18 +30,18 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {
-    "doc_id": Field("string", "Readable, stable id of a document, from its issuer and year (e.g. chaoyang-2017) "
+    "doc_id": Field("string", "Readable, stable id of a document, from its issuer and year (e.g. dongcheng-2017) "
                     "or, above county level, its document number (e.g. guofa-2015-7).", nullable=False),
     "source_file": Field("string", "Path of the raw file, relative to the raw folder.", nullable=False),
     "role": Field("string", "plan (a local implementation plan) or template (a parent text it implements); "
                   "from the folder the file is in or the manifest, never guessed.", ("plan", "template"), False),
     "title": Field("string", "Title of the document as printed."),
-    "issuer": Field("string", "Issuing body, e.g. 北京市朝阳区人民政府."),
+    "issuer": Field("string", "Issuing body, e.g. 北京市东城区人民政府."),
     "province": Field("string", "Province-level division of the issuer (北京市, 黑龙江省); null for national bodies."),
     "prefecture": Field("string", "Prefecture-level division of the issuer, when there is one (佳木斯市)."),
-    "county": Field("string", "County-level division of the issuer (朝阳区, 同江市); null above county level."),
+    "county": Field("string", "County-level division of the issuer (东城区, 富锦市); null above county level."),
     "level": Field("string", "Administrative level of the issuer.", ("national", "provincial", "prefecture", "county")),
-    "doc_number": Field("string", "The document's own number, normalised (朝政发〔2017〕7号); null when it has none."),
+    "doc_number": Field("string", "The document's own number, normalised (东政发〔2017〕7号); null when it has none."),
     "issued_date": Field("date", "Signature date of the document (成文日期), never a website's posting date."),
     "issued_date_source": Field("string", "Where issued_date was read: the signature block, the site's metadata block, "
                                 "the colophon's print date, or the manifest.",

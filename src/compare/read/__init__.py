@@ -1,8 +1,8 @@
 """Reading raw plans: any supported file → a :class:`Document` (clean text + metadata).
 
-    >>> doc = read_document("data/raw/plans/000_db0d47f93ee4bd84.txt", raw_root="data/raw")
+    >>> doc = read_document("data/raw/plans/plan.txt", raw_root="data/raw")
     >>> doc.meta["doc_number"]
-    '朝政发〔2017〕7号'
+    '东政发〔2017〕7号'
 """
 from __future__ import annotations
 

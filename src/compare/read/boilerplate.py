@@ -88,7 +88,7 @@ def extract_metadata_block(text: str, *, head_lines: int = 60) -> tuple[str, dic
         if m and m.group(1).replace(" ", "") in labels:
             key, value = labels[m.group(1).replace(" ", "")], m.group(2).strip()
             drop.add(i)
-            if not value:  # value on the next non-empty line (• [ 发文字号 ] / • 巴南府发〔2022〕35号)
+            if not value:  # value on the next non-empty line (• [ 发文字号 ] / • 渝北府发〔2022〕35号)
                 j = i + 1
                 while j < limit and not lines[j].strip():
                     j += 1

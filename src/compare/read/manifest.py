@@ -4,7 +4,7 @@ Shape (the corpus's own file is an example)::
 
     plans:
       - file: plans/000_xxx.txt
-        document: 北京市朝阳区人民政府关于…的实施意见（朝政发〔2017〕7号）
+        document: 北京市东城区人民政府关于…的实施意见（东政发〔2017〕7号）
     templates:
       - file: templates/guofa-2015-7.txt
         document: 国务院关于加快推进残疾人小康进程的意见（国发〔2015〕7号）

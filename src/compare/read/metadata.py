@@ -113,7 +113,7 @@ def find_title(lines: list[str]) -> tuple[str | None, list[int]]:
 
     A title is a line (joined with up to two continuation lines) that contains 关于 or ends
     with a document-type word (意见, 方案, 规划, 通知 …). An issuer line just above it
-    (北京市朝阳区人民政府) is prepended. The first such title in the head wins.
+    (北京市东城区人民政府) is prepended. The first such title in the head wins.
     """
     end = head_end(lines)
     stripped = [_clean_title_line(ln) for ln in lines]
@@ -160,7 +160,7 @@ def split_title_doc_number(title: str) -> tuple[str, str | None]:
 
 
 def issuer_from_title(title: str | None) -> str | None:
-    """``北京市朝阳区人民政府关于…`` → ``北京市朝阳区人民政府``; ``国务院关于…`` → ``国务院``."""
+    """``北京市东城区人民政府关于…`` → ``北京市东城区人民政府``; ``国务院关于…`` → ``国务院``."""
     if not title or "关于" not in title:
         return None
     before = title.split("关于", 1)[0]
@@ -329,9 +329,9 @@ def _scan_places(text: str) -> tuple[list[list[str]], str]:
 def jurisdiction_of(issuer: str | None, *, context: str = "", cites: list[str] = ()) -> Jurisdiction:
     """Place and level of an issuing body.
 
-    ``北京市朝阳区人民政府`` → county 朝阳区 in 北京市; ``同江市人民政府`` → county 同江市, prefecture
-    佳木斯市, province 黑龙江省; ``国务院`` → national. Names shared by several places (朝阳区 is
-    in Beijing and Changchun) are settled by the province in the issuer, then by the
+    ``北京市东城区人民政府`` → county 东城区 in 北京市; ``富锦市人民政府`` → county 富锦市, prefecture
+    佳木斯市, province 黑龙江省; ``国务院`` → national. Names shared by several places (鼓楼区 is
+    in 南京 and 福州) are settled by the province in the issuer, then by the
     provinces of cited documents (京政发 → 北京市), then by place names in ``context``.
     """
     res = resources()
@@ -406,7 +406,7 @@ def _jurisdiction_from_code(code: str) -> Jurisdiction:
 
 
 def strip_place_suffix(name: str) -> tuple[str, str]:
-    """``朝阳区`` → ``('朝阳', '区')``; names of two characters keep their suffix."""
+    """``东城区`` → ``('东城', '区')``; names of two characters keep their suffix."""
     for suffix in resources().place_suffixes:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)], suffix
