@@ -204,11 +204,11 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
 
 def segment_tables(texts: pd.DataFrame, *, progress: bool = False) -> dict[str, pd.DataFrame]:
     """``sections`` and ``measures`` for every document, in document order."""
-    from compare.segment import measures, outline
+    from compare.segment import segment_document
 
     pairs = list(zip(texts["doc_id"], texts["text"]))
-    sections = [outline(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
-    clauses = [measures(text, doc_id) for doc_id, text in pairs]
+    parts = [segment_document(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
+    sections, clauses = [p[0] for p in parts], [p[1] for p in parts]
     return {
         "sections": schema.validate(_concat(sections, "sections"), "sections"),
         "measures": schema.validate(_concat(clauses, "measures"), "measures"),

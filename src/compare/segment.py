@@ -24,7 +24,7 @@ import yaml
 from compare.config import RESOURCES_DIR
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
-from compare.read.metadata import _ADDRESSEE, _DATE_LINE, _TITLE_END_RE, _is_issuer_line, parse_doc_numbers
+from compare.read.metadata import ADDRESSEE_RE, DATE_LINE_RE, TITLE_END_RE, is_issuer_line, parse_doc_numbers
 
 CN_NUM = "一二三四五六七八九十百零〇"
 _MD = re.compile(r"^#{1,6}\s*")
@@ -111,7 +111,7 @@ def repair_lines(text: str) -> list[str]:
 
 def _continues(line: str) -> bool:
     s = line.strip()
-    if not s or "\t" in s or s[-1] in _TERMINAL or _TITLE_END_RE.search(s):
+    if not s or "\t" in s or s[-1] in _TERMINAL or TITLE_END_RE.search(s):
         return False
     if _heading_match(_MD.sub("", s)) and "。" not in s:
         return False  # a heading; but a run-in heading's body may run on
@@ -121,8 +121,8 @@ def _continues(line: str) -> bool:
 def _is_continuation(line: str) -> bool:
     s = line.strip()
     return bool(s) and "\t" not in s and not s.startswith("#") and not _heading_match(s) \
-        and not _ANNEX.match(s) and not _ADDRESSEE.match(s) and not _is_issuer_line(s) \
-        and not _DATE_LINE.match(s) and bool(re.match(f"[{CJK}“”（(0-9]", s))
+        and not _ANNEX.match(s) and not ADDRESSEE_RE.match(s) and not is_issuer_line(s) \
+        and not DATE_LINE_RE.match(s) and bool(re.match(f"[{CJK}“”（(0-9]", s))
 
 
 def _heading_match(s: str):
@@ -251,12 +251,12 @@ def _tail_kinds(lines: list[str], end: int) -> dict[int, str]:
             kinds[i] = "attachment_note"
         elif _COLOPHON.search(s) and len(s) < 80:
             kinds[i] = "colophon"
-        elif _DATE_LINE.match(s) or re.fullmatch(r"(?:19|20)\d\d年\d{1,4}", s):
+        elif DATE_LINE_RE.match(s) or re.fullmatch(r"(?:19|20)\d\d年\d{1,4}", s):
             kinds[i] = "signature"
             j = i - 1
             while j >= 0 and not lines[j].strip():
                 j -= 1
-            if j >= 0 and _is_issuer_line(_MD.sub("", lines[j].strip())):
+            if j >= 0 and is_issuer_line(_MD.sub("", lines[j].strip())):
                 kinds[j] = "signature"
         elif s.startswith("（此件") or s.startswith("(此件"):
             kinds[i] = "colophon"
@@ -273,13 +273,13 @@ def _tail_kinds(lines: list[str], end: int) -> dict[int, str]:
 
 def _is_head_line(s: str) -> bool:
     """Title block, document number, red header, addressee: not clauses."""
-    if _ADDRESSEE.match(s) or _is_issuer_line(s) or s.endswith("文件"):
+    if ADDRESSEE_RE.match(s) or is_issuer_line(s) or s.endswith("文件"):
         return True
     if parse_doc_numbers(s) and len(re.sub(r"[（()）〔〕\d号]", "", s)) <= 8:
         return True
     if s[-1] in "。；！？：" or "，" in s:
         return False
-    return bool(_TITLE_END_RE.search(s) or "关于" in s or re.fullmatch(r"[（(]\d{4}\s*[—–\-]+\s*\d{4}年?[）)]", s)
+    return bool(TITLE_END_RE.search(s) or "关于" in s or re.fullmatch(r"[（(]\d{4}\s*[—–\-]+\s*\d{4}年?[）)]", s)
                 or len(s) <= 20)
 
 
@@ -358,10 +358,26 @@ def section_numbers(root: Node) -> dict[int, str]:
     return out
 
 
+def segment_document(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(outline, measures)`` of one document from a single pass of :func:`segment`."""
+    root, blocks = segment(text)
+    numbers = section_numbers(root)
+    return _outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id)
+
+
 def outline(text: str, doc_id: str = "") -> pd.DataFrame:
     """A plan's heading tree as rows: depth, section number, label, heading, path."""
     root, _ = segment(text)
-    numbers = section_numbers(root)
+    return _outline_rows(root, section_numbers(root), doc_id)
+
+
+def measures(text: str, doc_id: str) -> pd.DataFrame:
+    """The measures of one document: one row per clause of its body text."""
+    root, blocks = segment(text)
+    return _measure_rows(blocks, section_numbers(root), doc_id)
+
+
+def _outline_rows(root: Node, numbers: dict[int, str], doc_id: str) -> pd.DataFrame:
     rows = []
 
     def walk(node: Node, depth: int):
@@ -379,10 +395,7 @@ def path_text(node: Node | None) -> str:
     return " > ".join(f"{n.label}{n.heading}" for n in node.path) if node else ""
 
 
-def measures(text: str, doc_id: str) -> pd.DataFrame:
-    """The measures of one document: one row per clause of its body text."""
-    root, blocks = segment(text)
-    numbers = section_numbers(root)
+def _measure_rows(blocks: list[Block], numbers: dict[int, str], doc_id: str) -> pd.DataFrame:
     rows = []
     counters: Counter = Counter()
     for block in blocks:

@@ -109,7 +109,7 @@ def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], l
     for i, line in enumerate(lines):
         s = line.strip().lstrip("#").strip()
         if (i < title_start and s and cjk_count(s) <= 8 and not md.parse_doc_numbers(s)
-                and not re.search(r"\d{4}", s) and not md._is_issuer_line(s) and not s.endswith("文件")):
+                and not re.search(r"\d{4}", s) and not md.is_issuer_line(s) and not s.endswith("文件")):
             removed.append(s)
             continue
         kept.append(line)
@@ -182,7 +182,7 @@ def _clean_issuer(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()
-    return value if md._is_issuer_line(value) else None
+    return value if md.is_issuer_line(value) else None
 
 
 def _check_policy_text(doc: Document, shown: str) -> None:
@@ -196,7 +196,7 @@ def _check_policy_text(doc: Document, shown: str) -> None:
         "a title": bool(meta["title"]),
         "a document number": bool(meta["doc_number"]),
         "numbered sections": headings >= 2 or bool(re.search(r"(?m)^(?:#+\s*)?第[一二三四五六七八九十]+章", doc.text)),
-        "an addressee line": bool(re.search(r"(?m)^各[^。\n]{2,80}[：:]$", doc.text)),
+        "an addressee line": any(md.ADDRESSEE_RE.match(line.strip()) for line in doc.text.split("\n")),
     }
     if sum(signals.values()) < 2:
         found = [k for k, v in signals.items() if v] or ["none of them"]

@@ -21,12 +21,12 @@ from compare.numerals import NUMERAL_CHARS, chinese_to_int
 
 TITLE_END = (r"(?:实施意见|指导意见|意见|实施方案|工作方案|行动方案|方案|规划纲要|纲要|规划|通知|决定|办法|细则|"
              r"规定|行动计划|计划|报告|批复|通告|公告|条例|若干措施|措施|要点)")
-_TITLE_END_RE = re.compile(TITLE_END + r"\s*(?:[（(【\[][^）)】\]]{0,30}[）)】\]])?$")
+TITLE_END_RE = re.compile(TITLE_END + r"\s*(?:[（(【\[][^）)】\]]{0,30}[）)】\]])?$")
 _DOC_NO = re.compile(f"(?P<org>[{CJK}]{{1,8}})〔(?P<year>(?:19|20)\\d\\d)〕(?P<num>\\d{{1,4}})号")
 _ORG_NOISE = re.compile(r"^(?:印发|转发|关于|根据|依据|按照|贯彻|落实|和|及|与|的|号|见|即)+")
-_ADDRESSEE = re.compile(r"^各[^。]{2,80}[：:]$")
+ADDRESSEE_RE = re.compile(r"^各[^。]{2,80}[：:]$")
 _HEADING_START = re.compile(r"^(?:#+\s*)?(?:第[一二三四五六七八九十]+[章节]|[一二三四五六七八九十]+、|[1-9]\d?[、.．]\s*[^\d])")
-_DATE_LINE = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+DATE_LINE_RE = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
                         r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
 _PRINT_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*印发")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
@@ -89,7 +89,7 @@ def head_end(lines: list[str]) -> int:
         s = line.strip().lstrip("#").strip()
         if not s:
             continue
-        if _ADDRESSEE.match(s):
+        if ADDRESSEE_RE.match(s):
             return i
         if _HEADING_START.match(s):
             return i
@@ -103,7 +103,7 @@ def _clean_title_line(line: str) -> str:
     return re.sub(r"^(?:转发|转载)", "", s)
 
 
-def _is_issuer_line(s: str) -> bool:
+def is_issuer_line(s: str) -> bool:
     res = resources()
     return len(s) <= 30 and (s in res.national_issuers or any(s.endswith(suf) for suf in res.issuer_suffixes))
 
@@ -123,26 +123,26 @@ def find_title(lines: list[str]) -> tuple[str | None, list[int]]:
         if not s or "。" in s or len(s) > 90 or s.endswith("文件"):
             i += 1
             continue
-        if "关于" in s or _TITLE_END_RE.search(s):
+        if "关于" in s or TITLE_END_RE.search(s):
             span = [i]
             title = s
             j = i
-            while not _TITLE_END_RE.search(title) and len(span) < 3:
+            while not TITLE_END_RE.search(title) and len(span) < 3:
                 j += 1
                 while j < end and not stripped[j]:
                     j += 1
-                if j >= end or "。" in stripped[j] or _ADDRESSEE.match(stripped[j]):
+                if j >= end or "。" in stripped[j] or ADDRESSEE_RE.match(stripped[j]):
                     break
                 title += stripped[j]
                 span.append(j)
-            if not _TITLE_END_RE.search(title):
+            if not TITLE_END_RE.search(title):
                 i += 1
                 continue
             # an issuer line directly above (blank lines allowed)
             k = i - 1
             while k >= 0 and not stripped[k]:
                 k -= 1
-            if k >= 0 and _is_issuer_line(stripped[k]) and "关于" not in stripped[k] and not title.startswith(stripped[k]):
+            if k >= 0 and is_issuer_line(stripped[k]) and "关于" not in stripped[k] and not title.startswith(stripped[k]):
                 title = stripped[k] + title
                 span.insert(0, k)
             return title, span
@@ -164,16 +164,16 @@ def issuer_from_title(title: str | None) -> str | None:
     if not title or "关于" not in title:
         return None
     before = title.split("关于", 1)[0]
-    return before if before and _is_issuer_line(before) else None
+    return before if before and is_issuer_line(before) else None
 
 
 def issuer_from_signature(lines: list[str]) -> str | None:
     """The issuer line of the signature block: an issuer-like line followed by a date line."""
     for i, line in enumerate(lines):
         s = line.strip()
-        if _is_issuer_line(s):
+        if is_issuer_line(s):
             nxt = next((ln.strip() for ln in lines[i + 1: i + 4] if ln.strip()), "")
-            if _DATE_LINE.match(nxt) or re.match(r"^(?:19|20)\d\d\s*年", nxt):
+            if DATE_LINE_RE.match(nxt) or re.match(r"^(?:19|20)\d\d\s*年", nxt):
                 return s
     return None
 
@@ -207,7 +207,7 @@ def preamble(lines: list[str]) -> str:
     out = []
     for line in lines[start:]:
         s = line.strip().lstrip("#").strip()
-        if _HEADING_START.match(s) and not _ADDRESSEE.match(s):
+        if _HEADING_START.match(s) and not ADDRESSEE_RE.match(s):
             break
         out.append(s)
     return "\n".join(out)[:3000]
@@ -244,11 +244,11 @@ def find_issued_date(lines: list[str], meta_block: dict[str, str]) -> tuple[dt.d
     A website's posting date (发布日期, 时间) is never used.
     """
     for i, line in enumerate(lines):
-        m = _DATE_LINE.match(line.strip())
+        m = DATE_LINE_RE.match(line.strip())
         if not m:
             continue
         prev = next((ln.strip() for ln in reversed(lines[max(0, i - 4): i]) if ln.strip()), "")
-        if _is_issuer_line(prev):
+        if is_issuer_line(prev):
             date = _to_date(m.group("y"), m.group("m"), m.group("d"))
             if date:
                 return date, "signature"
