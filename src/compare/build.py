@@ -215,6 +215,35 @@ def segment_tables(texts: pd.DataFrame, *, progress: bool = False) -> dict[str, 
     }
 
 
+def task_tables(texts: pd.DataFrame, documents: pd.DataFrame, *,
+                progress: bool = False) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """``tasks`` and ``agencies`` from every document's task table, and notes for the build report."""
+    from compare.extract.tasks import extract_tasks
+
+    places = {row.doc_id: doc_places(row) for row in documents.itertuples()}
+    tasks, agencies, notes = [], [], []
+    pairs = list(zip(texts["doc_id"], texts["text"]))
+    for doc_id, text in _progress(pairs, progress, "Reading task tables"):
+        t, a, n = extract_tasks(text, doc_id, places.get(doc_id, ()))
+        tasks.append(t)
+        agencies.append(a)
+        notes += n
+    return {
+        "tasks": schema.validate(_concat(tasks, "tasks"), "tasks"),
+        "agencies": schema.validate(_concat(agencies, "agencies"), "agencies"),
+    }, notes
+
+
+def doc_places(row) -> tuple[str, ...]:
+    """Short names of a document's own jurisdictions (东城, 北京), county first."""
+    out = []
+    for name in (row.county, row.prefecture, row.province):
+        if isinstance(name, str) and name:
+            short = strip_place_suffix(name)[0]
+            out += [n for n in (name, short) if n not in out]
+    return tuple(sorted(out, key=len, reverse=True))
+
+
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(table)
@@ -226,6 +255,9 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) 
     documents = documents_table(docs)
     texts = texts_table(docs, documents["doc_id"])
     tables = {"documents": documents, "texts": texts, **segment_tables(texts, progress=progress)}
+    task_frames, notes = task_tables(texts, documents, progress=progress)
+    tables.update(task_frames)
+    report.warnings += notes
     report.tables = {name: len(df) for name, df in tables.items()}
     return tables, report
 

@@ -78,6 +78,26 @@ FIELDS: dict[str, Field] = {
     "style": Field("string", "Numbering style of a heading.",
                    ("chapter", "section", "box", "cn", "paren_cn", "arabic", "paren_arabic")),
     "label": Field("string", "Number of a heading as printed (一、 （三） 专栏2)."),
+    "task_no": Field("int", "Number of the task in the plan's task table (序号).", nullable=False),
+    "task": Field("string", "The task as written in the table (pieces split by page breaks rejoined)."),
+    "lead_agencies": Field("list", "Lead units (牵头单位) as written, with a list's shared prefix expanded "
+                           "(市民政局、残联 → 市民政局, 市残联)."),
+    "supporting_agencies": Field("list", "Supporting units (责任 / 配合单位) as written, expanded the same way."),
+    "timeline": Field("string", "Timeline cell as written (持续实施, 2020年); null when the table has no timeline column."),
+    "deadline_year": Field("int", "Last year named in the timeline (2017—2020年 → 2020); null when it names none."),
+    "is_ongoing": Field("bool", "True when the timeline says the work continues (持续实施, 长期坚持, 每年); "
+                        "null when there is no timeline."),
+    "task_group": Field("string", "Group heading above the task inside the table (一、基本民生保障), if any."),
+    "lead_rule": Field("string", "How the lead was read: its own column; the first unit of a single 负责单位 column "
+                       "because a note says so (first_listed_note); or by that convention without a note "
+                       "(first_listed).", ("column", "first_listed_note", "first_listed")),
+    "table_layout": Field("string", "Shape the row had in the text: tab-separated cells, one cell per line, "
+                          "or cells run together without separators.", ("tab", "cell_per_line", "run_together")),
+    "agency_role": Field("string", "Role of the agency in the task.", ("lead", "supporting"), False),
+    "agency_name": Field("string", "Agency name as written, abbreviation expanded (市残联).", nullable=False),
+    "agency_function": Field("string", "Canonical function of the agency (人社, 卫健, 残联 …) from "
+                             "resources/agencies.yaml; null for spellings not listed there (see the build report)."),
+    "position": Field("int", "Order of the agency within its role's list, from 1.", nullable=False),
     "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
 }
 
@@ -110,6 +130,18 @@ TABLES: dict[str, Table] = {
         ("doc_id", "measure_id", "section_path", "section_number", "heading", "sentence_index", "text",
          "char_count", "topic", "topic_source", "topic_keyword"),
         ("measure_id",),
+    ),
+    "tasks": Table(
+        "tasks", "One row per task of a plan's task table (重点任务分工表), in table order. Plans without "
+        "such a table have no rows.",
+        ("doc_id", "task_no", "task", "lead_agencies", "supporting_agencies", "timeline", "deadline_year",
+         "is_ongoing", "task_group", "lead_rule", "table_layout"),
+        ("doc_id", "task_no"),
+    ),
+    "agencies": Table(
+        "agencies", "Long form of the task table: one row per (task, role, agency), leads first.",
+        ("doc_id", "task_no", "agency_role", "agency_name", "agency_function", "position"),
+        ("doc_id", "task_no", "agency_role", "position"),
     ),
     "texts": Table(
         "texts", "The cleaned and the original text of each document (for redlines and evidence).",

@@ -1,0 +1,453 @@
+"""Task tables (重点任务分工表): who leads each task, who supports, and by when.
+
+Plans list their tasks in an annex table with the columns 序号 / 工作任务 / 牵头单位 /
+责任单位 (or 配合单位) / 时间进度, or a single 负责单位 column whose first unit leads. The
+text reaches us in whatever shape the source left it; the parser reads the header to learn
+the columns, then reads each numbered row in one of three shapes:
+
+* **tab-separated** rows (Word and HTML tables, Markdown pipe tables), where a row split
+  by a page break continues on an unnumbered line;
+* **one cell per line** (cells separated by blank lines, tab-indented or not), where an
+  empty cell leaves nothing behind and an agency cell may continue on a later line;
+* **cells run together** with no separator (a scraped web table):
+  ``1完善…等制度区民政局区残联、区财政局、各街乡持续实施``. The row is read from its end:
+  the timeline, then agency names (known spellings from ``agencies.yaml``). Names joined by
+  ``、`` share a cell; two names with nothing between them are a cell boundary. Reading stops
+  after the last agency column, so a task that itself names an agency (``区公共图书馆设立
+  盲人阅览区``) is never cut.
+
+Repeated header rows (after page breaks) are skipped, rows must be numbered in order,
+and the table ends at a note (注：…), a colophon, a signature or the next annex.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from compare.extract.agencies import (agency_function, match_agency_at_end, match_generic_agency_at_end,
+                                      split_agencies)
+from compare.read.metadata import DATE_LINE_RE, is_issuer_line
+
+# header word → column role; longest words are tried first
+HEADER_WORDS = {
+    "序号": "number", "编号": "number",
+    "工作任务": "task", "重点任务": "task", "主要任务": "task", "任务内容": "task", "工作内容": "task",
+    "具体任务": "task", "工作措施": "task", "主要内容": "task", "目标任务": "task", "任务名称": "task",
+    "重点工作": "task", "工作事项": "task", "任务": "task",
+    "牵头单位": "lead", "牵头部门": "lead", "主责单位": "lead", "主责部门": "lead", "牵头": "lead",
+    "配合单位": "supporting", "参与单位": "supporting", "协办单位": "supporting", "协助单位": "supporting",
+    "配合部门": "supporting", "参与部门": "supporting", "协办部门": "supporting",
+    "责任单位": "responsible", "责任部门": "responsible", "负责单位": "responsible", "负责部门": "responsible",
+    "承办单位": "responsible", "实施单位": "responsible",
+    "时间进度": "timeline", "完成时限": "timeline", "完成时间": "timeline", "时间安排": "timeline",
+    "进度安排": "timeline", "时间节点": "timeline", "时限要求": "timeline", "完成期限": "timeline",
+    "时限": "timeline", "进度": "timeline",
+    "备注": "other",
+}
+_HEADER_RE = re.compile("|".join(sorted(map(re.escape, HEADER_WORDS), key=len, reverse=True)))
+_FIRST_LEADS_NOTE = re.compile(r"(?:列|排)(?:在)?第一(?:位|个)?(?:者|的(?:单位)?)?(?:为|是)牵头")
+_NOTE = re.compile(r"^注\s*[：:]")
+_END = re.compile(r"^(?:抄送|抄报|主送|印发)[：:]|印发$|^附\s*件\s*[0-9一二三四五六七八九十]*\s*[：:]?$|^（此件")
+_ONGOING = re.compile(r"持续|长期|常态|每年|逐年|逐步|按年度")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_TIMELINE = (r"(?:(?:19|20)\d{2}\s*年?(?:\s*\d{1,2}\s*月)?(?:底|末|年底|前|以前|之前|起|上半年|下半年)*"
+             r"(?:\s*[—–\-~～至到]\s*(?:(?:19|20)\d{2})\s*年?(?:\s*\d{1,2}\s*月)?(?:底|末|前)*)?"
+             r"(?:[，、,及和]?(?:持续|长期)[\u4e00-\u9fff]{0,3})?"
+             r"|(?:持续|长期|常态化?|每年|逐年|逐步|按年度)[\u4e00-\u9fff]{0,4})")
+_TIMELINE_FULL = re.compile(f"^{_TIMELINE}$")
+_TIMELINE_END = re.compile(f"{_TIMELINE}$")
+_ROW_NO = re.compile(r"^(\d{1,3})(?:\s*[、.．])?")
+_GROUP = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*\S")
+
+
+@dataclass
+class TaskRow:
+    """One row of a task table, before it becomes a DataFrame row."""
+
+    task_no: int
+    task: str
+    lead: list[str]
+    supporting: list[str]
+    timeline: str | None
+    layout: str
+    lead_rule: str
+    line: int
+    group: str | None = None
+
+
+@dataclass
+class _Header:
+    line: int          # index of the first header line
+    end: int           # index after the last header line
+    roles: list[str]   # column roles in order (number, task, lead …)
+    text: str          # header words as written, for recognising repeats
+
+
+# --------------------------------------------------------------------------- lines
+def _prepare(line: str) -> str:
+    """Markdown pipe rows become tab-separated; heading marks are dropped."""
+    s = line.rstrip(" \r\u3000")  # trailing tabs are empty cells: keep them
+    if s.lstrip().startswith("|") and s.count("|") >= 2:
+        if re.fullmatch(r"\s*\|?[\s:|\-]+\|?\s*", s):
+            return ""  # |---|---| separator row
+        s = s.strip().strip("|")
+        return "\t".join(c.strip() for c in s.split("|"))
+    return re.sub(r"^\s*#{1,6}\s+", "", s)
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.split("\t")]
+
+
+def _header_roles(text: str) -> list[str] | None:
+    """Column roles when ``text`` is made of header words only (序号工作任务牵头单位…)."""
+    compact = re.sub(r"[\s|/]+", "", text)
+    if not compact:
+        return None
+    pos, roles = 0, []
+    for m in _HEADER_RE.finditer(compact):
+        if m.start() != pos:
+            return None
+        roles.append(HEADER_WORDS[m.group(0)])
+        pos = m.end()
+    return roles if pos == len(compact) else None
+
+
+def find_header(lines: list[str], start: int = 0) -> _Header | None:
+    """The first task-table header at or after ``start``: it names a task column and an agency column."""
+    for i in range(start, len(lines)):
+        header = header_at(lines, i)
+        if header is not None:
+            return header
+    return None
+
+
+def header_at(lines: list[str], i: int) -> _Header | None:
+    """A task-table header starting at line ``i`` (on one line, or one header cell per line)."""
+    s = lines[i].strip()
+    if not s.startswith(("序号", "编号")):
+        return None
+    roles = _header_roles(s)
+    end, words = i + 1, [s]
+    if roles == ["number"]:  # one header cell per line
+        j = i + 1
+        while j < len(lines):
+            t = lines[j].strip()
+            if t:
+                more = _header_roles(t)
+                if not more or "number" in more:
+                    break
+                roles += more
+                words.append(t)
+                end = j + 1
+            j += 1
+    if roles and "task" in roles and {"lead", "responsible", "supporting"} & set(roles):
+        return _Header(i, end, roles, re.sub(r"\s+", "", "".join(words)))
+    return None
+
+
+def _is_end(s: str) -> bool:
+    return bool(_END.search(s) or DATE_LINE_RE.match(s) or re.match(r"^(?:19|20)\d\d年\d{1,2}月\d{1,2}日印发", s)
+                or (is_issuer_line(s) and "人民政府" in s))
+
+
+# --------------------------------------------------------------------------- rows
+def parse_task_table(text: str, places: tuple[str, ...] = ()) -> tuple[list[TaskRow], list[str]]:
+    """Every task row in ``text`` (normally the annex) and any problems met, in plain words.
+
+    ``places`` are the plan's own place names (东城, 北京): they let names such as
+    工商东城分局 be recognised as agencies.
+    """
+    lines = [_prepare(ln) for ln in text.split("\n")]
+    problems: list[str] = []
+    rows: list[TaskRow] = []
+    first_leads = bool(_FIRST_LEADS_NOTE.search(text))
+    header = find_header(lines)
+    while header is not None:
+        table_rows, end_at = _read_rows(lines, header, places, first_leads, problems)
+        if not table_rows:
+            problems.append(f"line {header.line + 1}: a task table header ({header.text}) with no numbered rows under it")
+        rows += table_rows
+        header = find_header(lines, end_at)
+    return rows, problems
+
+
+def _read_rows(lines: list[str], header: _Header, places, first_leads: bool,
+               problems: list[str]) -> tuple[list[TaskRow], int]:
+    """Rows of the table whose header is ``header``; returns them and the line where the table ends."""
+    content_roles = header.roles[1:] if header.roles[0] == "number" else header.roles
+    spans: list[tuple[int, int, str, list[int]]] = []  # (task_no, first line, first-line rest, content lines)
+    group: str | None = None
+    groups: dict[int, str | None] = {}
+    expected = 1
+    i = header.end
+    end_at = len(lines)
+    while i < len(lines):
+        raw = lines[i]
+        s = raw.strip()
+        if not s:
+            i += 1
+            continue
+        if _NOTE.match(s) or _is_end(s):
+            end_at = i
+            break
+        again = header_at(lines, i)
+        if again is not None:
+            if again.roles != header.roles:
+                end_at = i  # a different table starts
+                break
+            i = again.end  # the header repeated after a page break
+            continue
+        number, rest = _row_start(raw, expected)
+        if number is not None:
+            if number != expected:
+                problems.append(f"task numbers jump from {expected - 1} to {number} (line {i + 1}); "
+                                "a row may be missing or merged into the one before")
+            spans.append((number, i, rest, []))
+            groups[number] = group
+            expected = number + 1
+        elif _GROUP.match(s) and len(s) <= 30 and "\t" not in s:
+            group = s  # a group heading (一、基本民生保障) between rows
+        elif spans:
+            spans[-1][3].append(i)
+        i += 1
+    rows = []
+    for number, first, rest, more in spans:
+        row = _read_row(number, first, rest, [lines[k] for k in more], content_roles, places, first_leads, problems)
+        row.group = groups.get(number)
+        rows.append(row)
+    return rows, end_at
+
+
+def _row_start(raw: str, expected: int) -> tuple[int | None, str]:
+    """``(task_no, rest of line)`` when the line starts the next numbered row."""
+    cells = _cells(raw)
+    lead_cells = [c for c in cells if c]
+    first = lead_cells[0] if lead_cells else ""
+    m = _ROW_NO.fullmatch(first)
+    if m:  # the number is a cell of its own (tab-separated or one cell per line)
+        n = int(m.group(1))
+        if expected <= n <= expected + 2:
+            return n, "\t".join(cells[cells.index(first) + 1:])
+        return None, ""
+    s = raw.strip()
+    if "\t" not in s and s.startswith(str(expected)) and len(s) > len(str(expected)):
+        rest = s[len(str(expected)):]
+        if re.match(r"[\u4e00-\u9fff“《（(]", rest) or re.match(r"^[、.．]\s*\S", rest):
+            return expected, re.sub(r"^[、.．]\s*", "", rest)
+    return None, ""
+
+
+def _read_row(number: int, first: int, rest: str, more: list[str], roles: list[str],
+              places, first_leads: bool, problems: list[str]) -> TaskRow:
+    rest_cells = [c for c in rest.split("\t")] if rest else []
+    if len([c for c in rest_cells if c.strip()]) >= 2 or (rest_cells and "\t" in rest):
+        cells, layout = _tab_row(rest_cells, more, roles), "tab"
+    elif not rest.strip():
+        cells, layout = _cell_per_line_row(more, roles, places), "cell_per_line"
+    else:
+        joined = "".join([rest.strip()] + [m.strip() for m in more])
+        cells, layout = _run_together_row(joined, roles, places), "run_together"
+    return _make_row(number, cells, roles, layout, first, places, first_leads, problems)
+
+
+def _tab_row(rest_cells: list[str], more: list[str], roles: list[str]) -> dict[str, str]:
+    """Cells by position; an unnumbered continuation line adds to the same columns."""
+    cells = {r: "" for r in roles}
+    for pos, value in enumerate(rest_cells[: len(roles)]):
+        cells[roles[pos]] = value.strip()
+    for line in more:
+        if "\t" not in line.strip("\n"):
+            # a line without cells continues the last filled column
+            last = next((r for r in reversed(roles) if cells[r]), roles[0])
+            cells[last] = _join(cells[last], line.strip(), last)
+            continue
+        parts = _cells(line)[1:]  # the number cell is empty on a continuation line
+        for pos, value in enumerate(parts[: len(roles)]):
+            if value:
+                cells[roles[pos]] = _join(cells[roles[pos]], value, roles[pos])
+    return cells
+
+
+def _join(a: str, b: str, role: str) -> str:
+    if not a:
+        return b
+    if role in ("lead", "supporting", "responsible") and a[-1] not in "、，,":
+        return a + "、" + b
+    return a + b
+
+
+def _cell_per_line_row(more: list[str], roles: list[str], places) -> dict[str, str]:
+    """Cells one per line. An empty cell leaves no line, so cells are placed by what they hold:
+    the task first, agency lists into the agency columns in order, a timeline into its column.
+    Extra agency lines continue the last agency column (a cell broken over lines)."""
+    items: list[str] = []
+    indents = [ln.startswith("\t") for ln in more if ln.strip()]
+    indented_style = sum(indents) > len(indents) / 2
+    for ln in more:
+        s = ln.strip()
+        if not s:
+            continue
+        continues = (items and (items[-1][-1] in "、，," or (indented_style and not ln.startswith("\t"))))
+        if continues and _looks_like_agencies(s, places):
+            items[-1] = _join(items[-1], s, "lead")
+        else:
+            items.append(s)
+    agency_cols = [r for r in roles if r in ("lead", "supporting", "responsible")]
+    cells = {r: "" for r in roles}
+    task_parts: list[str] = []
+    agency_items: list[str] = []
+    for item in items:
+        if "timeline" in roles and not cells["timeline"] and _TIMELINE_FULL.match(item) and (task_parts or agency_items):
+            cells["timeline"] = item
+        elif agency_items or (task_parts and _looks_like_agencies(item, places)):
+            agency_items.append(item)
+        else:
+            task_parts.append(item)
+    cells[next((r for r in roles if r == "task"), roles[0])] = "".join(task_parts)
+    for k, item in enumerate(agency_items):
+        col = agency_cols[min(k, len(agency_cols) - 1)] if agency_cols else None
+        if col:
+            cells[col] = _join(cells[col], item, col)
+    return cells
+
+
+def _looks_like_agencies(s: str, places) -> bool:
+    """A cell made of agency names: every name is known, or looks like a body (区档案局)."""
+    if "。" in s or len(s) > 200:
+        return False
+    names = split_agencies(s, places)
+    if not names:
+        return False
+    ok = sum(1 for n in names if agency_function(n, places) or match_generic_agency_at_end(n) == n
+             or (len(n) <= 12 and re.search(r"(局|委|办|联|会|队|院|部|中心|单位|公司|街|乡|镇)$", n)))
+    return ok == len(names)
+
+
+def _run_together_row(s: str, roles: list[str], places) -> dict[str, str]:
+    """Split ``task + lead + supporting + timeline`` written without separators (see module doc)."""
+    cells = {r: "" for r in roles}
+    if "timeline" in roles:
+        m = _TIMELINE_END.search(s)
+        if m and m.start() > 0:
+            cells["timeline"] = m.group(0)
+            s = s[: m.start()]
+    agency_cols = [r for r in roles if r in ("lead", "supporting", "responsible")]
+    s = s.removesuffix("等") if s.endswith("等") and match_agency_at_end(s[:-1], places) else s
+    found: list[list[str]] = [[]]  # cells from the right, names in reading order
+    rest = s
+    bare_ok = True  # at the far right and after a 、 any known spelling is a name
+    while True:
+        name = _name_at_end(rest, places, bare_ok)
+        if not name:
+            break
+        found[-1].insert(0, name)
+        rest = rest[: -len(name)]
+        if rest[-1:] and rest[-1] in "、，,":
+            if not _name_at_end(rest[:-1], places, True):
+                break  # a 、 with no name before it: the list ended inside the task text
+            rest, bare_ok = rest[:-1], True
+            continue
+        if len(found) == len(agency_cols):
+            break
+        # nothing between two names: a cell boundary. Where a cell meets the task text only
+        # a name that says whose it is (区…, 团区委) counts, so task words are not taken.
+        found.append([])
+        bare_ok = False
+    # cells in reading order; with fewer cells than agency columns the cells present are
+    # the first columns (a row with a lead and no supporting units)
+    ordered = [c for c in reversed(found) if c]
+    for col, names in zip(agency_cols, ordered):
+        cells[col] = "、".join(names)
+    cells[next(r for r in roles if r == "task")] = rest
+    return cells
+
+
+def _name_at_end(text: str, places, bare_ok: bool) -> str | None:
+    return match_agency_at_end(text, places, bare_ok=bare_ok) or (match_generic_agency_at_end(text) if bare_ok else None)
+
+
+def _make_row(number, cells, roles, layout, line, places, first_leads, problems) -> TaskRow:
+    task = re.sub(r"\s+", "", cells.get("task", "")).strip()
+    timeline = (cells.get("timeline") or "").strip() or None
+    if "lead" in roles:
+        lead = split_agencies(cells.get("lead", ""), places)
+        supporting = split_agencies(cells.get("supporting", "") or cells.get("responsible", ""), places)
+        rule = "column"
+    else:
+        names = split_agencies(cells.get("responsible", "") or cells.get("supporting", ""), places)
+        lead, supporting = names[:1], names[1:]
+        rule = "first_listed_note" if first_leads else "first_listed"
+    if not task:
+        problems.append(f"task {number}: no task text could be read")
+    if not lead:
+        problems.append(f"task {number}: no lead agency could be read")
+    return TaskRow(number, task, lead, supporting, timeline, layout, rule, line)
+
+
+# --------------------------------------------------------------------------- timelines
+def deadline_year(timeline: str | None) -> int | None:
+    """Last year named in a timeline (``2017—2020年`` → 2020); None when it names none."""
+    years = [int(y) for y in _YEAR.findall(timeline or "")]
+    return max(years) if years else None
+
+
+def is_ongoing(timeline: str | None) -> bool | None:
+    """True for continuing work (持续实施, 长期坚持, 每年); None when there is no timeline."""
+    if not timeline:
+        return None
+    return bool(_ONGOING.search(timeline))
+
+
+# --------------------------------------------------------------------------- tables
+TASK_COLUMNS = ["doc_id", "task_no", "task", "lead_agencies", "supporting_agencies", "timeline", "deadline_year",
+                "is_ongoing", "task_group", "lead_rule", "table_layout"]
+AGENCY_COLUMNS = ["doc_id", "task_no", "agency_role", "agency_name", "agency_function", "position"]
+
+
+def tasks_frame(rows: list[TaskRow], doc_id: str) -> pd.DataFrame:
+    """The ``tasks`` rows of one document."""
+    data = [{
+        "doc_id": doc_id, "task_no": r.task_no, "task": r.task, "lead_agencies": r.lead,
+        "supporting_agencies": r.supporting, "timeline": r.timeline, "deadline_year": deadline_year(r.timeline),
+        "is_ongoing": is_ongoing(r.timeline), "task_group": r.group, "lead_rule": r.lead_rule,
+        "table_layout": r.layout,
+    } for r in rows]
+    return pd.DataFrame(data, columns=TASK_COLUMNS)
+
+
+def agencies_frame(rows: list[TaskRow], doc_id: str, places: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The ``agencies`` rows of one document: one per (task, role, agency)."""
+    data = []
+    for r in rows:
+        for role, names in (("lead", r.lead), ("supporting", r.supporting)):
+            for pos, name in enumerate(names, start=1):
+                data.append({"doc_id": doc_id, "task_no": r.task_no, "agency_role": role, "agency_name": name,
+                             "agency_function": agency_function(name, places), "position": pos})
+    return pd.DataFrame(data, columns=AGENCY_COLUMNS)
+
+
+_ANNEX_TITLE = re.compile(r"任务分工|分工(?:及|和)?(?:进度)?(?:安排)?表")
+
+
+def extract_tasks(text: str, doc_id: str, places: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """``(tasks, agencies, notes)`` of one document; notes are problems in plain words.
+
+    Agency spellings the alias file does not know are listed in the notes (their
+    ``agency_function`` is left empty), and so is an annex that announces a task table
+    which could not be read.
+    """
+    rows, problems = parse_task_table(text, places)
+    notes = [f"{doc_id}: {p}" for p in problems]
+    tasks = tasks_frame(rows, doc_id)
+    agencies = agencies_frame(rows, doc_id, places)
+    if not rows and _ANNEX_TITLE.search(text) and re.search(r"^\s*#*\s*附\s*件", text, re.M):
+        notes.append(f"{doc_id}: the annex names a task table (重点任务分工), but no table with columns "
+                     "序号 / 工作任务 / 牵头单位 (or 负责单位) could be read; its tasks are missing")
+    unknown = sorted(set(agencies.loc[agencies["agency_function"].isna(), "agency_name"]))
+    if unknown:
+        notes.append(f"{doc_id}: agency spellings not in agencies.yaml (agency_function left empty): "
+                     + "、".join(unknown))
+    return tasks, agencies, notes
