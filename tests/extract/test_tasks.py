@@ -315,3 +315,29 @@ def test_a_skipped_row_number_is_reported():
     rows, problems = parse_task_table(text)
     assert [r.task_no for r in rows] == [1, 3]
     assert problems and "from 1 to 3" in problems[0]
+
+
+def test_task_table_from_a_web_page_and_a_word_file(tmp_path, sample_plan):
+    """Cells holding several paragraphs stay on their row in HTML and Word exports."""
+    from compare.read import read_document
+    from tests.helpers import html_page, write_docx
+
+    table = [["序号", "工作任务", "牵头单位", "配合单位", "时间进度"],
+             ["1", "落实残疾人护理补贴制度", "区民政局", "区残联\n区财政局", "持续实施"],
+             ["2", "建设一所200张床位以上的精神残疾人福利机构\n并配套建设康复设施", "区民政局", "区卫生健康委", "2020年"]]
+
+    def cell(text):
+        return "".join(f"<p>{p}</p>" for p in text.split("\n"))
+
+    rows_html = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in table)
+    page = html_page(sample_plan + "附件\n重点任务分工").replace("</div></div>", f"<table>{rows_html}</table></div></div>")
+    (tmp_path / "plan.html").write_text(page, encoding="utf-8")
+    write_docx(tmp_path / "plan.docx", sample_plan + "附件\n重点任务分工\n", table)
+    for name in ("plan.html", "plan.docx"):
+        doc = read_document(tmp_path / name)
+        rows, problems = parse_task_table(doc.text)
+        assert problems == [], name
+        assert [(r.task, r.lead, r.supporting, r.timeline) for r in rows] == [
+            ("落实残疾人护理补贴制度", ["区民政局"], ["区残联", "区财政局"], "持续实施"),
+            ("建设一所200张床位以上的精神残疾人福利机构并配套建设康复设施", ["区民政局"], ["区卫生健康委"], "2020年"),
+        ], name

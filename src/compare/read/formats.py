@@ -76,7 +76,7 @@ def _html_text(el) -> str:
 
     parts: list[str] = []
 
-    def walk(node):
+    def walk(node, parts=parts):
         if isinstance(node, NavigableString):
             parts.append(re.sub(r"\s+", " ", str(node)))
             return
@@ -84,11 +84,17 @@ def _html_text(el) -> str:
             return
         name = node.name
         if name in ("td", "th"):
-            parts.append("\t")
+            # a cell stays on its row's line: its own paragraphs and <br> are joined
+            inner: list[str] = []
+            for child in node.children:
+                walk(child, inner)
+            paras = [p.strip() for p in "".join(inner).split("\n")]
+            parts.append("\t" + join_cell_paragraphs([p for p in paras if p]).replace("\t", " "))
+            return
         if name in _BLOCK_TAGS:
             parts.append("\n")
         for child in node.children:
-            walk(child)
+            walk(child, parts)
         if name in _BLOCK_TAGS:
             parts.append("\n")
 
@@ -133,8 +139,17 @@ def read_docx(data: bytes, path: str) -> tuple[str, str]:
 
 
 def _docx_cell_text(cell) -> str:
-    paras = [p.text.strip() for p in cell.paragraphs if p.text.strip()]
-    # short paragraphs in one cell are list items (agency names); long ones are wrapped prose
+    # a line break inside a paragraph (Shift+Enter) separates items like a new paragraph
+    lines = [ln.strip() for p in cell.paragraphs for ln in p.text.split("\n")]
+    return join_cell_paragraphs([ln for ln in lines if ln])
+
+
+def join_cell_paragraphs(paras: list[str]) -> str:
+    """One table cell's paragraphs as one line (a row must stay on one line).
+
+    Short paragraphs in one cell are list items (agency names) and are joined with 、;
+    longer ones are wrapped prose and are joined directly.
+    """
     if len(paras) > 1 and all(len(p) <= 12 for p in paras):
         return "、".join(paras)
     return "".join(paras)
