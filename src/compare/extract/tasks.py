@@ -16,8 +16,8 @@ the columns, then reads each numbered row in one of three shapes:
   after the last agency column, so a task that itself names an agency (``区公共图书馆设立
   盲人阅览区``) is never cut.
 
-Repeated header rows (after page breaks) are skipped, rows must be numbered in order,
-and the table ends at a note (注：…), a colophon, a signature or the next annex.
+Finding the header and the numbered rows (repeated headers, page breaks, group rows, the
+table's end) is shared with indicator tables in :mod:`compare.extract.tables`.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from compare.extract.agencies import (agency_function, match_agency_at_end, match_generic_agency_at_end,
                                       split_agencies)
-from compare.read.metadata import DATE_LINE_RE, is_issuer_line
+from compare.extract.tables import RowSpan, Vocabulary, find_header, numbered_rows, prepare_lines, tab_cells
 
 # header word → column role; longest words are tried first
 HEADER_WORDS = {
@@ -46,10 +46,8 @@ HEADER_WORDS = {
     "时限": "timeline", "进度": "timeline",
     "备注": "other",
 }
-_HEADER_RE = re.compile("|".join(sorted(map(re.escape, HEADER_WORDS), key=len, reverse=True)))
+VOCABULARY = Vocabulary(HEADER_WORDS, (frozenset({"task"}), frozenset({"lead", "responsible", "supporting"})))
 _FIRST_LEADS_NOTE = re.compile(r"(?:列|排)(?:在)?第一(?:位|个)?(?:者|的(?:单位)?)?(?:为|是)牵头")
-_NOTE = re.compile(r"^注\s*[：:]")
-_END = re.compile(r"^(?:抄送|抄报|主送|印发)[：:]|印发$|^附\s*件\s*[0-9一二三四五六七八九十]*\s*[：:]?$|^（此件")
 _ONGOING = re.compile(r"持续|长期|常态|每年|逐年|逐步|按年度")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _TIMELINE = (r"(?:(?:19|20)\d{2}\s*年?(?:\s*\d{1,2}\s*月)?(?:底|末|年底|前|以前|之前|起|上半年|下半年)*"
@@ -58,8 +56,6 @@ _TIMELINE = (r"(?:(?:19|20)\d{2}\s*年?(?:\s*\d{1,2}\s*月)?(?:底|末|年底|�
              r"|(?:持续|长期|常态化?|每年|逐年|逐步|按年度)[\u4e00-\u9fff]{0,4})")
 _TIMELINE_FULL = re.compile(f"^{_TIMELINE}$")
 _TIMELINE_END = re.compile(f"{_TIMELINE}$")
-_ROW_NO = re.compile(r"^(\d{1,3})(?:\s*[、.．])?")
-_GROUP = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*\S")
 
 
 @dataclass
@@ -77,82 +73,6 @@ class TaskRow:
     group: str | None = None
 
 
-@dataclass
-class _Header:
-    line: int          # index of the first header line
-    end: int           # index after the last header line
-    roles: list[str]   # column roles in order (number, task, lead …)
-    text: str          # header words as written, for recognising repeats
-
-
-# --------------------------------------------------------------------------- lines
-def _prepare(line: str) -> str:
-    """Markdown pipe rows become tab-separated; heading marks are dropped."""
-    s = line.rstrip(" \r\u3000")  # trailing tabs are empty cells: keep them
-    if s.lstrip().startswith("|") and s.count("|") >= 2:
-        if re.fullmatch(r"\s*\|?[\s:|\-]+\|?\s*", s):
-            return ""  # |---|---| separator row
-        s = s.strip().strip("|")
-        return "\t".join(c.strip() for c in s.split("|"))
-    return re.sub(r"^\s*#{1,6}\s+", "", s)
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.split("\t")]
-
-
-def _header_roles(text: str) -> list[str] | None:
-    """Column roles when ``text`` is made of header words only (序号工作任务牵头单位…)."""
-    compact = re.sub(r"[\s|/]+", "", text)
-    if not compact:
-        return None
-    pos, roles = 0, []
-    for m in _HEADER_RE.finditer(compact):
-        if m.start() != pos:
-            return None
-        roles.append(HEADER_WORDS[m.group(0)])
-        pos = m.end()
-    return roles if pos == len(compact) else None
-
-
-def find_header(lines: list[str], start: int = 0) -> _Header | None:
-    """The first task-table header at or after ``start``: it names a task column and an agency column."""
-    for i in range(start, len(lines)):
-        header = header_at(lines, i)
-        if header is not None:
-            return header
-    return None
-
-
-def header_at(lines: list[str], i: int) -> _Header | None:
-    """A task-table header starting at line ``i`` (on one line, or one header cell per line)."""
-    s = lines[i].strip()
-    if not s.startswith(("序号", "编号")):
-        return None
-    roles = _header_roles(s)
-    end, words = i + 1, [s]
-    if roles == ["number"]:  # one header cell per line
-        j = i + 1
-        while j < len(lines):
-            t = lines[j].strip()
-            if t:
-                more = _header_roles(t)
-                if not more or "number" in more:
-                    break
-                roles += more
-                words.append(t)
-                end = j + 1
-            j += 1
-    if roles and "task" in roles and {"lead", "responsible", "supporting"} & set(roles):
-        return _Header(i, end, roles, re.sub(r"\s+", "", "".join(words)))
-    return None
-
-
-def _is_end(s: str) -> bool:
-    return bool(_END.search(s) or DATE_LINE_RE.match(s) or re.match(r"^(?:19|20)\d\d年\d{1,2}月\d{1,2}日印发", s)
-                or (is_issuer_line(s) and "人民政府" in s))
-
-
 # --------------------------------------------------------------------------- rows
 def parse_task_table(text: str, places: tuple[str, ...] = ()) -> tuple[list[TaskRow], list[str]]:
     """Every task row in ``text`` (normally the annex) and any problems met, in plain words.
@@ -160,115 +80,33 @@ def parse_task_table(text: str, places: tuple[str, ...] = ()) -> tuple[list[Task
     ``places`` are the plan's own place names (东城, 北京): they let names such as
     工商东城分局 be recognised as agencies.
     """
-    lines = [_prepare(ln) for ln in text.split("\n")]
+    lines = prepare_lines(text)
     problems: list[str] = []
     rows: list[TaskRow] = []
     first_leads = bool(_FIRST_LEADS_NOTE.search(text))
-    header = find_header(lines)
+    header = find_header(lines, VOCABULARY)
     while header is not None:
-        table_rows, end_at = _read_rows(lines, header, places, first_leads, problems)
-        if not table_rows:
+        spans, end_at = numbered_rows(lines, header, VOCABULARY, problems)
+        if not spans:
             problems.append(f"line {header.line + 1}: a task table header ({header.text}) with no numbered rows under it")
-        rows += table_rows
-        header = find_header(lines, end_at)
+        roles = header.roles[1:] if header.roles[0] == "number" else header.roles
+        rows += [_read_row(span, roles, places, first_leads, problems) for span in spans]
+        header = find_header(lines, VOCABULARY, end_at)
     return rows, problems
 
 
-def _read_rows(lines: list[str], header: _Header, places, first_leads: bool,
-               problems: list[str]) -> tuple[list[TaskRow], int]:
-    """Rows of the table whose header is ``header``; returns them and the line where the table ends."""
-    content_roles = header.roles[1:] if header.roles[0] == "number" else header.roles
-    spans: list[tuple[int, int, str, list[int]]] = []  # (task_no, first line, first-line rest, content lines)
-    group: str | None = None
-    groups: dict[int, str | None] = {}
-    expected = 1
-    i = header.end
-    end_at = len(lines)
-    while i < len(lines):
-        raw = lines[i]
-        s = raw.strip()
-        if not s:
-            i += 1
-            continue
-        if _NOTE.match(s) or _is_end(s):
-            end_at = i
-            break
-        again = header_at(lines, i)
-        if again is not None:
-            if again.roles != header.roles:
-                end_at = i  # a different table starts
-                break
-            i = again.end  # the header repeated after a page break
-            continue
-        number, rest = _row_start(raw, expected)
-        if number is not None:
-            if number != expected:
-                problems.append(f"task numbers jump from {expected - 1} to {number} (line {i + 1}); "
-                                "a row may be missing or merged into the one before")
-            spans.append((number, i, rest, []))
-            groups[number] = group
-            expected = number + 1
-        elif _GROUP.match(s) and len(s) <= 30 and "\t" not in s:
-            group = s  # a group heading (一、基本民生保障) between rows
-        elif spans:
-            spans[-1][3].append(i)
-        i += 1
-    rows = []
-    for number, first, rest, more in spans:
-        row = _read_row(number, first, rest, [lines[k] for k in more], content_roles, places, first_leads, problems)
-        row.group = groups.get(number)
-        rows.append(row)
-    return rows, end_at
-
-
-def _row_start(raw: str, expected: int) -> tuple[int | None, str]:
-    """``(task_no, rest of line)`` when the line starts the next numbered row."""
-    cells = _cells(raw)
-    lead_cells = [c for c in cells if c]
-    first = lead_cells[0] if lead_cells else ""
-    m = _ROW_NO.fullmatch(first)
-    if m:  # the number is a cell of its own (tab-separated or one cell per line)
-        n = int(m.group(1))
-        if expected <= n <= expected + 2:
-            return n, "\t".join(cells[cells.index(first) + 1:])
-        return None, ""
-    s = raw.strip()
-    if "\t" not in s and s.startswith(str(expected)) and len(s) > len(str(expected)):
-        rest = s[len(str(expected)):]
-        if re.match(r"[\u4e00-\u9fff“《（(]", rest) or re.match(r"^[、.．]\s*\S", rest):
-            return expected, re.sub(r"^[、.．]\s*", "", rest)
-    return None, ""
-
-
-def _read_row(number: int, first: int, rest: str, more: list[str], roles: list[str],
-              places, first_leads: bool, problems: list[str]) -> TaskRow:
-    rest_cells = [c for c in rest.split("\t")] if rest else []
-    if len([c for c in rest_cells if c.strip()]) >= 2 or (rest_cells and "\t" in rest):
-        cells, layout = _tab_row(rest_cells, more, roles), "tab"
-    elif not rest.strip():
-        cells, layout = _cell_per_line_row(more, roles, places), "cell_per_line"
+def _read_row(span: RowSpan, roles: list[str], places, first_leads: bool, problems: list[str]) -> TaskRow:
+    cells = tab_cells(span.rest, span.more, roles, _join)
+    if cells is not None:
+        layout = "tab"
+    elif not span.rest.strip():
+        cells, layout = _cell_per_line_row(span.more, roles, places), "cell_per_line"
     else:
-        joined = "".join([rest.strip()] + [m.strip() for m in more])
+        joined = "".join([span.rest.strip()] + [m.strip() for m in span.more])
         cells, layout = _run_together_row(joined, roles, places), "run_together"
-    return _make_row(number, cells, roles, layout, first, places, first_leads, problems)
-
-
-def _tab_row(rest_cells: list[str], more: list[str], roles: list[str]) -> dict[str, str]:
-    """Cells by position; an unnumbered continuation line adds to the same columns."""
-    cells = {r: "" for r in roles}
-    for pos, value in enumerate(rest_cells[: len(roles)]):
-        cells[roles[pos]] = value.strip()
-    for line in more:
-        if "\t" not in line.strip("\n"):
-            # a line without cells continues the last filled column
-            last = next((r for r in reversed(roles) if cells[r]), roles[0])
-            cells[last] = _join(cells[last], line.strip(), last)
-            continue
-        parts = _cells(line)[1:]  # the number cell is empty on a continuation line
-        for pos, value in enumerate(parts[: len(roles)]):
-            if value:
-                cells[roles[pos]] = _join(cells[roles[pos]], value, roles[pos])
-    return cells
+    row = _make_row(span.number, cells, roles, layout, span.line, places, first_leads, problems)
+    row.group = span.group
+    return row
 
 
 def _join(a: str, b: str, role: str) -> str:
