@@ -234,6 +234,23 @@ def task_tables(texts: pd.DataFrame, documents: pd.DataFrame, *,
     }, notes
 
 
+def target_table(texts: pd.DataFrame, documents: pd.DataFrame, measures: pd.DataFrame, *,
+                 progress: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """``targets`` from every document's clauses and indicator tables, and notes for the build report."""
+    from compare.extract.targets import extract_targets
+
+    plan_end = dict(zip(documents["doc_id"], documents["period_end_year"]))
+    by_doc = {doc_id: g for doc_id, g in measures.groupby("doc_id", sort=False)}
+    frames, notes = [], []
+    for doc_id, text in _progress(list(zip(texts["doc_id"], texts["text"])), progress, "Reading targets"):
+        end = plan_end.get(doc_id)
+        frame, n = extract_targets(text, doc_id, by_doc.get(doc_id, measures.iloc[0:0]),
+                                   None if pd.isna(end) else int(end))
+        frames.append(frame)
+        notes += n
+    return schema.validate(_concat(frames, "targets"), "targets"), notes
+
+
 def doc_places(row) -> tuple[str, ...]:
     """Short names of a document's own jurisdictions (东城, 北京), county first."""
     out = []
@@ -257,6 +274,8 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) 
     tables = {"documents": documents, "texts": texts, **segment_tables(texts, progress=progress)}
     task_frames, notes = task_tables(texts, documents, progress=progress)
     tables.update(task_frames)
+    report.warnings += notes
+    tables["targets"], notes = target_table(texts, documents, tables["measures"], progress=progress)
     report.warnings += notes
     report.tables = {name: len(df) for name, df in tables.items()}
     return tables, report

@@ -61,7 +61,8 @@ FIELDS: dict[str, Field] = {
     "content_sha256": Field("string", "SHA-256 of the raw file's bytes (identifies duplicates and unchanged files).",
                             nullable=False),
     "text": Field("string", "Text as cleaned: boilerplate removed, widths and spaces normalised, simplified script "
-                  "(in measures: one clause, verbatim from the cleaned text).", nullable=False),
+                  "(in measures and targets: one clause, verbatim from the cleaned text; for an indicator-table "
+                  "row: indicator, value and binding as printed).", nullable=False),
     "measure_id": Field("string", "Id of a clause: <doc_id>:<section number>.<sentence index> (preamble: section 0).",
                         nullable=False),
     "section_path": Field("string", "Headings above the clause, outermost first, joined with ' > ' "
@@ -84,7 +85,9 @@ FIELDS: dict[str, Field] = {
                            "(市民政局、残联 → 市民政局, 市残联)."),
     "supporting_agencies": Field("list", "Supporting units (责任 / 配合单位) as written, expanded the same way."),
     "timeline": Field("string", "Timeline cell as written (持续实施, 2020年); null when the table has no timeline column."),
-    "deadline_year": Field("int", "Last year named in the timeline (2017—2020年 → 2020); null when it names none."),
+    "deadline_year": Field("int", "Year the task or target is due: for tasks the last year of the timeline "
+                           "(2017—2020年 → 2020); for targets the year the clause sets (到2020年, 2025年前) or, "
+                           "failing that, the plan period's last year (see deadline_source); null when none."),
     "is_ongoing": Field("bool", "True when the timeline says the work continues (持续实施, 长期坚持, 每年); "
                         "null when there is no timeline."),
     "task_group": Field("string", "Group heading above the task inside the table (一、基本民生保障), if any."),
@@ -98,6 +101,29 @@ FIELDS: dict[str, Field] = {
     "agency_function": Field("string", "Canonical function of the agency (人社, 卫健, 残联 …) from "
                              "resources/agencies.yaml; null for spellings not listed there (see the build report)."),
     "position": Field("int", "Order of the agency within its role's list, from 1.", nullable=False),
+    "target_id": Field("string", "Id of a figure: <measure_id>#<n> (n-th figure of the clause), or for an "
+                       "indicator-table row <doc_id>:<box section>.R<row>.", nullable=False),
+    "source": Field("string", "Where the figure was read: a clause of the text or an indicator table (专栏 主要指标).",
+                    ("clause", "indicator_table"), False),
+    "indicator": Field("string", "What the figure counts (精神残疾人福利机构床位, 残疾人家庭医生签约服务率), from the "
+                       "words around it or the table's indicator name."),
+    "value": Field("float", "The figure as a number (一所 → 1, 2.1万 → 21000, 92% → 92); the low end of a range; "
+                   "null when a table gives words instead (与全区生产总值增长基本同步, kept in figure)."),
+    "value_high": Field("float", "High end of a range (1—2项 → 2); null otherwise."),
+    "unit": Field("string", "Unit or measure word as written (%, 张, 名, 所, 个, 项, 人次, 万元, 倍 …)."),
+    "comparator": Field("string", "How the value binds: >= (至少, 不低于, 以上), > (超过, 余, or > in a table), "
+                        "<= (以内, 不超过), <, = (plain or 达到), range, ~ (左右).",
+                        (">=", ">", "<=", "<", "=", "range", "~")),
+    "deadline_source": Field("string", "Where deadline_year came from: the clause itself or the plan period.",
+                             ("clause", "plan_period")),
+    "kind": Field("string", "target (a commitment), baseline (a past achievement, e.g. in a 发展基础 review) or "
+                  "context (facts about the population, or a threshold saying whom a rule covers).",
+                  ("target", "baseline", "context"), False),
+    "binding": Field("string", "Binding type from an indicator table (约束性 binding, 预期性 indicative).",
+                     ("约束性", "预期性")),
+    "figure": Field("string", "The figure as printed (200张, 一所, 1—2项, >92)."),
+    "span_start": Field("int", "Character offset where the figure starts in text (clauses only)."),
+    "span_end": Field("int", "Character offset where the figure ends in text (clauses only)."),
     "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
 }
 
@@ -142,6 +168,13 @@ TABLES: dict[str, Table] = {
         "agencies", "Long form of the task table: one row per (task, role, agency), leads first.",
         ("doc_id", "task_no", "agency_role", "agency_name", "agency_function", "position"),
         ("doc_id", "task_no", "agency_role", "position"),
+    ),
+    "targets": Table(
+        "targets", "One row per quantified figure of a document: commitments, baselines and context, with value, "
+        "unit, comparator and deadline, linked to the clause (measure_id) or indicator-table row it came from.",
+        ("target_id", "doc_id", "measure_id", "source", "indicator", "value", "value_high", "unit", "comparator",
+         "deadline_year", "deadline_source", "kind", "binding", "figure", "text", "span_start", "span_end"),
+        ("target_id",),
     ),
     "texts": Table(
         "texts", "The cleaned and the original text of each document (for redlines and evidence).",

@@ -31,7 +31,7 @@ DATE_LINE_RE = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二三四五六七
 _PRINT_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*印发")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _CITE_CUE = re.compile(r"贯彻|落实|根据|依据|按照|实施|精神|遵照")
-_YEAR_RANGE = re.compile(r"((?:19|20)\d\d)\s*[—–\-－~～至到]+\s*((?:19|20)\d\d)")
+YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d\d)")
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def find_plan_period(title: str | None, lines: list[str]) -> tuple[str | None, i
     res = resources()
     head = (title or "") + "".join(ln.strip() for ln in lines[: head_end(lines) + 8])
     period = next((name for name in res.five_year_plans if name in (title or "")), None)
-    m = _YEAR_RANGE.search(title or "") or (_YEAR_RANGE.search(head) if period else None)
+    m = YEAR_RANGE_RE.search(title or "") or (YEAR_RANGE_RE.search(head) if period else None)
     if period:
         start = res.five_year_plans[period]
         return period, start, start + 4
