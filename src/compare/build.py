@@ -277,6 +277,10 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) 
     report.warnings += notes
     tables["targets"], notes = target_table(texts, documents, tables["measures"], progress=progress)
     report.warnings += notes
+    from compare.analysis.coverage import coverage_table
+
+    tables["coverage"] = schema.validate(coverage_table(tables["measures"], documents, tables["targets"],
+                                                        tables["tasks"], tables["agencies"]), "coverage")
     report.tables = {name: len(df) for name, df in tables.items()}
     return tables, report
 

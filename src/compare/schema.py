@@ -124,6 +124,22 @@ FIELDS: dict[str, Field] = {
     "figure": Field("string", "The figure as printed (200张, 一所, 1—2项, >92)."),
     "span_start": Field("int", "Character offset where the figure starts in text (clauses only)."),
     "span_end": Field("int", "Character offset where the figure ends in text (clauses only)."),
+    "commitment_id": Field("string", "Id of a commitment of the codebook (resources/commitments.yaml).", nullable=False),
+    "commitment_label": Field("string", "Chinese label of the commitment."),
+    "commitment_label_en": Field("string", "English label of the commitment."),
+    "is_covered": Field("bool", "True when a clause of the plan, or a task of its annex task table, matches the "
+                        "commitment's rule.",
+                        nullable=False),
+    "strength": Field("string", "How firmly the plan commits, the best of its matching clauses: quantified (a "
+                      "target figure), specific (a concrete action), general (intent only); null if not covered.",
+                      ("quantified", "specific", "general")),
+    "has_lead_agency": Field("bool", "True when an annex task matching the commitment names a lead agency.",
+                             nullable=False),
+    "lead_functions": Field("list", "Canonical functions of those lead agencies (resources/agencies.yaml)."),
+    "evidence_measure_ids": Field("list", "Every clause (measure_id) of the plan matching the commitment, in order."),
+    "evidence_text": Field("string", "The first matching clause with the cell's strength, verbatim (or, when only "
+                           "an annex task matches, that task marked （附件任务N）)."),
+    "evidence_task_nos": Field("list", "Numbers of the annex tasks matching the commitment."),
     "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
 }
 
@@ -175,6 +191,14 @@ TABLES: dict[str, Table] = {
         ("target_id", "doc_id", "measure_id", "source", "indicator", "value", "value_high", "unit", "comparator",
          "deadline_year", "deadline_source", "kind", "binding", "figure", "text", "span_start", "span_end"),
         ("target_id",),
+    ),
+    "coverage": Table(
+        "coverage", "One row per commitment of the codebook × plan, covered or not: strength, lead agencies and "
+        "the evidence clauses.",
+        ("commitment_id", "commitment_label", "commitment_label_en", "topic", "doc_id", "is_covered", "strength",
+         "has_lead_agency", "lead_agencies", "lead_functions", "evidence_measure_ids", "evidence_text",
+         "evidence_task_nos"),
+        ("commitment_id", "doc_id"),
     ),
     "texts": Table(
         "texts", "The cleaned and the original text of each document (for redlines and evidence).",

@@ -1,0 +1,231 @@
+"""Coverage: which plans commit to what, how firmly, who leads it, and the clause that shows it.
+
+A commitment (``resources/commitments.yaml``) is a rule applied to one clause at a time:
+groups of words that must co-occur (``家庭 + 无障碍 + 改造`` in any order), words that
+exclude a clause (``免费停车`` is a fee policy, not parking spaces), and optionally a figure
+condition checked against the ``targets`` table (a figure in 张 of at least 200).
+
+For every commitment × plan the coverage row says whether the plan covers it, how firmly:
+
+* ``quantified`` — a matching clause carries a target figure (kind = target);
+* ``specific`` — a matching clause names a concrete action (建设, 建立, 实施, 落实 …);
+* ``general`` — it is only mentioned as intent (探索, 鼓励, 逐步, 推动 …);
+
+the matching clauses (evidence), and the lead agencies of annex tasks matching the same rule.
+A commitment named only in the annex task table is covered too (``specific``: it is assigned
+to a lead agency); its evidence is the task, marked （附件任务N）.
+
+Ad-hoc commitments work the same way from a notebook::
+
+    >>> c = commitment({"id": "bus", "match": {"any": ["免费乘车"]}})
+    >>> c.matches("落实残疾人免费乘车政策")
+    True
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from compare.config import RESOURCES_DIR
+from compare.errors import CompareError
+
+CODEBOOK = RESOURCES_DIR / "commitments.yaml"
+STRENGTHS = ("quantified", "specific", "general")
+_CONCRETE = re.compile(r"建设|新建|建立|建成|设立|实施|开展|完成|配备|提供|落实|纳入|改造|安排|培育|打造|给予|免费|补贴|资助|"
+                       r"执行|设置|增加|举办|创建|扶持|保障|实现|确保|出台|制定|扩大|降低|办好|优先")
+_INTENT = re.compile(r"探索|鼓励|逐步|积极|引导|倡导|推动|研究|争取|有条件的|支持|促进|加强|完善|深化|优化")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One entry of the codebook, compiled."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    topic: str | None
+    groups: tuple[tuple[str, ...], ...]
+    exclude: tuple[str, ...] = ()
+    target: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def matches(self, text: str) -> bool:
+        """Does one clause satisfy the word rule (not the figure condition)?"""
+        if any(_contains(text, w) for w in self.exclude):
+            return False
+        return all(any(_contains(text, w) for w in group) for group in self.groups)
+
+    def task_matches(self, text: str) -> bool:
+        """Does an annex task's text satisfy the rule, figure condition included?"""
+        if not self.matches(text):
+            return False
+        if not self.target:
+            return True
+        from compare.extract.targets import find_figures
+
+        figs = pd.DataFrame([{"unit": f.unit, "value": f.value} for f in find_figures(text)], columns=["unit", "value"])
+        return self.figure_ok(figs)
+
+    def figure_ok(self, figures: pd.DataFrame) -> bool:
+        """Does one of the clause's figures meet the figure condition (always true without one)?"""
+        if not self.target:
+            return True
+        f = figures
+        if "unit" in self.target:
+            f = f[f["unit"] == self.target["unit"]]
+        if "min" in self.target:
+            f = f[f["value"] >= self.target["min"]]
+        if "max" in self.target:
+            f = f[f["value"] <= self.target["max"]]
+        return not f.empty
+
+
+def _contains(text: str, word: str) -> bool:
+    return bool(re.search(word[3:], text)) if word.startswith("re:") else word in text
+
+
+def commitment(spec: dict | list | str, *, source: str = "ad hoc") -> Commitment:
+    """A :class:`Commitment` from a codebook entry, or from a plain keyword list for ad-hoc use.
+
+    ``["免费乘车", "免费乘坐"]`` means: a clause containing any of these words.
+    """
+    if isinstance(spec, str):
+        spec = [spec]
+    if isinstance(spec, list):
+        spec = {"id": "custom", "label": {"zh": "、".join(spec)}, "match": {"any": spec}}
+    try:
+        cid = str(spec["id"])
+        match = spec.get("match") or {}
+        groups = [tuple(map(str, g)) for g in match.get("all", [])]
+        if match.get("any"):
+            groups.append(tuple(map(str, match["any"])))
+        if not groups:
+            raise CompareError(f"{source}: commitment '{cid}' has no match words (give match: any or all)")
+        for word in (w for g in groups for w in g):
+            if word.startswith("re:"):
+                re.compile(word[3:])
+        label = spec.get("label") or {}
+        if isinstance(label, str):
+            label = {"zh": label}
+        return Commitment(cid, str(label.get("zh", cid)), str(label.get("en", label.get("zh", cid)))
+                          , spec.get("topic"), tuple(groups), tuple(map(str, match.get("none", []))),
+                          dict(spec.get("target") or {}))
+    except KeyError as exc:
+        raise CompareError(f"{source}: a commitment lacks the field {exc}") from exc
+    except re.error as exc:
+        raise CompareError(f"{source}: a regular expression in commitment '{spec.get('id')}' is invalid: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Commitment, ...]:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CompareError(f"{p}: the codebook is not valid YAML ({exc})") from exc
+    items = [commitment(spec, source=p.name) for spec in data.get("commitments") or []]
+    ids = [c.id for c in items]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise CompareError(f"{p.name}: commitment ids used twice: {', '.join(dup)}")
+    return tuple(items)
+
+
+def codebook(path: str | Path = CODEBOOK) -> list[Commitment]:
+    """The commitments of a codebook file (default: the package's ``commitments.yaml``)."""
+    return list(_load(str(path)))
+
+
+def clause_strength(text: str, has_target: bool) -> str:
+    """quantified, specific or general for one matching clause (see the module doc)."""
+    if has_target:
+        return "quantified"
+    return "specific" if _CONCRETE.search(text) else "general"
+
+
+def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFrame | None = None, *,
+                     _figures: dict | None = None) -> pd.DataFrame:
+    """Every clause matching ``c``, with its strength: a slice of ``measures`` plus ``strength``.
+
+    Clauses reporting the past (only baseline figures, in a review section) still match;
+    their strength comes from their wording, never from a baseline figure.
+    """
+    hits = measures[measures["text"].map(c.matches)]
+    if hits.empty:
+        return hits.assign(strength=pd.Series(dtype="string"))
+    figures = _figures if _figures is not None else target_figures(targets)
+    empty = pd.DataFrame(columns=["unit", "value"])
+    rows, strengths = [], []
+    for index, measure_id, text in zip(hits.index, hits["measure_id"], hits["text"]):
+        figs = figures.get(measure_id, empty)
+        if c.target and not c.figure_ok(figs):
+            continue
+        rows.append(index)
+        strengths.append(clause_strength(text, measure_id in figures))
+    return hits.loc[rows].assign(strength=strengths)
+
+
+def target_figures(targets: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Target figures (kind = target) by measure_id."""
+    if targets is None or targets.empty:
+        return {}
+    firm = targets.loc[targets["kind"] == "target", ["measure_id", "unit", "value"]]
+    return {k: g for k, g in firm.groupby("measure_id", sort=False)}
+
+
+def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.DataFrame | None = None,
+                   tasks: pd.DataFrame | None = None, agencies: pd.DataFrame | None = None,
+                   commitments: list[Commitment] | None = None) -> pd.DataFrame:
+    """One row per commitment × plan (covered or not), commitments in codebook order, plans by id."""
+    commitments = codebook() if commitments is None else commitments
+    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
+    measures = measures[measures["doc_id"].isin(plans)]
+    functions = {}
+    if agencies is not None and not agencies.empty:
+        functions = dict(zip(agencies["agency_name"], agencies["agency_function"]))
+    figures = target_figures(targets)
+    no_tasks = pd.DataFrame(columns=["doc_id", "task_no", "task", "lead_agencies"])
+    rows = []
+    for c in commitments:
+        hits = match_commitment(c, measures, _figures=figures)
+        task_hits = tasks[tasks["task"].map(c.task_matches)] if tasks is not None and not tasks.empty else no_tasks
+        hits_by_doc = dict(list(hits.groupby("doc_id", sort=False)))
+        tasks_by_doc = dict(list(task_hits.groupby("doc_id", sort=False)))
+        for doc_id in plans:
+            h = hits_by_doc.get(doc_id, hits.iloc[0:0])
+            t = tasks_by_doc.get(doc_id, task_hits.iloc[0:0])
+            leads = list(dict.fromkeys(a for names in t["lead_agencies"] for a in names))
+            covered = not h.empty or not t.empty
+            if not h.empty:
+                strength = next(s for s in STRENGTHS if (h["strength"] == s).any())
+                evidence_text = h.loc[h["strength"] == strength, "text"].iloc[0]
+            elif covered:  # only an annex task names it: a concrete assignment with a lead
+                strength, evidence_text = "specific", f"（附件任务{t['task_no'].iloc[0]}）{t['task'].iloc[0]}"
+            else:
+                strength = evidence_text = None
+            rows.append({
+                "commitment_id": c.id, "commitment_label": c.label_zh, "commitment_label_en": c.label_en,
+                "topic": c.topic, "doc_id": doc_id, "is_covered": covered, "strength": strength,
+                "has_lead_agency": bool(covered and leads), "lead_agencies": leads if covered else [],
+                "lead_functions": list(dict.fromkeys(f for a in leads if (f := functions.get(a)))) if covered else [],
+                "evidence_measure_ids": h["measure_id"].tolist(),
+                "evidence_text": evidence_text,
+                "evidence_task_nos": [str(n) for n in t["task_no"]] if covered else [],
+            })
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+COVERAGE_COLUMNS = ["commitment_id", "commitment_label", "commitment_label_en", "topic", "doc_id", "is_covered",
+                    "strength", "has_lead_agency", "lead_agencies", "lead_functions", "evidence_measure_ids",
+                    "evidence_text", "evidence_task_nos"]
+
+
+def coverage_matrix(coverage: pd.DataFrame, *, value: str = "strength", label: str = "commitment_label") -> pd.DataFrame:
+    """Commitments × plans, each cell the strength ('' when not covered), in codebook order."""
+    order = list(dict.fromkeys(coverage[label]))
+    m = coverage.pivot(index=label, columns="doc_id", values=value).reindex(order)
+    return m.fillna("") if value == "strength" else m

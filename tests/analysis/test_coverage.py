@@ -1,0 +1,85 @@
+"""Coverage on the real plans: every expected cell below was read against its evidence clause."""
+import pytest
+
+from compare.analysis.coverage import codebook, commitment, coverage_matrix, match_commitment
+from compare.errors import CompareError
+
+PLANS = ["banan-2022", "chaoyang-2017", "fengtai-2018", "haidian", "tongjiang-2017"]
+# Q quantified, S specific, G general, - not covered; columns in PLANS order
+EXPECTED = {
+    "bed_200_facility": "-Q---",
+    "home_accessibility_retrofit": "SSSSS",    # 丰台: 对有需求残疾人家庭进行无障碍个性化改造
+    "accessible_parking": "SS-SQ",             # 丰台 only has 残疾人专用车免费停车 (a fee policy): not spaces
+    "free_parking_disabled_vehicles": "-SS--",
+    "wenxin_jiayuan": "-SSS-",
+    "service_card": "-SS--",
+    "fire_safety_severe": "--S--",
+    "blind_reading_room": "SSS-S",
+    "family_doctor": "Q---Q",
+    "hotline_12385": "S---S",
+    "dilapidated_housing": "S-SSS",            # 危旧房 (丰台) and 危房 are the same commitment
+    "single_household_dibao": "S-S-S",         # 同江: only in its annex task 1
+    "public_sector_hiring": "QQQQ-",
+    "sunshine_home": "S---S",
+    "exam_accommodations": "S-S--",
+    "winter_paralympics": "-S-GS",
+    "disabled_cadres": "Q----",
+    "information_accessibility": "SSSSS",
+}
+CODE = {"quantified": "Q", "specific": "S", "general": "G", "": "-"}
+
+
+@pytest.fixture(scope="module")
+def coverage(built):
+    return built[0]["coverage"]
+
+
+@pytest.mark.parametrize("cid", sorted(EXPECTED))
+def test_expected_matrix(coverage, cid):
+    m = coverage_matrix(coverage, label="commitment_id")
+    got = "".join(CODE[m.loc[cid, p]] for p in PLANS)
+    assert got == EXPECTED[cid]
+
+
+def test_bed_200_facility_evidence_and_lead(coverage):
+    row = coverage.set_index(["commitment_id", "doc_id"]).loc[("bed_200_facility", "chaoyang-2017")]
+    assert "200张床位" in row.evidence_text
+    assert row.lead_agencies == ["区民政局"] and row.lead_functions == ["民政"] and row.evidence_task_nos == ["34"]
+    assert row.evidence_measure_ids == ["chaoyang-2017:5.3.2", "chaoyang-2017:5.3.3"]
+
+
+def test_one_row_per_commitment_and_plan(coverage):
+    assert len(coverage) == len(codebook()) * len(PLANS)
+    assert not coverage.duplicated(["commitment_id", "doc_id"]).any()
+    uncovered = coverage[~coverage.is_covered]
+    assert uncovered.strength.isna().all() and uncovered.evidence_text.isna().all()
+    assert (uncovered.evidence_measure_ids.map(len) == 0).all()
+
+
+def test_codebook_is_broad(built):
+    from compare.segment import taxonomy
+
+    items = codebook()
+    assert len(items) >= 40
+    topics = set(taxonomy())
+    assert {c.topic for c in items} <= topics
+    assert len({c.topic for c in items}) >= len(topics) - 2  # every topic but the general ones
+
+
+def test_ad_hoc_commitments(built):
+    measures, targets = built[0]["measures"], built[0]["targets"]
+    hits = match_commitment(commitment(["免费乘车", "免费乘坐"]), measures, targets)
+    assert {"chaoyang-2017", "fengtai-2018"} <= set(hits.doc_id)
+    rule = commitment({"id": "parking", "match": {"all": [["停车位"]], "none": ["免费停车"]}})
+    assert rule.matches("有效增加公共停车区域内残疾人专用停车位") and not rule.matches("残疾人专用车免费停车位")
+    assert commitment({"id": "x", "match": {"all": [["家庭"], ["无障碍"], ["改造"]]}}).matches("改造无障碍设施的家庭")
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"id": "empty", "match": {}}, "no match words"),
+    ({"match": {"any": ["x"]}}, "lacks the field"),
+    ({"id": "bad", "match": {"any": ["re:(unclosed"]}}, "regular expression"),
+])
+def test_bad_codebook_entries_are_named(spec, message):
+    with pytest.raises(CompareError, match=message):
+        commitment(spec)
