@@ -154,7 +154,7 @@ def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFram
     Clauses reporting the past (only baseline figures, in a review section) still match;
     their strength comes from their wording, never from a baseline figure.
     """
-    hits = measures[measures["text"].map(c.matches)]
+    hits = measures[measures["text"].map(c.matches).astype(bool)]
     if hits.empty:
         return hits.assign(strength=pd.Series(dtype="string"))
     figures = _figures if _figures is not None else target_figures(targets)
@@ -192,7 +192,8 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
     rows = []
     for c in commitments:
         hits = match_commitment(c, measures, _figures=figures)
-        task_hits = tasks[tasks["task"].map(c.task_matches)] if tasks is not None and not tasks.empty else no_tasks
+        task_hits = (tasks[tasks["task"].map(c.task_matches).astype(bool)] if tasks is not None and not tasks.empty
+                     else no_tasks)
         hits_by_doc = dict(list(hits.groupby("doc_id", sort=False)))
         tasks_by_doc = dict(list(task_hits.groupby("doc_id", sort=False)))
         for doc_id in plans:
