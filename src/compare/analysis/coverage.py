@@ -12,6 +12,8 @@ For every commitment × plan the coverage row says whether the plan covers it, h
 * ``general`` — it is only mentioned as intent (探索, 鼓励, 逐步, 推动 …);
 
 the matching clauses (evidence), and the lead agencies of annex tasks matching the same rule.
+Clauses under a heading that reviews the past (编制背景, 发展基础) are not commitments and
+are not matched.
 A commitment named only in the annex task table is covered too (``specific``: it is assigned
 to a lead agency); its evidence is the task, marked （附件任务N）.
 
@@ -182,8 +184,11 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
                    commitments: list[Commitment] | None = None) -> pd.DataFrame:
     """One row per commitment × plan (covered or not), commitments in codebook order, plans by id."""
     commitments = codebook() if commitments is None else commitments
+    from compare.extract.targets import in_review_section
+
     plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
-    measures = measures[measures["doc_id"].isin(plans)]
+    # a review of past achievements (编制背景, 发展基础) is not a commitment
+    measures = measures[measures["doc_id"].isin(plans) & ~measures["section_path"].map(in_review_section).astype(bool)]
     functions = {}
     if agencies is not None and not agencies.empty:
         functions = dict(zip(agencies["agency_name"], agencies["agency_function"]))
@@ -230,3 +235,32 @@ def coverage_matrix(coverage: pd.DataFrame, *, value: str = "strength", label: s
     order = list(dict.fromkeys(coverage[label]))
     m = coverage.pivot(index=label, columns="doc_id", values=value).reindex(order)
     return m.fillna("") if value == "strength" else m
+
+
+def select(coverage: pd.DataFrame, documents: pd.DataFrame, *, plans=(), commitments=(), topics=()) -> pd.DataFrame:
+    """Rows of ``coverage`` for some plans (doc_ids or place names), commitment ids and topics."""
+    from compare.analysis.select import as_list, resolve_docs
+
+    commitments, topics = as_list(commitments), as_list(topics)
+    out = coverage[coverage["doc_id"].isin(resolve_docs(documents, plans))]
+    if commitments:
+        unknown = sorted(set(commitments) - set(coverage["commitment_id"]))
+        if unknown:
+            raise CompareError(f"unknown commitment ids: {', '.join(unknown)} (see resources/commitments.yaml)")
+        out = out[out["commitment_id"].isin(commitments)]
+    if topics:
+        unknown = sorted(set(topics) - set(coverage["topic"].dropna()))
+        if unknown:
+            raise CompareError(f"unknown topics: {', '.join(unknown)} (see resources/topics.yaml)")
+        out = out[out["topic"].isin(topics)]
+    return out.reset_index(drop=True)
+
+
+def ad_hoc_coverage(spec, measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.DataFrame | None = None,
+                    tasks: pd.DataFrame | None = None, agencies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Coverage rows for one commitment given in a notebook (a rule dict or a keyword list)."""
+    if isinstance(spec, str):
+        from compare.analysis.select import as_list
+
+        spec = as_list(spec)
+    return coverage_table(measures, documents, targets, tasks, agencies, commitments=[commitment(spec)])

@@ -254,9 +254,14 @@ def _clean_lead(s: str) -> str:
 
 
 # --------------------------------------------------------------------------- kinds and deadlines
+def in_review_section(section_path: str | None) -> bool:
+    """Is a clause under a heading that reviews the past (编制背景, 发展基础, “十三五”时期 …)?"""
+    return bool(_REVIEW_HEADING.search(section_path or "")) and not re.search(r"目标|任务|措施", section_path or "")
+
+
 def figure_kind(text: str, section_path: str, figure: Figure) -> str:
     """target, baseline or context (see the module doc)."""
-    in_review = bool(_REVIEW_HEADING.search(section_path or "")) and not re.search(r"目标|任务|措施", section_path or "")
+    in_review = in_review_section(section_path)
     if _CONTEXT_WORDS.search(text):
         return "context"
     after = text[figure.end:]

@@ -1,0 +1,62 @@
+"""Notebooks run top to bottom under papermill with parameters, and charts draw Chinese."""
+import base64
+import warnings
+
+import nbformat
+import pytest
+
+from compare.config import NOTEBOOKS_DIR
+
+
+@pytest.fixture(scope="module")
+def processed(built, tmp_path_factory):
+    from compare.build import write_tables
+
+    out = tmp_path_factory.mktemp("processed")
+    write_tables(built[0], out, built[1])
+    return out
+
+
+def run(name, tmp_path, **parameters):
+    import papermill
+
+    out = tmp_path / f"out-{name}"
+    papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(out), parameters=parameters, progress_bar=False,
+                               kernel_name="python3", cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    text = "\n".join(o.get("text", "") if o.get("output_type") == "stream" else
+                     str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    images = [base64.b64decode(o["data"]["image/png"]) for o in outputs if "image/png" in o.get("data", {})]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert "missing from" not in text  # matplotlib's warning for a glyph the font lacks
+    return text, images
+
+
+def test_coverage_notebook_defaults(processed, tmp_path):
+    text, images = run("coverage.ipynb", tmp_path, processed_dir=str(processed))
+    assert "53 commitments × 5 plans" in text
+    assert len(images) == 2 and all(img[:8] == b"\x89PNG\r\n\x1a\n" for img in images)
+    assert "200张床位" in text
+
+
+def test_coverage_notebook_parameters(processed, tmp_path):
+    text, _ = run("coverage.ipynb", tmp_path, processed_dir=str(processed), plans='["朝阳区", "haidian"]',
+                  commitments="bed_200_facility, home_accessibility_retrofit", lang="en",
+                  custom_keywords=["免费乘车"])
+    assert "2 commitments × 2 plans" in text
+    assert "Barrier-free retrofit" in text and "免费乘车" in text
+
+
+def test_charts_have_every_chinese_glyph(built):
+    from compare.analysis.coverage import select
+    from compare.report.plots import coverage_heatmap, use_cjk_font
+
+    assert use_cjk_font().startswith("Noto Sans CJK")  # the bundled font, not a system one
+    tables = built[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph … missing from font" would fail here
+        fig = coverage_heatmap(select(tables["coverage"], tables["documents"]), tables["documents"])
+        fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "朝阳区" in labels
