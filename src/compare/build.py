@@ -42,6 +42,7 @@ class BuildReport:
     files: list[FileStatus] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
+    figures: dict[str, dict] = field(default_factory=dict)  # measured quality figures (reconstruction recall …)
 
     @property
     def n_ok(self) -> int:
@@ -66,6 +67,8 @@ class BuildReport:
                 lines += [f"  {f.status.upper():9} {m}" for m in f.messages]
         if self.tables:
             lines.append("Tables: " + ", ".join(f"{k} ({v} rows)" for k, v in self.tables.items()))
+        for name, values in self.figures.items():
+            lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
         for w in self.warnings:
             lines.append(f"  note: {w}")
         return "\n".join(lines)
@@ -281,6 +284,12 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) 
 
     tables["coverage"] = schema.validate(coverage_table(tables["measures"], documents, tables["targets"],
                                                         tables["tasks"], tables["agencies"]), "coverage")
+    from compare.analysis.lineage import drift_tables
+
+    frames, figures = drift_tables(tables["measures"], documents, progress=progress)
+    for name, frame in frames.items():
+        tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
+    report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
     return tables, report
 

@@ -163,3 +163,42 @@ clean_text = make_pipeline([
 def cjk_count(text: str) -> int:
     """Number of CJK ideographs in ``text``."""
     return len(_CJK_CHAR.findall(text))
+
+
+# --------------------------------------------------------------------------- comparison text
+#: Words by which a government names its own jurisdiction; folded so that a 区 → 市 swap is no edit.
+JURISDICTION_WORDS = ("我国", "全国", "我省", "全省", "本省", "我市", "全市", "本市", "我区", "全区", "本区", "我县",
+                      "全县", "本县", "我旗", "全旗", "首都", "各地区", "各地", "地方")
+JURISDICTION_MARK = "◇"
+_LEVEL_BEFORE_ORGAN = re.compile(r"[省市区县旗](?=(?:委|政府|级|属|人民政府|残联|残工委|民政|财政|人力社保|"
+                                 r"教委|卫生|住房|发展改革|各|有关|直))")
+
+
+def fold_jurisdiction(text: str, places: Iterable[str] = ()) -> str:
+    """Replace words naming the issuing jurisdiction with ``◇`` (comparison text only).
+
+    ``places`` are the issuer's own place names (东城区, 东城, 北京市), longest first.
+
+    >>> fold_jurisdiction("加快推进本区残疾人小康进程，与全区人民共享", ["东城区"])
+    '加快推进◇残疾人小康进程，与◇人民共享'
+    >>> fold_jurisdiction("牢牢把握东城发展战略定位，区政府残工委", ["东城区", "东城"])
+    '牢牢把握◇发展战略定位，◇政府残工委'
+    """
+    for place in sorted((p for p in places if p), key=len, reverse=True):
+        text = text.replace(place, JURISDICTION_MARK)
+    for word in JURISDICTION_WORDS:
+        text = text.replace(word, JURISDICTION_MARK)
+    return _LEVEL_BEFORE_ORGAN.sub(JURISDICTION_MARK, text)
+
+
+def comparison_text(text: str, places: Iterable[str] = (), *, jurisdiction: bool = True) -> str:
+    """Text folded for matching only: widths, punctuation, no whitespace, jurisdiction words as ``◇``.
+
+    Never shown to people; alignment and similarity use it, redlines use the display text.
+
+    >>> comparison_text("残疾人是一个特殊困难群体, 需要格外关心、 格外关注。")
+    '残疾人是一个特殊困难群体，需要格外关心、格外关注。'
+    """
+    text = normalize_punctuation(fold_width(unicode_nfc(text)))
+    text = re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
+    return fold_jurisdiction(text, places) if jurisdiction else text

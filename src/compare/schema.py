@@ -18,6 +18,9 @@ import pandas as pd
 
 from compare.errors import SchemaError
 
+LABELS = ("verbatim", "jurisdiction_only", "numbers_changed", "minor", "expanded", "condensed", "rewritten",
+          "dropped", "added")
+
 LIST_SEPARATOR = "、"
 
 
@@ -140,6 +143,47 @@ FIELDS: dict[str, Field] = {
     "evidence_text": Field("string", "The first matching clause with the cell's strength, verbatim (or, when only "
                            "an annex task matches, that task marked （附件任务N）)."),
     "evidence_task_nos": Field("list", "Numbers of the annex tasks matching the commitment."),
+    "alignment_id": Field("string", "Id of an aligned pair: <doc_id>|<reference_doc_id>|<n>.", nullable=False),
+    "reference_doc_id": Field("string", "The text compared with: a template, another plan, or an inferred ancestor "
+                              "(inferred-national, inferred-<province>).", nullable=False),
+    "reference_measure_id": Field("string", "The reference clause (null for a clause the plan added)."),
+    "measure_ids": Field("list", "The plan clause(s) aligned with the reference clause (1:n when the plan splits it)."),
+    "similarity": Field("float", "Similarity of the aligned texts in [0, 1], 1 = identical (rapidfuzz ratio on "
+                        "comparison text: widths, punctuation, whitespace and jurisdiction words folded)."),
+    "coverage": Field("float", "Share of the reference clause found in the plan text, as runs of 3+ characters."),
+    "edit_label": Field("string", "How the plan treats the reference clause; thresholds in "
+                        "compare.analysis.align.THRESHOLDS.", LABELS),
+    "reference_text": Field("string", "The reference clause as displayed."),
+    "plan_text": Field("string", "The aligned plan clause(s) as displayed, joined."),
+    "reference_kind": Field("string", "What the reference is.", ("template", "plan", "inferred"), False),
+    "reference_is_partial": Field("bool", "True when only part of the reference text exists (drift covers only that).",
+                                  nullable=False),
+    "reference_clauses": Field("int", "Clauses of the reference available for comparison.", nullable=False),
+    "reference_chars_available": Field("int", "Characters of the reference available for comparison (comparison text).",
+                                       nullable=False),
+    "copy_rate": Field("float", "Share of the available reference characters the plan reuses (runs of 3+ characters "
+                       "in aligned clauses): a directional 查重率, 1 = all reused."),
+    "n_verbatim": Field("int", "Number of clauses labelled verbatim (see edit_label).", nullable=False),
+    "n_jurisdiction_only": Field("int", "Number of clauses labelled jurisdiction_only (see edit_label).", nullable=False),
+    "n_numbers_changed": Field("int", "Number of clauses labelled numbers_changed (see edit_label).", nullable=False),
+    "n_minor": Field("int", "Number of clauses labelled minor (see edit_label).", nullable=False),
+    "n_expanded": Field("int", "Number of clauses labelled expanded (see edit_label).", nullable=False),
+    "n_condensed": Field("int", "Number of clauses labelled condensed (see edit_label).", nullable=False),
+    "n_rewritten": Field("int", "Number of clauses labelled rewritten (see edit_label).", nullable=False),
+    "n_dropped": Field("int", "Number of clauses labelled dropped (see edit_label).", nullable=False),
+    "n_added": Field("int", "Number of clauses labelled added (see edit_label).", nullable=False),
+    "implementation_style": Field("string", "Implementation style from copy rate and edit counts (rules in "
+                   "compare.analysis.align.STYLE_RULES, after Ma & Liu 2022).",
+                   ("perfunctory", "conservative", "innovative", "defensive")),
+    "ancestor_doc_id": Field("string", "A document the plan descends from or is close to.", nullable=False),
+    "relation": Field("string", "cited (named in the plan's basis), nearest (template sharing most text), relative "
+                      "(closest fellow plans), inferred (an inferred ancestor).",
+                      ("cited", "nearest", "relative", "inferred"), False),
+    "score": Field("float", "Copy rate of the ancestor's available text in the plan (0–1)."),
+    "rank": Field("int", "Order among the plan's rows of the same relation, from 1.", nullable=False),
+    "support_doc_ids": Field("list", "Plans sharing the inferred clause."),
+    "support_count": Field("int", "Number of plans sharing the inferred clause.", nullable=False),
+    "mean_similarity": Field("float", "Mean similarity of the supporting plans' wording to the inferred clause."),
     "original_text": Field("string", "The text as decoded from the file, before any change.", nullable=False),
 }
 
@@ -199,6 +243,32 @@ TABLES: dict[str, Table] = {
          "has_lead_agency", "lead_agencies", "lead_functions", "evidence_measure_ids", "evidence_text",
          "evidence_task_nos"),
         ("commitment_id", "doc_id"),
+    ),
+    "alignments": Table(
+        "alignments", "Clause alignment of each plan with each template and inferred ancestor: every reference "
+        "clause (aligned or dropped) and every clause the plan added, with similarity and edit label.",
+        ("alignment_id", "doc_id", "reference_doc_id", "reference_measure_id", "measure_ids", "similarity",
+         "coverage", "edit_label", "reference_text", "plan_text"),
+        ("alignment_id",),
+    ),
+    "drift": Table(
+        "drift", "One row per plan × reference (templates, inferred ancestors, other plans): how much of the "
+        "available reference text the plan reuses, edit counts and implementation style.",
+        ("doc_id", "reference_doc_id", "reference_kind", "reference_is_partial", "reference_clauses",
+         "reference_chars_available", "copy_rate", "n_verbatim", "n_jurisdiction_only", "n_numbers_changed",
+         "n_minor", "n_expanded", "n_condensed", "n_rewritten", "n_dropped", "n_added", "implementation_style"),
+        ("doc_id", "reference_doc_id"),
+    ),
+    "lineage": Table(
+        "lineage", "For each plan: documents it cites, its nearest template, closest plans and inferred ancestors.",
+        ("doc_id", "ancestor_doc_id", "relation", "score", "rank"),
+        ("doc_id", "ancestor_doc_id", "relation"),
+    ),
+    "inferred_clauses": Table(
+        "inferred_clauses", "Clauses of inferred ancestors: wording shared by plans of different provinces "
+        "(inferred-national) or of one province (inferred-<province>), with its support.",
+        ("reference_doc_id", "reference_measure_id", "text", "support_doc_ids", "support_count", "mean_similarity"),
+        ("reference_measure_id",),
     ),
     "texts": Table(
         "texts", "The cleaned and the original text of each document (for redlines and evidence).",

@@ -1,0 +1,310 @@
+"""Clause alignment between a plan and a reference text, edit labels, drift, redlines.
+
+A *reference* is any text a plan may have copied from: a template (国发〔2015〕7号), an
+ancestor (京政发〔2016〕8号), another plan, or an inferred ancestor built from the plans
+(:mod:`compare.analysis.lineage`). Both sides are lists of clauses (``measures`` rows).
+
+**Comparison text.** Clauses are compared on :func:`compare.normalize.comparison_text`:
+widths and punctuation folded, whitespace removed, the words a government uses for its own
+jurisdiction (本区, 全市, the place names of the issuer …) replaced by ``◇``, so that a 区 → 市
+swap is not an edit. Redlines show the display text.
+
+**Candidate retrieval.** Plan clauses are indexed by character 3-grams; a reference clause
+is compared only with the plan clauses sharing most 3-grams with it
+(:class:`ClauseIndex`). Cost grows with the number of clauses, not with their product.
+
+**Similarity** is :func:`similarity`: ``rapidfuzz.fuzz.ratio`` / 100 (normalised Indel
+distance) — **1 means identical**, 0 nothing in common. *Coverage* of a text by another is
+the share of its characters in their longest common subsequence (directional).
+
+**Alignment.** Each reference clause goes to its most similar plan clause; when the plan
+splits it over neighbouring clauses, those neighbours join (1:n) while each adds coverage.
+Several reference clauses may share one plan clause (n:1). A reference clause with no plan
+clause above the thresholds is ``dropped``; a plan clause no reference clause uses, inside
+a part of the plan that the reference covers, is ``added``.
+
+**Edit labels** (thresholds in :data:`THRESHOLDS`, chosen by reading the corpus pairs):
+
+=================  ================================================================
+verbatim           identical comparison text before jurisdiction folding
+jurisdiction_only  identical only after folding (本市 → 本区, 首都 → 朝阳)
+numbers_changed    different figures or years, otherwise similar (≥ 0.75, or equal with figures masked)
+minor              similarity ≥ 0.8
+expanded           the plan keeps ≥ 0.8 of the reference and is ≥ 1.25 × longer
+condensed          the reference holds ≥ 0.8 of the plan, which is ≤ 0.8 × as long
+rewritten          aligned (similarity ≥ match or coverage ≥ cover) but none of the above
+dropped / added    unmatched reference clause / unmatched plan clause
+=================  ================================================================
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from compare.normalize import comparison_text
+from compare.schema import LABELS
+
+#: All alignment thresholds, in one place. Similarity and coverage are in [0, 1].
+THRESHOLDS = {
+    "match": 0.45,        # similarity at which two clauses are the same provision
+    "cover": 0.6,         # ... or the share of the reference clause found in the plan clause(s)
+    "minor": 0.8,         # similarity of a small edit
+    "numbers": 0.75,      # similarity of the same clause with other figures or years
+    "keep": 0.8,          # coverage for expanded / condensed
+    "longer": 1.25,       # length ratio for expanded
+    "shorter": 0.8,       # length ratio for condensed
+    "split_gain": 0.15,   # coverage a neighbouring plan clause must add to join a 1:n alignment
+    "min_chars": 6,       # shorter clauses (一、总体要求 fragments) are not aligned
+}
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_NGRAM = 3
+
+
+def similarity(a: str, b: str) -> float:
+    """Similarity of two comparison texts in [0, 1]; 1 means identical."""
+    return fuzz.ratio(a, b) / 100.0
+
+
+def coverage(of: str, by: str) -> float:
+    """Share of ``of``'s characters found in ``by`` as runs of three or more (directional).
+
+    Runs, not single characters: a short clause is not "covered" by a long one that merely
+    contains its characters scattered about.
+    """
+    return _shared(of, by) / len(of) if of else 0.0
+
+
+def _shared(a: str, b: str) -> int:
+    """Characters of ``a`` in common runs of ≥ 3 with ``b`` (along a longest common subsequence)."""
+    return sum(op.src_end - op.src_start for op in Indel.opcodes(a, b)
+               if op.tag == "equal" and op.src_end - op.src_start >= 3)
+
+
+@dataclass
+class Clause:
+    measure_id: str
+    doc_id: str
+    top: str            # top-level section number (0 = preamble): the part of the plan it is in
+    position: int       # order in the document
+    text: str           # display text
+    exact: str          # comparison text without jurisdiction folding
+    comp: str           # comparison text
+
+
+def clauses_of(measures: pd.DataFrame, places: tuple[str, ...] = ()) -> list[Clause]:
+    """The clauses of one document's measures, in order, with their comparison texts."""
+    out = []
+    for pos, (mid, doc, number, text) in enumerate(zip(measures["measure_id"], measures["doc_id"],
+                                                       measures["section_number"], measures["text"])):
+        exact = comparison_text(text, jurisdiction=False)
+        out.append(Clause(mid, doc, str(number).split(".")[0], pos, text, exact, comparison_text(text, places)))
+    return out
+
+
+class ClauseIndex:
+    """Inverted index of character 3-grams over clauses, for candidate retrieval."""
+
+    def __init__(self, clauses: list[Clause]):
+        self.clauses = clauses
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(clauses):
+            for g in set(_ngrams(c.comp)):
+                self.postings[g].append(i)
+
+    def candidates(self, text: str, k: int = 8) -> list[int]:
+        """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two)."""
+        counts: Counter = Counter()
+        for g in set(_ngrams(text)):
+            for i in self.postings.get(g, ()):
+                counts[i] += 1
+        return [i for i, n in counts.most_common(k) if n >= 2]
+
+
+def _ngrams(s: str) -> list[str]:
+    return [s[i: i + _NGRAM] for i in range(max(0, len(s) - _NGRAM + 1))]
+
+
+@dataclass
+class Pair:
+    reference: Clause | None
+    plan: list[Clause]
+    similarity: float
+    coverage: float
+    label: str
+
+
+def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None = None) -> list[Pair]:
+    """Align every reference clause to plan clauses; then list the plan's added clauses."""
+    t = THRESHOLDS
+    index = index or ClauseIndex(plan)
+    pairs: list[Pair] = []
+    used: set[int] = set()
+    for r in reference:
+        if len(r.comp) < t["min_chars"]:
+            continue
+        best, best_sim = None, 0.0
+        for i in index.candidates(r.comp):
+            s = similarity(r.comp, plan[i].comp)
+            if s > best_sim or (s == best_sim and best is not None and i < best):
+                best, best_sim = i, s
+        if best is None:
+            pairs.append(Pair(r, [], 0.0, 0.0, "dropped"))
+            continue
+        chosen = [best]
+        cov = coverage(r.comp, plan[best].comp)
+        for step in (1, -1, 1, -1):  # 1:n — neighbours that carry more of the reference clause
+            j = (max(chosen) + 1) if step == 1 else (min(chosen) - 1)
+            if 0 <= j < len(plan) and plan[j].doc_id == plan[best].doc_id:
+                joined = "".join(plan[k].comp for k in sorted(chosen + [j]))
+                gain = coverage(r.comp, joined) - cov
+                if gain >= t["split_gain"]:
+                    chosen.append(j)
+                    cov += gain
+        chosen.sort()
+        joined = "".join(plan[k].comp for k in chosen)
+        sim = similarity(r.comp, joined) if len(chosen) > 1 else best_sim
+        if sim < t["match"] and cov < t["cover"]:
+            pairs.append(Pair(r, [], round(best_sim, 4), round(cov, 4), "dropped"))
+            continue
+        used.update(chosen)
+        exact = "".join(plan[k].exact for k in chosen)
+        pairs.append(Pair(r, [plan[k] for k in chosen], round(sim, 4), round(cov, 4),
+                          edit_label(r.exact, exact, r.comp, joined)))
+    covered_parts = {c.top for p in pairs for c in p.plan}
+    for i, c in enumerate(plan):
+        if i not in used and c.top in covered_parts and len(c.comp) >= t["min_chars"]:
+            pairs.append(Pair(None, [c], 0.0, 0.0, "added"))
+    return pairs
+
+
+def edit_label(ref_exact: str, plan_exact: str, ref_comp: str, plan_comp: str) -> str:
+    """The edit that turns a reference clause into the aligned plan text (see the module doc)."""
+    t = THRESHOLDS
+    if ref_exact == plan_exact:
+        return "verbatim"
+    if ref_comp == plan_comp:
+        return "jurisdiction_only"
+    sim = similarity(ref_comp, plan_comp)
+    if _DIGITS.findall(ref_comp) != _DIGITS.findall(plan_comp) and (
+            sim >= t["numbers"] or _DIGITS.sub("#", ref_comp) == _DIGITS.sub("#", plan_comp)):
+        return "numbers_changed"
+    if sim >= t["minor"]:
+        return "minor"
+    lcs = _shared(ref_comp, plan_comp)
+    if lcs >= t["keep"] * len(ref_comp) and len(plan_comp) >= t["longer"] * len(ref_comp):
+        return "expanded"
+    if lcs >= t["keep"] * len(plan_comp) and len(plan_comp) <= t["shorter"] * len(ref_comp):
+        return "condensed"
+    return "rewritten"
+
+
+# --------------------------------------------------------------------------- tables
+ALIGNMENT_COLUMNS = ["doc_id", "reference_doc_id", "reference_measure_id", "measure_ids", "similarity", "coverage",
+                     "edit_label", "reference_text", "plan_text"]
+
+
+def alignment_frame(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> pd.DataFrame:
+    rows = [{
+        "doc_id": doc_id, "reference_doc_id": reference_doc_id,
+        "reference_measure_id": p.reference.measure_id if p.reference else None,
+        "measure_ids": [c.measure_id for c in p.plan], "similarity": p.similarity, "coverage": p.coverage,
+        "edit_label": p.label, "reference_text": p.reference.text if p.reference else None,
+        "plan_text": "".join(c.text for c in p.plan) or None,
+    } for p in pairs]
+    return pd.DataFrame(rows, columns=ALIGNMENT_COLUMNS)
+
+
+#: Implementation styles (after Ma & Liu 2022), decided in this order from the drift figures.
+STYLE_RULES = (
+    ("perfunctory", "copy_rate >= 0.8 and verbatim or jurisdiction-only edits are at least half the aligned clauses"),
+    ("conservative", "copy_rate >= 0.5"),
+    ("innovative", "copy_rate < 0.5 and the plan adds at least as many clauses as the reference has"),
+    ("defensive", "otherwise: little reused and little added (much of the reference dropped or rewritten)"),
+)
+
+
+def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: list[Clause]) -> dict:
+    """One ``drift`` row: how much of the available reference the plan reuses and how it edits it."""
+    t = THRESHOLDS
+    counted = [r for r in reference if len(r.comp) >= t["min_chars"]]
+    available = sum(len(r.comp) for r in counted)
+    reused = sum(_shared(p.reference.comp, "".join(c.comp for c in p.plan))
+                 for p in pairs if p.reference is not None and p.plan)
+    labels = Counter(p.label for p in pairs)
+    copy_rate = round(reused / available, 4) if available else None
+    aligned = sum(labels[k] for k in LABELS[:7])
+    row = {"doc_id": doc_id, "reference_doc_id": reference_doc_id, "reference_clauses": len(counted),
+           "reference_chars_available": available, "copy_rate": copy_rate}
+    row.update({f"n_{k}": int(labels[k]) for k in LABELS})
+    if copy_rate is None:
+        style = None
+    elif copy_rate >= 0.8 and (labels["verbatim"] + labels["jurisdiction_only"]) * 2 >= max(aligned, 1):
+        style = "perfunctory"
+    elif copy_rate >= 0.5:
+        style = "conservative"
+    elif labels["added"] >= len(counted):
+        style = "innovative"
+    else:
+        style = "defensive"
+    row["implementation_style"] = style
+    return row
+
+
+# --------------------------------------------------------------------------- redline
+_DEL = "background:#fde0dc;color:#a50e0e;text-decoration:line-through"
+_INS = "background:#d7f5dd;color:#0b6b1f;text-decoration:none"
+
+
+def diff_segments(a: str, b: str) -> list[tuple[int, str]]:
+    """Character-level diff of two display texts: ``(op, text)`` with op -1 deleted, 0 kept, 1 inserted."""
+    from diff_match_patch import diff_match_patch
+
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 2.0
+    diffs = dmp.diff_main(a or "", b or "")
+    dmp.diff_cleanupSemantic(diffs)
+    return [(op, text) for op, text in diffs]
+
+
+def redline_html(reference_text: str | None, plan_text: str | None, *, inline: bool = False) -> str:
+    """A redline of two clauses as HTML; all document text is escaped.
+
+    Side by side (default): the reference with deletions struck through in red on the left,
+    the plan with insertions in green on the right. ``inline=True`` gives one paragraph.
+    """
+    segs = diff_segments(reference_text or "", plan_text or "")
+    esc = html.escape
+
+    def render(ops):
+        return "".join(esc(s) if op == 0 else f'<{"del" if op < 0 else "ins"} style="{_DEL if op < 0 else _INS}">'
+                       f'{esc(s)}</{"del" if op < 0 else "ins"}>' for op, s in segs if op in ops)
+
+    if inline:
+        return f'<p class="redline">{render((-1, 0, 1))}</p>'
+    return ('<table class="redline" style="border-collapse:collapse;width:100%;table-layout:fixed">'
+            f'<tr><td style="vertical-align:top;padding:4px 8px;border:1px solid #ddd">{render((-1, 0))}</td>'
+            f'<td style="vertical-align:top;padding:4px 8px;border:1px solid #ddd">{render((0, 1))}</td></tr></table>')
+
+
+def alignments_redline_html(alignments: pd.DataFrame, *, reference_title: str = "参照文本 reference",
+                            plan_title: str = "方案 plan") -> str:
+    """Side-by-side redline of many aligned pairs (rows of ``alignments``), with label and similarity."""
+    esc = html.escape
+    head = (f'<tr><th style="width:12%">编辑 edit</th><th>{esc(reference_title)}</th><th>{esc(plan_title)}</th></tr>')
+    rows = []
+    for r in alignments.itertuples():
+        segs = diff_segments(r.reference_text or "", r.plan_text or "")
+        left = "".join(esc(s) if op == 0 else f'<del style="{_DEL}">{esc(s)}</del>' for op, s in segs if op <= 0)
+        right = "".join(esc(s) if op == 0 else f'<ins style="{_INS}">{esc(s)}</ins>' for op, s in segs if op >= 0)
+        sim = "" if pd.isna(r.similarity) or r.edit_label in ("added", "dropped") else f"<br>{r.similarity:.2f}"
+        rows.append(f'<tr><td>{esc(r.edit_label)}{sim}</td><td>{left}</td><td>{right}</td></tr>')
+    style = ("border-collapse:collapse;width:100%;table-layout:fixed;font-size:14px;line-height:1.6")
+    cell = "{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
+    return (f'<style>.redline-table td{cell}.redline-table th{cell}</style><table class="redline-table" style="{style}">{head}'
+            + "".join(rows) + "</table>")
