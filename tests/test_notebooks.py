@@ -60,3 +60,16 @@ def test_charts_have_every_chinese_glyph(built):
         fig.canvas.draw()
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert "朝阳区" in labels
+
+
+def test_drift_notebook(processed, tmp_path):
+    text, images = run("drift.ipynb", tmp_path, processed_dir=str(processed), plan="丰台区",
+                       reference="jingzhengfa-2016-8", section="总体要求")
+    assert "plan: fengtai-2018   reference: jingzhengfa-2016-8" in text
+    assert len(images) == 2
+    assert "jurisdiction_only" in text
+
+
+def test_drift_notebook_defaults_to_the_national_template(processed, tmp_path):
+    text, _ = run("drift.ipynb", tmp_path, processed_dir=str(processed))
+    assert "reference: guofa-2015-7" in text

@@ -278,7 +278,7 @@ def redline_html(reference_text: str | None, plan_text: str | None, *, inline: b
     Side by side (default): the reference with deletions struck through in red on the left,
     the plan with insertions in green on the right. ``inline=True`` gives one paragraph.
     """
-    segs = diff_segments(reference_text or "", plan_text or "")
+    segs = diff_segments(_text(reference_text), _text(plan_text))
     esc = html.escape
 
     def render(ops):
@@ -292,6 +292,10 @@ def redline_html(reference_text: str | None, plan_text: str | None, *, inline: b
             f'<td style="vertical-align:top;padding:4px 8px;border:1px solid #ddd">{render((0, 1))}</td></tr></table>')
 
 
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def alignments_redline_html(alignments: pd.DataFrame, *, reference_title: str = "参照文本 reference",
                             plan_title: str = "方案 plan") -> str:
     """Side-by-side redline of many aligned pairs (rows of ``alignments``), with label and similarity."""
@@ -299,7 +303,7 @@ def alignments_redline_html(alignments: pd.DataFrame, *, reference_title: str = 
     head = (f'<tr><th style="width:12%">编辑 edit</th><th>{esc(reference_title)}</th><th>{esc(plan_title)}</th></tr>')
     rows = []
     for r in alignments.itertuples():
-        segs = diff_segments(r.reference_text or "", r.plan_text or "")
+        segs = diff_segments(_text(r.reference_text), _text(r.plan_text))
         left = "".join(esc(s) if op == 0 else f'<del style="{_DEL}">{esc(s)}</del>' for op, s in segs if op <= 0)
         right = "".join(esc(s) if op == 0 else f'<ins style="{_INS}">{esc(s)}</ins>' for op, s in segs if op >= 0)
         sim = "" if pd.isna(r.similarity) or r.edit_label in ("added", "dropped") else f"<br>{r.similarity:.2f}"

@@ -230,3 +230,49 @@ def plan_similarity(drift: pd.DataFrame) -> pd.DataFrame:
     for n in names:
         sym.loc[n, n] = 1.0
     return sym
+
+
+# --------------------------------------------------------------------------- views for notebooks and reports
+def resolve_reference(documents: pd.DataFrame, reference: str | None) -> str:
+    """A reference by doc_id, ``inferred-…``, or ``national`` / empty for the national template the plans cite most."""
+    if not reference or reference in ("national", "template"):
+        found = _national_template(documents)
+        if found is None:
+            from compare.errors import CompareError
+
+            raise CompareError("no national template in the corpus; name a reference doc_id")
+        return found
+    return reference
+
+
+def _top_headings(measures: pd.DataFrame) -> dict[str, str]:
+    """measure_id → its top-level heading (前言 for the preamble)."""
+    top = measures["section_path"].fillna("").str.split(" > ").str[0]
+    return dict(zip(measures["measure_id"], top.where(top != "", "（前言）")))
+
+
+def section_label_counts(alignments: pd.DataFrame, measures: pd.DataFrame, doc_id: str,
+                         reference_doc_id: str) -> pd.DataFrame:
+    """Top-level sections × edit labels for one plan against one reference (dropped clauses by the
+    reference's section)."""
+    from compare.schema import LABELS
+
+    a = alignments[(alignments["doc_id"] == doc_id) & (alignments["reference_doc_id"] == reference_doc_id)]
+    top = _top_headings(measures)
+    section = [top.get(ids[0], "（前言）") if len(ids) else "（参照文本删去 dropped）" for ids in a["measure_ids"]]
+    counts = pd.crosstab(pd.Series(section, name="section"), pd.Series(a["edit_label"].tolist(), name="edit_label"))
+    order = list(dict.fromkeys(top.get(m) for m in measures.loc[measures["doc_id"] == doc_id, "measure_id"]))
+    rows = [s for s in order if s in counts.index] + [s for s in counts.index if s not in order]
+    return counts.reindex(index=rows, columns=[c for c in LABELS if c in counts.columns], fill_value=0)
+
+
+def section_alignments(alignments: pd.DataFrame, measures: pd.DataFrame, doc_id: str, reference_doc_id: str,
+                       section: str | None = None) -> pd.DataFrame:
+    """Aligned pairs of one plan and reference, optionally only those in a top-level section of the
+    plan whose heading contains ``section`` (dropped reference clauses are kept when no section is given)."""
+    a = alignments[(alignments["doc_id"] == doc_id) & (alignments["reference_doc_id"] == reference_doc_id)]
+    if not section:
+        return a.reset_index(drop=True)
+    top = _top_headings(measures)
+    keep = [bool(len(ids)) and section in top.get(ids[0], "") for ids in a["measure_ids"]]
+    return a[keep].reset_index(drop=True)
