@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 
 build: $(STAMP)
 	$(BIN)/compare build --raw data/raw --out data/processed
+	$(BIN)/compare reports --processed data/processed --out reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

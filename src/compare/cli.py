@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from compare.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
+from compare.config import PROCESSED_DATA_DIR, RAW_DATA_DIR, REPORTS_DIR
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,6 +49,36 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None) -> 
     click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
     if strict and report.problems:
         raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict)")
+
+
+@main.command()
+@click.option("--processed", "processed_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=PROCESSED_DATA_DIR, show_default=True, help="Folder of built tables (from `compare build`).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=REPORTS_DIR,
+              show_default=True, help="Folder for reports/<report>/<plan>.html|.xlsx|.ipynb and index.html.")
+@click.option("--plans", default="", help="Plans to report on (doc_ids or place names, comma separated); default all.")
+@click.option("--reports", "report_names", default="",
+              help="Reports to run (plan_profile, coverage, drift, overview; comma separated); default all.")
+@click.option("--jobs", type=int, default=None, help="Reports run at once (default: the number of cores).")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when run in a terminal).")
+def reports(processed_dir: Path, out_dir: Path, plans: str, report_names: str, jobs: int | None,
+            progress: bool | None) -> None:
+    """Run every report notebook for every plan (and the overview), export offline HTML and Excel."""
+    from compare.errors import CompareError
+    from compare.report.runner import run_reports
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    try:
+        done = run_reports(processed_dir, out_dir, plans=plans, reports=report_names, jobs=jobs, progress=progress)
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = [j for j in done if j.status != "ok"]
+    click.echo(f"{len(done) - len(failed)} report(s) written to {out_dir}/ (open {out_dir}/index.html)")
+    for j in failed:
+        click.echo(f"  FAILED  {j.report} for {j.plan}: {j.error}", err=True)
+    if failed:
+        raise click.ClickException(f"{len(failed)} report(s) failed; the others were written")
 
 
 @main.command()

@@ -123,3 +123,22 @@ def count_heatmap(counts: pd.DataFrame, *, title: str | None = None, cmap: str =
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def bar_chart(values: pd.Series, *, title: str | None = None, xlabel: str | None = None, colour: str = "#4292c6"):
+    """Horizontal bars for a labelled series (largest at the top), with the values written in."""
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    values = values.sort_values()
+    fig, ax = plt.subplots(figsize=(7, max(2.0, 0.32 * len(values) + 1.0)))
+    ax.barh([str(i) for i in values.index], values.to_numpy(), color=colour)
+    for y, v in enumerate(values.to_numpy()):
+        ax.text(v, y, f" {v:g}", va="center")
+    ax.spines[["top", "right"]].set_visible(False)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
