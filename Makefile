@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: all build test clean
+.PHONY: all build test browser clean
 
 all: build
 
@@ -21,8 +21,19 @@ build: $(STAMP)
 	$(BIN)/compare build --raw data/raw --out data/processed
 	$(BIN)/compare reports --processed data/processed --out reports
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium and a CJK font for the browser tests (skipped, with the reason, when absent).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+	    || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium and fonts-wqy-microhei for the browser tests"; \
+	    (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei) \
+	      >/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: chromium not installed; browser tests will be skipped"; fi; \
+	fi
 
 clean:
 	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/build_report.json reports/*/

@@ -238,9 +238,13 @@ def resolve_reference(documents: pd.DataFrame, reference: str | None) -> str:
     if not reference or reference in ("national", "template"):
         found = _national_template(documents)
         if found is None:
+            templates = documents.loc[documents["role"] == "template", "doc_id"]
+            found = templates.iloc[0] if len(templates) else None
+        if found is None:
             from compare.errors import CompareError
 
-            raise CompareError("no national template in the corpus; name a reference doc_id")
+            raise CompareError("the corpus has no template to compare with; add one under data/raw/templates/ "
+                               "or name another plan as the reference")
         return found
     return reference
 
