@@ -22,7 +22,7 @@ def run(name, tmp_path, **parameters):
 
     out = tmp_path / f"out-{name}"
     papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(out), parameters=parameters, progress_bar=False,
-                               kernel_name="python3", cwd=str(tmp_path))
+                               kernel_name="python3")
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     text = "\n".join(o.get("text", "") if o.get("output_type") == "stream" else

@@ -118,8 +118,9 @@ def run_job(job: Job, tables: dict[str, pd.DataFrame], processed_dir: Path, out_
     if "plans" in report.parameters:
         params["plans"] = [job.plan]
     try:
+        # no cwd= here: papermill would chdir the whole process, which breaks the other threads
         papermill.execute_notebook(str(NOTEBOOKS_DIR / f"{job.report}.ipynb"), str(nb_out), parameters=params,
-                                   progress_bar=False, kernel_name="python3", cwd=str(folder))
+                                   progress_bar=False, kernel_name="python3")
         export.write_workbook(report_frames(job.report, tables, job.plan), xlsx_out)
         title = f"{report.title} · {_plan_name(tables, job.plan)}"
         nav = [("← 报告目录 index", "../index.html"), ("下载数据 Excel", xlsx_out.name)]
@@ -157,7 +158,7 @@ def run_reports(processed_dir: str | Path = PROCESSED_DATA_DIR, out_dir: str | P
     """Run the selected reports for the selected plans; write ``index.html``; return every job."""
     from compare.build import load_tables
 
-    processed_dir, out_dir = Path(processed_dir), Path(out_dir)
+    processed_dir, out_dir = Path(processed_dir).resolve(), Path(out_dir).resolve()
     tables = load_tables(processed_dir)
     todo = plan_jobs(tables, plans, reports)
     out_dir.mkdir(parents=True, exist_ok=True)
