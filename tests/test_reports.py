@@ -128,3 +128,18 @@ def test_reports_render_in_a_real_browser_offline(reports, tmp_path):
                         "--proxy-server=http://127.0.0.1:9", "--window-size=1280,1600", f"--screenshot={png}",
                         (out / page).resolve().as_uri()], check=True, capture_output=True, timeout=120)
         assert png.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_a_broken_raw_file_is_listed_in_the_index(tmp_path, sample_plan):
+    from compare.build import build_tables, write_tables
+
+    raw = tmp_path / "raw" / "plans"
+    raw.mkdir(parents=True)
+    (raw / "good.txt").write_text(sample_plan, encoding="utf-8")
+    (raw / "broken.txt").write_bytes(b"\x00\x01\x02 not a plan \xff\xfe")
+    tables, report = build_tables(tmp_path / "raw")
+    write_tables(tables, tmp_path / "processed", report)
+    jobs = run_reports(tmp_path / "processed", tmp_path / "reports", reports="plan_profile", jobs=1)
+    assert [j.status for j in jobs] == ["ok"]
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Files that could not be read" in index and "broken.txt" in index

@@ -175,7 +175,7 @@ def run_reports(processed_dir: str | Path = PROCESSED_DATA_DIR, out_dir: str | P
             done.append(f.result())
     order = {(j.report, j.plan): i for i, j in enumerate(todo)}
     done.sort(key=lambda j: order[(j.report, j.plan)])
-    write_index(_with_earlier_reports(done, tables, out_dir), tables, out_dir)
+    write_index(_with_earlier_reports(done, tables, out_dir), tables, out_dir, _build_problems(processed_dir))
     return done
 
 
@@ -193,12 +193,27 @@ def _with_earlier_reports(done: list[Job], tables, out_dir: Path) -> list[Job]:
     return out
 
 
-def write_index(jobs: list[Job], tables: dict[str, pd.DataFrame], out_dir: Path) -> Path:
+def _build_problems(processed_dir: Path) -> list[str]:
+    """Raw files the last build could not read (from build_report.json), in the build's words."""
+    import json
+
+    path = processed_dir / "build_report.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [m for f in data.get("files", []) if f.get("status") in ("error", "skipped") for m in f.get("messages", [])]
+
+
+def write_index(jobs: list[Job], tables: dict[str, pd.DataFrame], out_dir: Path,
+                build_problems: list[str] = ()) -> Path:
     """``reports/index.html``: every report with its one-line summary, failures with their reason."""
     esc = html.escape
     parts = ["<h1>政策文本对比报告 · Reports</h1>",
              "<p>每份报告均可离线打开；“Excel”为报告所依据的数据表。Every report opens offline; "
              "“Excel” holds the tables behind it.</p>"]
+    if build_problems:
+        parts.append("<h2>未能读取的文件 · Files that could not be read</h2><ul>"
+                     + "".join(f"<li>{esc(m)}</li>" for m in build_problems) + "</ul>")
     for name, report in REPORTS.items():
         rows = [j for j in jobs if j.report == name]
         if not rows:

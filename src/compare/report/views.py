@@ -21,6 +21,11 @@ def _join_lists(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def blank_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells instead of <NA> / NaN / NaT for readers."""
+    return df.astype(object).where(df.notna(), "")
+
+
 def document_title(documents: pd.DataFrame, doc_id: str) -> str:
     row = documents.set_index("doc_id").loc[doc_id]
     title = row["title"] if isinstance(row["title"], str) else doc_id
@@ -59,19 +64,19 @@ def topic_counts(measures: pd.DataFrame, doc_id: str) -> pd.Series:
 
 def targets_table(targets: pd.DataFrame, doc_id: str) -> pd.DataFrame:
     t = targets[(targets["doc_id"] == doc_id) & (targets["kind"] == "target")]
-    return pd.DataFrame({
+    return blank_missing(pd.DataFrame({
         "指标 indicator": t["indicator"], "比较 comparator": t["comparator"], "数值 value": t["figure"],
         "单位 unit": t["unit"], "期限 deadline": t["deadline_year"], "属性 binding": t["binding"],
         "原文 source": t["text"], "出处 reference": t["measure_id"],
-    }).reset_index(drop=True)
+    })).reset_index(drop=True)
 
 
 def tasks_table(tasks: pd.DataFrame, doc_id: str) -> pd.DataFrame:
     t = tasks[tasks["doc_id"] == doc_id]
-    return _join_lists(pd.DataFrame({
+    return blank_missing(_join_lists(pd.DataFrame({
         "序号 no.": t["task_no"], "工作任务 task": t["task"], "牵头单位 lead": t["lead_agencies"],
         "配合单位 supporting": t["supporting_agencies"], "时间进度 timeline": t["timeline"],
-    })).reset_index(drop=True)
+    }))).reset_index(drop=True)
 
 
 def lead_function_counts(agencies: pd.DataFrame, doc_id: str) -> pd.Series:
@@ -81,9 +86,10 @@ def lead_function_counts(agencies: pd.DataFrame, doc_id: str) -> pd.Series:
 
 def plans_table(documents: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
     d = documents.set_index("doc_id").loc[doc_ids].reset_index()
-    return pd.DataFrame({"方案 plan": plan_labels(documents, doc_ids), "文件标题 title": d["title"],
-                         "文号 number": d["doc_number"], "成文日期 date": d["issued_date"].dt.strftime("%Y-%m-%d"),
-                         "规划期 period": d["plan_period"], "doc_id": d["doc_id"]})
+    return blank_missing(pd.DataFrame({
+        "方案 plan": plan_labels(documents, doc_ids), "文件标题 title": d["title"], "文号 number": d["doc_number"],
+        "成文日期 date": d["issued_date"].dt.strftime("%Y-%m-%d"), "规划期 period": d["plan_period"],
+        "doc_id": d["doc_id"]}))
 
 
 def drift_overview(drift: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
