@@ -27,7 +27,7 @@ a part of the plan that the reference covers, is ``added``.
 
 =================  ================================================================
 verbatim           identical comparison text before jurisdiction folding
-jurisdiction_only  identical only after folding (本市 → 本区, 首都 → 朝阳)
+jurisdiction_only  identical only after folding (本市 → 本区, 首都 → 东城)
 numbers_changed    different figures or years, otherwise similar (≥ 0.75, or equal with figures masked)
 minor              similarity ≥ 0.8
 expanded           the plan keeps ≥ 0.8 of the reference and is ≥ 1.25 × longer
