@@ -108,14 +108,21 @@ def clauses_of(measures: pd.DataFrame, places: tuple[str, ...] = ()) -> list[Cla
 
 
 class ClauseIndex:
-    """Inverted index of character 3-grams over clauses, for candidate retrieval."""
+    """Inverted index of character 3-grams over clauses, for candidate retrieval.
 
-    def __init__(self, clauses: list[Clause]):
+    3-grams found in more than ``max_df`` clauses (default: 200, or 5% of the clauses when
+    that is more) are stop-grams: they say nothing about which clause is which, and skipping
+    them keeps each query's work bounded however large the index grows.
+    """
+
+    def __init__(self, clauses: list[Clause], max_df: int | None = None):
         self.clauses = clauses
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.max_df = max_df or max(200, len(clauses) // 20)
+        postings: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(clauses):
             for g in set(_ngrams(c.comp)):
-                self.postings[g].append(i)
+                postings[g].append(i)
+        self.postings = {g: ids for g, ids in postings.items() if len(ids) <= self.max_df}
 
     def candidates(self, text: str, k: int = 8) -> list[int]:
         """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two)."""

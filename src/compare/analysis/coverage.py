@@ -61,6 +61,16 @@ class Commitment:
             return False
         return all(any(_contains(text, w) for w in group) for group in self.groups)
 
+    def mask(self, texts: pd.Series) -> pd.Series:
+        """:meth:`matches` for a whole column at once (one regular expression per word group)."""
+        texts = texts.astype("string").fillna("")
+        hit = pd.Series(True, index=texts.index)
+        for group in self.groups:
+            hit &= texts.str.contains(_alternation(group), regex=True).astype(bool)
+        if self.exclude:
+            hit &= ~texts.str.contains(_alternation(self.exclude), regex=True).astype(bool)
+        return hit
+
     def task_matches(self, text: str) -> bool:
         """Does an annex task's text satisfy the rule, figure condition included?"""
         if not self.matches(text):
@@ -84,6 +94,10 @@ class Commitment:
         if "max" in self.target:
             f = f[f["value"] <= self.target["max"]]
         return not f.empty
+
+
+def _alternation(words) -> str:
+    return "|".join(f"(?:{w[3:]})" if w.startswith("re:") else re.escape(w) for w in words)
 
 
 def _contains(text: str, word: str) -> bool:
@@ -156,7 +170,7 @@ def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFram
     Clauses reporting the past (only baseline figures, in a review section) still match;
     their strength comes from their wording, never from a baseline figure.
     """
-    hits = measures[measures["text"].map(c.matches).astype(bool)]
+    hits = measures[c.mask(measures["text"])]
     if hits.empty:
         return hits.assign(strength=pd.Series(dtype="string"))
     figures = _figures if _figures is not None else target_figures(targets)

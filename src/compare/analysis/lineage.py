@@ -45,9 +45,10 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
                                                                                          pd.DataFrame]:
     """Inferred ancestor texts from the plans, and one row of support per inferred clause."""
     plans = documents[documents["role"] == "plan"]
+    if len(plans) < 2:  # nothing can be shared
+        return {}, pd.DataFrame(columns=INFERRED_COLUMNS)
     province = dict(zip(plans["doc_id"], plans["province"].fillna("")))
     pool = [c for d in plans["doc_id"] for c in clauses.get(d, []) if len(c.comp) >= 8]
-    index = ClauseIndex(pool)
     parent = list(range(len(pool)))
 
     def find(i):
@@ -56,9 +57,22 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
             i = parent[i]
         return i
 
+    # identical wording (after folding) is one cluster at once; only one clause of each wording
+    # is then indexed, so text copied by many plans costs one lookup, not one per copy
+    by_text: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(pool):
-        for j in index.candidates(c.comp, k=12):
-            if pool[j].doc_id != c.doc_id and j > i and similarity(c.comp, pool[j].comp) >= SHARED_MIN:
+        by_text[c.comp].append(i)
+    reps = []
+    for members in by_text.values():
+        for j in members[1:]:
+            parent[find(j)] = find(members[0])
+        reps.append(members[0])
+    index = ClauseIndex([pool[i] for i in reps], max_df=200)
+    docs_of = {i: {pool[j].doc_id for j in by_text[pool[i].comp]} for i in reps}
+    for a, i in enumerate(reps):
+        for b in index.candidates(pool[i].comp, k=12):
+            j = reps[b]
+            if b > a and len(docs_of[i] | docs_of[j]) >= 2 and similarity(pool[i].comp, pool[j].comp) >= SHARED_MIN:
                 parent[find(i)] = find(j)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(pool)):

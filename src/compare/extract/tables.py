@@ -153,6 +153,7 @@ def numbered_rows(lines: list[str], header: Header, vocab: Vocabulary, problems:
     spans: list[RowSpan] = []
     group: str | None = None
     expected = 1
+    seen: set[int] = set()
     i = header.end
     end_at = len(lines)
     while i < len(lines):
@@ -172,12 +173,18 @@ def numbered_rows(lines: list[str], header: Header, vocab: Vocabulary, problems:
             i = again.end  # the header repeated after a page break
             continue
         number, rest = row_start(raw, expected)
+        if number is not None and number in seen:
+            problems.append(f"row number {number} appears twice (line {i + 1}); read with the row above it")
+            number = None
         if number is not None:
-            if number != expected:
+            if number > expected:
                 problems.append(f"row numbers jump from {expected - 1} to {number} (line {i + 1}); "
                                 "a row may be missing or merged into the one before")
+            elif number < expected:
+                problems.append(f"row {number} comes after row {expected - 1} (line {i + 1}); kept in the order printed")
             spans.append(RowSpan(number, i, rest, [], group))
-            expected = number + 1
+            seen.add(number)
+            expected = max(expected, number + 1)
         elif _GROUP.match(s) and len(s) <= 30 and "\t" not in s:
             group = s  # a group heading (一、基本民生保障) between rows
         elif spans:
@@ -197,8 +204,12 @@ def row_start(raw: str, expected: int) -> tuple[int | None, str]:
     m = _ROW_NO.fullmatch(first)
     if m:
         n = int(m.group(1))
-        if expected <= n <= expected + 2:
-            return n, "\t".join(parts[parts.index(first) + 1:])
+        rest = "\t".join(parts[parts.index(first) + 1:])
+        # a number alone on its line must be the next one (it could be a cell value); a number
+        # cell followed by the row's other cells is a row even when out of order
+        lowest = 1 if rest.strip() else expected
+        if lowest <= n <= expected + 2:
+            return n, rest
         return None, ""
     s = raw.strip()
     if "\t" not in s and s.startswith(str(expected)) and len(s) > len(str(expected)):
