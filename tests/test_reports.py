@@ -143,3 +143,62 @@ def test_a_broken_raw_file_is_listed_in_the_index(tmp_path, sample_plan):
     assert [j.status for j in jobs] == ["ok"]
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Files that could not be read" in index and "broken.txt" in index
+
+
+HOSTILE = ('<script>document.title="PWNED"</script>', '<img src=x onerror="document.title=\'PWNED\'">',
+           '<a href="javascript:document.title=\'PWNED\'">点击</a>')
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory, sample_plan=None):
+    from compare.build import build_tables, write_tables
+    from tests.conftest import SAMPLE_PLAN
+
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "raw" / "plans").mkdir(parents=True)
+    (root / "raw" / "templates").mkdir()
+    plan = (SAMPLE_PLAN.replace("200张床位以上的精神残疾人福利机构", "200张床位以上的精神残疾人福利机构" + HOSTILE[0])
+            .replace("残疾人事业与经济社会协调发展", "残疾人事业与经济社会协调发展" + HOSTILE[1])
+            .replace("对有需求的残疾人家庭进行无障碍改造", "对有需求的残疾人家庭进行无障碍改造" + HOSTILE[2]))
+    (root / "raw" / "plans" / "plan.txt").write_text(plan, encoding="utf-8")
+    shutil.copy(RAW_DATA_DIR / "templates" / "guofa-2015-7.txt", root / "raw" / "templates")
+    from tests.conftest import tree_hashes
+
+    before = tree_hashes(root / "raw")
+    tables, report = build_tables(root / "raw")
+    write_tables(tables, root / "processed", report)
+    jobs = run_reports(root / "processed", root / "reports", jobs=2)
+    assert tree_hashes(root / "raw") == before  # building and reporting never touch the inputs
+    return root, jobs
+
+
+def test_hostile_markup_is_text_in_every_page(hostile_reports):
+    root, jobs = hostile_reports
+    assert all(j.status == "ok" for j in jobs), [j.error for j in jobs]
+    pages = {j.report: (root / "reports" / j.files["html"]).read_text(encoding="utf-8") for j in jobs}
+    for name, page in pages.items():
+        assert "<script" not in page.lower() and not re.search(r"<img\b[^>]*onerror", page, re.I), name
+        assert '<a href="javascript:' not in page.lower(), name
+    assert "&lt;img src=x onerror=" in pages["drift"] or "&lt;img src=x onerror=" in pages["plan_profile"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium); "
+                    "`make test` installs it when it can")
+def test_hostile_markup_does_not_run_in_a_browser(hostile_reports):
+    root, jobs = hostile_reports
+    for j in jobs:
+        page = (root / "reports" / j.files["html"]).resolve()
+        dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                              "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+        assert "<title>PWNED</title>" not in dom and "<title>" in dom, j.files["html"]
+        assert '<img src="x"' not in dom
+
+
+def test_two_report_runs_give_identical_pages(processed, tmp_path):
+    a = run_reports(processed, tmp_path / "a", plans="chaoyang-2017", reports="plan_profile,coverage", jobs=2)
+    b = run_reports(processed, tmp_path / "b", plans="chaoyang-2017", reports="plan_profile,coverage", jobs=2)
+    for ja, jb in zip(a, b):
+        assert (tmp_path / "a" / ja.files["html"]).read_bytes() == (tmp_path / "b" / jb.files["html"]).read_bytes()
+    assert (tmp_path / "a" / "index.html").read_bytes() == (tmp_path / "b" / "index.html").read_bytes()

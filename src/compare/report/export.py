@@ -45,6 +45,7 @@ def notebook_body(nb_path: str | Path) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
+    body = re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill gives its injected cell a random id
     return _SCRIPT.sub("", body)
 
 
