@@ -19,7 +19,7 @@ from compare.config import IGNORED_NAMES, MANIFEST_NAMES, PROCESSED_DATA_DIR, RA
 from compare.errors import CompareError, DocumentError
 from compare.read import Document, read_document
 from compare.read.manifest import find_manifests, load_manifest
-from compare.read.metadata import doc_number_parts, strip_place_suffix
+from compare.read.metadata import doc_number_parts, jurisdiction_places, strip_place_suffix
 
 REPORT_NAME = "build_report.json"
 
@@ -205,12 +205,19 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
     return schema.validate(pd.DataFrame(rows, columns=schema.TABLES["texts"].columns), "texts")
 
 
-def segment_tables(texts: pd.DataFrame, *, progress: bool = False) -> dict[str, pd.DataFrame]:
-    """``sections`` and ``measures`` for every document, in document order."""
-    from compare.segment import segment_document
+def segment_tables(texts: pd.DataFrame, *, progress: bool = False,
+                   section_at: dict[str, dict[int, str]] | None = None) -> dict[str, pd.DataFrame]:
+    """``sections`` and ``measures`` for every document, in document order.
+
+    When ``section_at`` is given, it is filled with each document's line → section number map
+    (used by :func:`target_table`, so no document is segmented twice).
+    """
+    from compare.segment import segment_document_lines
 
     pairs = list(zip(texts["doc_id"], texts["text"]))
-    parts = [segment_document(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
+    parts = [segment_document_lines(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
+    if section_at is not None:
+        section_at.update({doc_id: p[2] for (doc_id, _), p in zip(pairs, parts)})
     sections, clauses = [p[0] for p in parts], [p[1] for p in parts]
     return {
         "sections": schema.validate(_concat(sections, "sections"), "sections"),
@@ -238,7 +245,8 @@ def task_tables(texts: pd.DataFrame, documents: pd.DataFrame, *,
 
 
 def target_table(texts: pd.DataFrame, documents: pd.DataFrame, measures: pd.DataFrame, *,
-                 progress: bool = False) -> tuple[pd.DataFrame, list[str]]:
+                 progress: bool = False, section_at: dict[str, dict[int, str]] | None = None
+                 ) -> tuple[pd.DataFrame, list[str]]:
     """``targets`` from every document's clauses and indicator tables, and notes for the build report."""
     from compare.extract.targets import extract_targets
 
@@ -248,20 +256,16 @@ def target_table(texts: pd.DataFrame, documents: pd.DataFrame, measures: pd.Data
     for doc_id, text in _progress(list(zip(texts["doc_id"], texts["text"])), progress, "Reading targets"):
         end = plan_end.get(doc_id)
         frame, n = extract_targets(text, doc_id, by_doc.get(doc_id, measures.iloc[0:0]),
-                                   None if pd.isna(end) else int(end))
+                                   None if pd.isna(end) else int(end),
+                                   section_at=(section_at or {}).get(doc_id))
         frames.append(frame)
         notes += n
     return schema.validate(_concat(frames, "targets"), "targets"), notes
 
 
 def doc_places(row) -> tuple[str, ...]:
-    """Short names of a document's own jurisdictions (东城, 北京), county first."""
-    out = []
-    for name in (row.county, row.prefecture, row.province):
-        if isinstance(name, str) and name:
-            short = strip_place_suffix(name)[0]
-            out += [n for n in (name, short) if n not in out]
-    return tuple(sorted(out, key=len, reverse=True))
+    """Short names of a document's own jurisdictions (东城, 北京), longest first."""
+    return jurisdiction_places(row.county, row.prefecture, row.province)
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
@@ -274,11 +278,14 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) 
     docs, report = read_corpus(raw_dir, progress=progress)
     documents = documents_table(docs)
     texts = texts_table(docs, documents["doc_id"])
-    tables = {"documents": documents, "texts": texts, **segment_tables(texts, progress=progress)}
+    section_at: dict[str, dict[int, str]] = {}
+    tables = {"documents": documents, "texts": texts,
+              **segment_tables(texts, progress=progress, section_at=section_at)}
     task_frames, notes = task_tables(texts, documents, progress=progress)
     tables.update(task_frames)
     report.warnings += notes
-    tables["targets"], notes = target_table(texts, documents, tables["measures"], progress=progress)
+    tables["targets"], notes = target_table(texts, documents, tables["measures"], progress=progress,
+                                            section_at=section_at)
     report.warnings += notes
     from compare.analysis.coverage import coverage_table
 

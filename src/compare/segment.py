@@ -360,9 +360,17 @@ def section_numbers(root: Node) -> dict[int, str]:
 
 def segment_document(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(outline, measures)`` of one document from a single pass of :func:`segment`."""
+    outline_rows, measure_rows, _ = segment_document_lines(text, doc_id)
+    return outline_rows, measure_rows
+
+
+def segment_document_lines(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
+    """``(outline, measures, section_at)``: also the section number of every line inside a section
+    (how an indicator table in a 专栏 box is referred to), from the same single pass."""
     root, blocks = segment(text)
     numbers = section_numbers(root)
-    return _outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id)
+    section_at = {b.line: numbers.get(id(b.section)) for b in blocks if b.section is not None}
+    return _outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id), section_at
 
 
 def outline(text: str, doc_id: str = "") -> pd.DataFrame:

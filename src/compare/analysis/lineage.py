@@ -19,6 +19,8 @@ from collections import defaultdict
 
 import pandas as pd
 
+from compare.read.metadata import jurisdiction_places
+
 from compare.analysis.align import (Clause, ClauseIndex, _shared, align, alignment_frame, clauses_of, drift_row,
                                     similarity)
 
@@ -28,9 +30,7 @@ NATIONAL = "inferred-national"
 
 
 def _places(row) -> tuple[str, ...]:
-    from compare.build import doc_places
-
-    return doc_places(row)
+    return jurisdiction_places(row.county, row.prefecture, row.province)
 
 
 def document_clauses(measures: pd.DataFrame, documents: pd.DataFrame) -> dict[str, list[Clause]]:

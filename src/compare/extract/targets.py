@@ -432,14 +432,17 @@ def targets_from_tables(text: str, doc_id: str, plan_end: int | None,
     return pd.DataFrame(out, columns=TARGET_COLUMNS), [f"{doc_id}: {p}" for p in problems]
 
 
-def extract_targets(text: str, doc_id: str, measures: pd.DataFrame,
-                    plan_end: int | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """``targets`` rows of one document (indicator tables first, then clauses) and notes."""
-    from compare.segment import section_numbers, segment
+def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: int | None = None, *,
+                    section_at: dict[int, str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """``targets`` rows of one document (indicator tables first, then clauses) and notes.
 
-    root, blocks = segment(text)
-    numbers = section_numbers(root)
-    section_at = {b.line: numbers.get(id(b.section)) for b in blocks if b.section is not None}
+    ``section_at`` (line → section number, from the build's segmentation) names the box an
+    indicator table is in; without it the text is segmented here.
+    """
+    if section_at is None:
+        from compare.segment import segment_document_lines
+
+        section_at = segment_document_lines(text, doc_id)[2]
     from_tables, notes = targets_from_tables(text, doc_id, plan_end, section_at.get)
     from_clauses = targets_from_measures(measures, {doc_id: plan_end})
     frames = [f for f in (from_tables, from_clauses) if not f.empty]

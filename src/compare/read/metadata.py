@@ -411,3 +411,16 @@ def strip_place_suffix(name: str) -> tuple[str, str]:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)], suffix
     return name, ""
+
+
+def jurisdiction_places(*names) -> tuple[str, ...]:
+    """A document's own place names, full and short (东城区, 东城, 北京市, 北京), longest first.
+
+    >>> jurisdiction_places("东城区", None, "北京市")
+    ('东城区', '北京市', '东城', '北京')
+    """
+    out: list[str] = []
+    for name in names:
+        if isinstance(name, str) and name:
+            out += [n for n in (name, strip_place_suffix(name)[0]) if n not in out]
+    return tuple(sorted(out, key=len, reverse=True))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from compare.report.views import join_lists
+
 FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", '
               '"WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", sans-serif')
 CSS = f"""
@@ -73,10 +75,8 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, df in frames.items():
             sheet = re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "sheet"
-            out = df.copy()
+            out = join_lists(df)
             for col in out.columns:
-                if any(isinstance(v, (list, tuple)) for v in out[col]):
-                    out[col] = out[col].map(lambda v: "、".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
                 if pd.api.types.is_datetime64_any_dtype(out[col]):
                     out[col] = out[col].dt.strftime("%Y-%m-%d")
             out.to_excel(writer, sheet_name=sheet, index=False)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from compare.report.plots import plan_labels
+from compare.schema import LIST_SEPARATOR as LIST_JOIN
 
-LIST_JOIN = "、"
 
-
-def _join_lists(df: pd.DataFrame) -> pd.DataFrame:
+def join_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """List cells as text joined with 、 (for HTML tables and Excel)."""
     out = df.copy()
     for col in out.columns:
         if any(isinstance(v, (list, tuple)) for v in out[col]):
@@ -73,7 +73,7 @@ def targets_table(targets: pd.DataFrame, doc_id: str) -> pd.DataFrame:
 
 def tasks_table(tasks: pd.DataFrame, doc_id: str) -> pd.DataFrame:
     t = tasks[tasks["doc_id"] == doc_id]
-    return blank_missing(_join_lists(pd.DataFrame({
+    return blank_missing(join_lists(pd.DataFrame({
         "序号 no.": t["task_no"], "工作任务 task": t["task"], "牵头单位 lead": t["lead_agencies"],
         "配合单位 supporting": t["supporting_agencies"], "时间进度 timeline": t["timeline"],
     }))).reset_index(drop=True)
@@ -121,7 +121,7 @@ def lead_functions_by_plan(agencies: pd.DataFrame, documents: pd.DataFrame, doc_
 def coverage_evidence(coverage: pd.DataFrame, doc_ids: list[str] | None = None) -> pd.DataFrame:
     c = coverage if doc_ids is None else coverage[coverage["doc_id"].isin(doc_ids)]
     c = c[c["is_covered"]]
-    return _join_lists(pd.DataFrame({
+    return join_lists(pd.DataFrame({
         "承诺 commitment": c["commitment_label"], "主题 topic": c["topic"], "方案 plan": c["doc_id"],
         "力度 strength": c["strength"], "牵头单位 lead": c["lead_agencies"], "依据 evidence": c["evidence_text"],
     })).reset_index(drop=True)
@@ -131,7 +131,7 @@ def alignments_table(alignments: pd.DataFrame, doc_id: str, reference_doc_id: st
     a = alignments[alignments["doc_id"] == doc_id]
     if reference_doc_id:
         a = a[a["reference_doc_id"] == reference_doc_id]
-    return _join_lists(pd.DataFrame({
+    return join_lists(pd.DataFrame({
         "参照文本 reference": a["reference_doc_id"], "编辑 edit": a["edit_label"], "相似度 similarity": a["similarity"],
         "参照条款 reference clause": a["reference_text"], "方案条款 plan clause": a["plan_text"],
         "方案条款编号 measure_ids": a["measure_ids"],
