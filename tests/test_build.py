@@ -21,6 +21,21 @@ def test_two_builds_write_identical_files(raw_dir, tmp_path):
     assert {"documents.parquet", "documents.csv", "texts.parquet", "build_report.json"} <= set(outs[0])
 
 
+def test_builds_in_separate_processes_are_identical(raw_dir, tmp_path):
+    """Same files whatever the interpreter's hash seed (set and dict order must never leak out)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "compare.cli", "build", "--raw", str(raw_dir), "--out",
+                        str(tmp_path / seed), "--no-progress"], check=True, capture_output=True, env=env)
+        outs.append(tree_hashes(tmp_path / seed))
+    assert outs[0] == outs[1]
+
+
 def test_raw_files_are_never_modified(raw_dir, tmp_path):
     before = tree_hashes(raw_dir)
     tables, report = build_tables(raw_dir)

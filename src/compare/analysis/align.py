@@ -125,12 +125,17 @@ class ClauseIndex:
         self.postings = {g: ids for g, ids in postings.items() if len(ids) <= self.max_df}
 
     def candidates(self, text: str, k: int = 8) -> list[int]:
-        """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two)."""
+        """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two).
+
+        Ties go to the earlier clause: the order never depends on set or hash order, so two
+        runs (with different PYTHONHASHSEED) give the same candidates.
+        """
         counts: Counter = Counter()
         for g in set(_ngrams(text)):
             for i in self.postings.get(g, ()):
                 counts[i] += 1
-        return [i for i, n in counts.most_common(k) if n >= 2]
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [i for i, n in ranked if n >= 2]
 
 
 def _ngrams(s: str) -> list[str]:
