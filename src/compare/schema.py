@@ -176,9 +176,10 @@ FIELDS: dict[str, Field] = {
                    "compare.analysis.align.STYLE_RULES, after Ma & Liu 2022).",
                    ("perfunctory", "conservative", "innovative", "defensive")),
     "ancestor_doc_id": Field("string", "A document the plan descends from or is close to.", nullable=False),
-    "relation": Field("string", "cited (named in the plan's basis), nearest (template sharing most text), relative "
+    "relation": Field("string", "cited (named in the plan's basis), ancestor (the template or earlier plan whose "
+                      "text the plan reuses most: its likely source), nearest (template sharing most text), relative "
                       "(closest fellow plans), inferred (an inferred ancestor).",
-                      ("cited", "nearest", "relative", "inferred"), False),
+                      ("cited", "ancestor", "nearest", "relative", "inferred"), False),
     "score": Field("float", "Copy rate of the ancestor's available text in the plan (0–1)."),
     "rank": Field("int", "Order among the plan's rows of the same relation, from 1.", nullable=False),
     "support_doc_ids": Field("list", "Plans sharing the inferred clause."),

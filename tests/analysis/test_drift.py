@@ -1,4 +1,5 @@
 """Drift and lineage on the real corpus, edit labels on constructed pairs, escaped redlines."""
+import pandas as pd
 import pytest
 
 from compare.analysis.align import Clause, align, edit_label, redline_html, alignments_redline_html, similarity
@@ -75,8 +76,23 @@ def test_inferred_ancestors_recover_the_fragments(built):
 
 def test_drift_has_a_row_per_plan_and_reference(tables):
     drift = tables["drift"]
-    assert len(drift) == 5 * (4 + 2 + 4)  # 4 templates, 2 inferred ancestors, 4 other plans
+    # 4 templates, the national inferred ancestor, 4 other plans (a small corpus: all of them),
+    # and the Beijing inferred ancestor for the three Beijing plans only (its own province)
+    assert len(drift) == 5 * (4 + 1 + 4) + 3
+    beijing = drift[drift.reference_doc_id == "inferred-beijing"].doc_id
+    assert sorted(beijing) == ["chaoyang-2017", "fengtai-2018", "haidian"]
     assert drift.copy_rate.between(0, 1).all()
+
+
+def test_ancestor_is_an_earlier_document_the_plan_reuses_most(tables):
+    lineage, documents = tables["lineage"], tables["documents"].set_index("doc_id")
+    ancestor = lineage[lineage.relation == "ancestor"].set_index("doc_id")
+    assert set(ancestor.index) == {"banan-2022", "chaoyang-2017", "fengtai-2018", "haidian", "tongjiang-2017"}
+    # 丰台 (2018) reuses a Beijing district plan issued before it, never the later 巴南 plan (2022)
+    assert ancestor.loc["fengtai-2018", "ancestor_doc_id"] in ("chaoyang-2017", "haidian", "jingzhengfa-2016-8")
+    for plan, row in ancestor.iterrows():
+        ref_date, plan_date = documents.issued_date.get(row.ancestor_doc_id), documents.issued_date.loc[plan]
+        assert pd.isna(ref_date) or pd.isna(plan_date) or ref_date <= plan_date
 
 
 @pytest.mark.parametrize("ref,plan,label", [

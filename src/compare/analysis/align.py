@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
@@ -107,39 +108,88 @@ def clauses_of(measures: pd.DataFrame, places: tuple[str, ...] = ()) -> list[Cla
     return out
 
 
-class ClauseIndex:
-    """Inverted index of character 3-grams over clauses, for candidate retrieval.
+def gram_codes(text: str) -> np.ndarray:
+    """The distinct character 3-grams of ``text`` as sorted integers (exact: one code per 3-gram)."""
+    if len(text) < _NGRAM:
+        return np.empty(0, dtype=np.uint64)
+    a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.unique((a[:-2] << np.uint64(42)) | (a[1:-1] << np.uint64(21)) | a[2:])
 
+
+@dataclass
+class GramRows:
+    """The 3-gram codes of many texts at once: ``codes[i]`` belongs to text ``rows[i]``."""
+
+    codes: np.ndarray
+    rows: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, texts: list[str]) -> "GramRows":
+        parts = [gram_codes(t) for t in texts]
+        sizes = np.fromiter((len(c) for c in parts), dtype=np.int64, count=len(parts))
+        codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        return cls(codes, np.repeat(np.arange(len(parts), dtype=np.int64), sizes), len(parts))
+
+
+class ClauseIndex:
+    """Which clauses share most character 3-grams with a text: candidate retrieval for alignment.
+
+    A sparse clause × 3-gram matrix; a batch of queries is one sparse product, so no query
+    is compared with every clause in Python, and the work grows with the shared 3-grams.
     3-grams found in more than ``max_df`` clauses (default: 200, or 5% of the clauses when
     that is more) are stop-grams: they say nothing about which clause is which, and skipping
     them keeps each query's work bounded however large the index grows.
     """
 
-    def __init__(self, clauses: list[Clause], max_df: int | None = None):
+    def __init__(self, clauses: list[Clause], max_df: int | None = None, grams: GramRows | None = None):
+        from scipy import sparse
+
         self.clauses = clauses
         self.max_df = max_df or max(200, len(clauses) // 20)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, c in enumerate(clauses):
-            for g in set(_ngrams(c.comp)):
-                postings[g].append(i)
-        self.postings = {g: ids for g, ids in postings.items() if len(ids) <= self.max_df}
+        grams = grams or GramRows.of([c.comp for c in clauses])
+        vocab, inverse, df = np.unique(grams.codes, return_inverse=True, return_counts=True)
+        keep = df[inverse] <= self.max_df
+        kept = np.flatnonzero(df <= self.max_df)
+        self.vocab = vocab[kept]
+        column = np.searchsorted(self.vocab, grams.codes[keep])
+        self.matrix = sparse.csr_matrix((np.ones(len(column), dtype=np.int32), (grams.rows[keep], column)),
+                                        shape=(len(clauses), len(self.vocab))).T.tocsr()
 
     def candidates(self, text: str, k: int = 8) -> list[int]:
-        """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two).
+        """Indices of the ``k`` clauses sharing most 3-grams with ``text`` (at least two)."""
+        return self.candidates_many(GramRows.of([text]), k)[0]
+
+    def candidates_many(self, queries: GramRows, k: int = 8, rows: np.ndarray | None = None) -> list[list[int]]:
+        """:meth:`candidates` for every query text (or only for ``rows`` of them), in one product.
 
         Ties go to the earlier clause: the order never depends on set or hash order, so two
         runs (with different PYTHONHASHSEED) give the same candidates.
         """
-        counts: Counter = Counter()
-        for g in set(_ngrams(text)):
-            for i in self.postings.get(g, ()):
-                counts[i] += 1
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:k]
-        return [i for i, n in ranked if n >= 2]
+        from scipy import sparse
 
-
-def _ngrams(s: str) -> list[str]:
-    return [s[i: i + _NGRAM] for i in range(max(0, len(s) - _NGRAM + 1))]
+        n = len(self.clauses)
+        wanted = np.arange(queries.n) if rows is None else np.asarray(rows, dtype=np.int64)
+        if n == 0 or len(self.vocab) == 0 or len(wanted) == 0:
+            return [[] for _ in wanted]
+        pos = np.searchsorted(self.vocab, queries.codes)
+        pos[pos == len(self.vocab)] = 0
+        hit = (self.vocab[pos] == queries.codes) & np.isin(queries.rows, wanted)
+        local = np.searchsorted(wanted, queries.rows[hit]) if rows is not None else queries.rows[hit]
+        q = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.int32), (local, pos[hit])),
+                              shape=(len(wanted), len(self.vocab)))
+        out: list[list[int]] = []
+        step = max(1, 2_000_000 // n)  # rows of the dense count matrix at a time: bounded memory
+        order_key = np.arange(n, dtype=np.int64)
+        for start in range(0, len(wanted), step):
+            counts = (q[start: start + step] @ self.matrix).toarray().astype(np.int64)
+            key = counts * (n + 1) - order_key  # more shared 3-grams first, then the earlier clause
+            kk = min(k, n)
+            top = np.argpartition(-key, kk - 1, axis=1)[:, :kk] if kk < n else np.tile(order_key, (len(key), 1))
+            for r in range(len(key)):
+                idx = top[r][np.argsort(-key[r, top[r]], kind="stable")]
+                out.append([int(i) for i in idx if counts[r, i] >= 2])
+        return out
 
 
 @dataclass
@@ -149,28 +199,46 @@ class Pair:
     similarity: float
     coverage: float
     label: str
+    shared: int = 0     # reference characters found in the plan text (runs of ≥ 3), for copy rates
 
 
-def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None = None) -> list[Pair]:
-    """Align every reference clause to plan clauses; then list the plan's added clauses."""
+def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None = None,
+          reference_grams: GramRows | None = None) -> list[Pair]:
+    """Align every reference clause to plan clauses; then list the plan's added clauses.
+
+    ``index`` (of the plan) and ``reference_grams`` (3-grams of the reference's comparison
+    texts) may be passed in when the same plan or reference is aligned many times.
+    """
     t = THRESHOLDS
     index = index or ClauseIndex(plan)
+    first: dict[str, int] = {}
+    for i, c in enumerate(plan):
+        first.setdefault(c.comp, i)
+    todo = [i for i, r in enumerate(reference) if len(r.comp) >= t["min_chars"]]
+    need = [i for i in todo if reference[i].comp not in first]  # identical wording needs no search
+    if need:
+        grams = reference_grams or GramRows.of([r.comp for r in reference])
+        found = dict(zip(need, index.candidates_many(grams, rows=np.array(need))))
     pairs: list[Pair] = []
     used: set[int] = set()
-    for r in reference:
-        if len(r.comp) < t["min_chars"]:
-            continue
-        best, best_sim = None, 0.0
-        for i in index.candidates(r.comp):
-            s = similarity(r.comp, plan[i].comp)
-            if s > best_sim or (s == best_sim and best is not None and i < best):
-                best, best_sim = i, s
+    for ri in todo:
+        r = reference[ri]
+        if r.comp in first:
+            best, best_sim = first[r.comp], 1.0
+        else:
+            best, best_sim = None, 0.0
+            for i in found[ri]:
+                s = similarity(r.comp, plan[i].comp)
+                if s > best_sim or (s == best_sim and best is not None and i < best):
+                    best, best_sim = i, s
         if best is None:
             pairs.append(Pair(r, [], 0.0, 0.0, "dropped"))
             continue
         chosen = [best]
-        cov = coverage(r.comp, plan[best].comp)
+        cov = 1.0 if best_sim == 1.0 and len(r.comp) >= 3 else coverage(r.comp, plan[best].comp)
         for step in (1, -1, 1, -1):  # 1:n — neighbours that carry more of the reference clause
+            if 1.0 - cov < t["split_gain"]:
+                break  # nothing left for a neighbour to add
             j = (max(chosen) + 1) if step == 1 else (min(chosen) - 1)
             if 0 <= j < len(plan) and plan[j].doc_id == plan[best].doc_id:
                 joined = "".join(plan[k].comp for k in sorted(chosen + [j]))
@@ -186,8 +254,9 @@ def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None
             continue
         used.update(chosen)
         exact = "".join(plan[k].exact for k in chosen)
+        shared = len(r.comp) if cov == 1.0 and len(chosen) == 1 and best_sim == 1.0 else _shared(r.comp, joined)
         pairs.append(Pair(r, [plan[k] for k in chosen], round(sim, 4), round(cov, 4),
-                          edit_label(r.exact, exact, r.comp, joined)))
+                          edit_label(r.exact, exact, r.comp, joined), shared))
     covered_parts = {c.top for p in pairs for c in p.plan}
     for i, c in enumerate(plan):
         if i not in used and c.top in covered_parts and len(c.comp) >= t["min_chars"]:
@@ -246,8 +315,7 @@ def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: 
     t = THRESHOLDS
     counted = [r for r in reference if len(r.comp) >= t["min_chars"]]
     available = sum(len(r.comp) for r in counted)
-    reused = sum(_shared(p.reference.comp, "".join(c.comp for c in p.plan))
-                 for p in pairs if p.reference is not None and p.plan)
+    reused = sum(p.shared for p in pairs if p.reference is not None and p.plan)
     labels = Counter(p.label for p in pairs)
     copy_rate = round(reused / available, 4) if available else None
     aligned = sum(labels[k] for k in LABELS[:7])

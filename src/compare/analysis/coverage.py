@@ -25,6 +25,8 @@ Ad-hoc commitments work the same way from a notebook::
 """
 from __future__ import annotations
 
+from collections import defaultdict
+
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -213,18 +215,22 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
         hits = match_commitment(c, measures, _figures=figures)
         task_hits = (tasks[tasks["task"].map(c.task_matches).astype(bool)] if tasks is not None and not tasks.empty
                      else no_tasks)
-        hits_by_doc = dict(list(hits.groupby("doc_id", sort=False)))
-        tasks_by_doc = dict(list(task_hits.groupby("doc_id", sort=False)))
+        # plain records per plan: the cell loop below runs commitments × plans times
+        hits_by_doc: dict[str, list[tuple]] = defaultdict(list)
+        for rec in zip(hits["doc_id"], hits["measure_id"], hits["strength"], hits["text"]):
+            hits_by_doc[rec[0]].append(rec[1:])
+        tasks_by_doc: dict[str, list[tuple]] = defaultdict(list)
+        for rec in zip(task_hits["doc_id"], task_hits["task_no"], task_hits["task"], task_hits["lead_agencies"]):
+            tasks_by_doc[rec[0]].append(rec[1:])
         for doc_id in plans:
-            h = hits_by_doc.get(doc_id, hits.iloc[0:0])
-            t = tasks_by_doc.get(doc_id, task_hits.iloc[0:0])
-            leads = list(dict.fromkeys(a for names in t["lead_agencies"] for a in names))
-            covered = not h.empty or not t.empty
-            if not h.empty:
-                strength = next(s for s in STRENGTHS if (h["strength"] == s).any())
-                evidence_text = h.loc[h["strength"] == strength, "text"].iloc[0]
+            h, t = hits_by_doc.get(doc_id, []), tasks_by_doc.get(doc_id, [])
+            leads = list(dict.fromkeys(a for _, _, names in t for a in names))
+            covered = bool(h or t)
+            if h:
+                strength = next(s for s in STRENGTHS if any(x[1] == s for x in h))
+                evidence_text = next(x[2] for x in h if x[1] == strength)
             elif covered:  # only an annex task names it: a concrete assignment with a lead
-                strength, evidence_text = "specific", f"（附件任务{t['task_no'].iloc[0]}）{t['task'].iloc[0]}"
+                strength, evidence_text = "specific", f"（附件任务{t[0][0]}）{t[0][1]}"
             else:
                 strength = evidence_text = None
             rows.append({
@@ -232,9 +238,9 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
                 "topic": c.topic, "doc_id": doc_id, "is_covered": covered, "strength": strength,
                 "has_lead_agency": bool(covered and leads), "lead_agencies": leads if covered else [],
                 "lead_functions": list(dict.fromkeys(f for a in leads if (f := functions.get(a)))) if covered else [],
-                "evidence_measure_ids": h["measure_id"].tolist(),
+                "evidence_measure_ids": [x[0] for x in h],
                 "evidence_text": evidence_text,
-                "evidence_task_nos": [str(n) for n in t["task_no"]] if covered else [],
+                "evidence_task_nos": [str(x[0]) for x in t] if covered else [],
             })
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 

@@ -16,13 +16,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from compare.read.metadata import jurisdiction_places
 
-from compare.analysis.align import (Clause, ClauseIndex, _shared, align, alignment_frame, clauses_of, drift_row,
-                                    similarity)
+from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, align, alignment_frame, clauses_of,
+                                    drift_row, similarity)
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
 SHARED_MIN = 0.6
@@ -43,45 +45,36 @@ def document_clauses(measures: pd.DataFrame, documents: pd.DataFrame) -> dict[st
 # --------------------------------------------------------------------------- inferred ancestors
 def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -> tuple[dict[str, list[Clause]],
                                                                                          pd.DataFrame]:
-    """Inferred ancestor texts from the plans, and one row of support per inferred clause."""
+    """Inferred ancestor texts from the plans, and one row of support per inferred clause.
+
+    Clauses are clustered by *leaders*: each distinct wording (in document order) joins the
+    most similar earlier leader at ``SHARED_MIN`` or above, or becomes a leader itself.
+    Identical wordings are one item however many plans copy them, and only leaders are
+    searched (a sparse 3-gram index, rebuilt as leaders accumulate), so the cost grows with
+    the number of distinct provisions, not with the number of plans squared.
+    """
     plans = documents[documents["role"] == "plan"]
     if len(plans) < 2:  # nothing can be shared
         return {}, pd.DataFrame(columns=INFERRED_COLUMNS)
     province = dict(zip(plans["doc_id"], plans["province"].fillna("")))
+    rank = {d: k for k, d in enumerate(plans["doc_id"])}
     pool = [c for d in plans["doc_id"] for c in clauses.get(d, []) if len(c.comp) >= 8]
-    parent = list(range(len(pool)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # identical wording (after folding) is one cluster at once; only one clause of each wording
-    # is then indexed, so text copied by many plans costs one lookup, not one per copy
-    by_text: dict[str, list[int]] = defaultdict(list)
+    copies: dict[str, list[int]] = defaultdict(list)  # distinct wording → its clauses in the pool
     for i, c in enumerate(pool):
-        by_text[c.comp].append(i)
-    reps = []
-    for members in by_text.values():
-        for j in members[1:]:
-            parent[find(j)] = find(members[0])
-        reps.append(members[0])
-    index = ClauseIndex([pool[i] for i in reps], max_df=200)
-    docs_of = {i: {pool[j].doc_id for j in by_text[pool[i].comp]} for i in reps}
-    for a, i in enumerate(reps):
-        for b in index.candidates(pool[i].comp, k=12):
-            j = reps[b]
-            if b > a and len(docs_of[i] | docs_of[j]) >= 2 and similarity(pool[i].comp, pool[j].comp) >= SHARED_MIN:
-                parent[find(i)] = find(j)
-    clusters: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(pool)):
-        clusters[find(i)].append(i)
+        copies[c.comp].append(i)
+    texts = list(copies)
+    leader_of = _leaders(texts)
+    clusters: dict[int, list[int]] = defaultdict(list)  # leader → its wordings
+    for t, lead in enumerate(leader_of):
+        clusters[lead].append(t)
+
+    def first_key(ts):
+        return min(rank[pool[i].doc_id] * 10_000 + pool[i].position for t in ts for i in copies[texts[t]][:1])
+
     out: dict[str, list[Clause]] = defaultdict(list)
     rows = []
-    for members in sorted(clusters.values(), key=lambda m: min(pool[i].position + 10_000 * _doc_rank(pool[i], plans)
-                                                               for i in m)):
-        docs = sorted({pool[i].doc_id for i in members})
+    for ts in sorted(clusters.values(), key=first_key):
+        docs = sorted({pool[i].doc_id for t in ts for i in copies[texts[t]]})
         if len(docs) < 2:
             continue
         provinces = sorted({province[d] for d in docs})
@@ -91,29 +84,87 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
                 targets.append(f"inferred-{_slug(p)}")
         if not targets:
             continue
-        medoid = max(members, key=lambda i: (sum(similarity(pool[i].comp, pool[j].comp) for j in members if j != i),
-                                             -members.index(i)))
-        sims = [similarity(pool[medoid].comp, pool[j].comp) for j in members if j != medoid]
+        medoid, mean_sim = _medoid([texts[t] for t in ts], [len(copies[texts[t]]) for t in ts])
+        m = pool[copies[texts[ts[medoid]]][0]]
         for target in targets:
-            support = docs if target == NATIONAL else [d for d in docs if province[d] == target.split("-", 1)[1]
-                                                       or _slug(province[d]) == target.split("-", 1)[1]]
+            support = docs if target == NATIONAL else [d for d in docs if f"inferred-{_slug(province[d])}" == target]
             k = len(out[target]) + 1
-            m = pool[medoid]
             out[target].append(Clause(f"{target}:{k}", target, "0", k, m.text, m.exact, m.comp))
             rows.append({"reference_doc_id": target, "reference_measure_id": f"{target}:{k}", "text": m.text,
-                         "support_doc_ids": support, "support_count": len(support),
-                         "mean_similarity": round(sum(sims) / len(sims), 4) if sims else 1.0})
+                         "support_doc_ids": support, "support_count": len(support), "mean_similarity": mean_sim})
     return dict(out), pd.DataFrame(rows, columns=INFERRED_COLUMNS)
+
+
+def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[int]:
+    """For each text, the first text of its cluster.
+
+    Texts are taken in order, a batch at a time. Each joins every earlier cluster that has
+    a wording at ``SHARED_MIN`` or more (clusters it bridges merge, as in single linkage).
+    Only a cluster's first ``per_cluster`` wordings are searched: enough for variants to
+    chain, while a provision copied in a thousand variants stays a handful of index rows.
+    """
+    grams = GramRows.of(texts)
+    parent = list(range(len(texts)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    reps: list[int] = []                 # searchable wordings (in the index)
+    size: dict[int, int] = defaultdict(int)
+    index: ClauseIndex | None = None
+    for start in range(0, len(texts), batch):
+        rows = np.arange(start, min(start + batch, len(texts)))
+        old = index.candidates_many(grams, k=12, rows=rows) if index is not None else [[] for _ in rows]
+        local = _text_index(grams, rows.tolist())
+        new = local.candidates_many(grams, k=12, rows=rows)
+        for t, cands_old, cands_new in zip(rows.tolist(), old, new):
+            matches = [reps[c] for c in cands_old] + [start + c for c in cands_new if start + c < t]
+            for m in matches:
+                if find(m) != find(t) and similarity(texts[t], texts[m]) >= SHARED_MIN:
+                    a, b = sorted((find(m), find(t)))
+                    parent[b] = a
+                    size[a] += size.pop(b, 0)
+            root = find(t)
+            if size[root] < per_cluster:
+                size[root] += 1
+                reps.append(t)
+        index = _text_index(grams, reps)
+    return [find(t) for t in range(len(texts))]
+
+
+def _text_index(grams: GramRows, rows: list[int]) -> ClauseIndex:
+    order = np.array(rows)
+    keep = np.isin(grams.rows, order)
+    sorter = np.argsort(order, kind="stable")
+    local = sorter[np.searchsorted(order, grams.rows[keep], sorter=sorter)]
+    sub = GramRows(grams.codes[keep], local, len(rows))
+    return ClauseIndex([None] * len(rows), max_df=200, grams=sub)
+
+
+def _medoid(texts: list[str], counts: list[int], most: int = 20) -> tuple[int, float]:
+    """The wording most similar to all others (weighted by copies; among the ``most`` most copied),
+    and its mean similarity to the other copies."""
+    from rapidfuzz import fuzz, process
+
+    total = sum(counts)
+    if total < 2:
+        return 0, 1.0
+    candidates = sorted(range(len(texts)), key=lambda i: (-counts[i], i))[:most]
+    sims = process.cdist([texts[i] for i in candidates], texts, scorer=fuzz.ratio, dtype=np.float64) / 100.0
+    weights = np.asarray(counts, dtype=np.float64)
+    scores = sims @ weights - 1.0  # every other copy; the wording itself once less
+    best = max(range(len(candidates)), key=lambda j: (round(float(scores[j]), 9), -candidates[j]))
+    return candidates[best], round(float(scores[best]) / (total - 1), 4)
 
 
 INFERRED_COLUMNS = ["reference_doc_id", "reference_measure_id", "text", "support_doc_ids", "support_count",
                     "mean_similarity"]
 
 
-def _doc_rank(c: Clause, plans: pd.DataFrame) -> int:
-    return plans["doc_id"].tolist().index(c.doc_id)
-
-
+@lru_cache(maxsize=None)
 def _slug(province: str) -> str:
     from pypinyin import lazy_pinyin
 
@@ -149,35 +200,120 @@ def validate_inferred(inferred: list[Clause], template: list[Clause]) -> dict:
 
 
 # --------------------------------------------------------------------------- drift and lineage
-def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False
-                 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``, plus figures for the build report."""
-    clauses = document_clauses(measures, documents)
-    inferred, inferred_rows = infer_ancestors(clauses, documents)
-    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
-    templates = documents.loc[documents["role"] == "template", "doc_id"].tolist()
-    partial = dict(zip(documents["doc_id"], documents["is_partial"]))
-    references = [(d, "template") for d in templates] + [(d, "inferred") for d in sorted(inferred)] + \
-                 [(d, "plan") for d in plans]
-    ref_clauses = {**clauses, **inferred}
-    frames, drift_rows = [], []
-    work = [(p, r, kind) for p in plans for r, kind in references if r != p]
-    if progress:
-        from tqdm import tqdm
+#: Fellow plans each plan is aligned with (the most similar ones; all of them in a small corpus).
+RELATED_PLANS = 8
 
-        work = tqdm(work, desc="Aligning plans with references", unit="pair", leave=False)
-    indexes = {p: ClauseIndex(clauses[p]) for p in plans}
-    for plan, ref, kind in work:
-        pairs = align(ref_clauses[ref], clauses[plan], indexes[plan])
+
+def related_plans(clauses: dict[str, list[Clause]], plans: list[str], k: int = RELATED_PLANS) -> dict[str, list[str]]:
+    """For each plan, the ``k`` plans sharing most of its wording, most similar first.
+
+    Plans are vectors of their distinct clause wordings, weighted by rarity (tf-idf), so
+    sentences that only a plan's own family shares count most; similarity is their cosine,
+    computed as one sparse product in row blocks (bounded memory). Ties go to the earlier plan.
+    """
+    from scipy import sparse
+
+    n = len(plans)
+    if n <= k + 1:
+        return {p: [q for q in plans if q != p] for p in plans}
+    ids: dict[str, int] = {}
+    rows, cols = [], []
+    for r, p in enumerate(plans):
+        for text in dict.fromkeys(c.comp for c in clauses.get(p, []) if len(c.comp) >= 8):
+            cols.append(ids.setdefault(text, len(ids)))
+            rows.append(r)
+    x = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(ids)))
+    df = np.bincount(cols, minlength=len(ids))
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    idf[df > max(50, n // 4)] = 0.0  # wording nearly every plan shares says nothing about families
+    x = x @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    x = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ x
+    xt = x.T.tocsc()
+    out: dict[str, list[str]] = {}
+    step = max(1, 4_000_000 // n)
+    for start in range(0, n, step):
+        block = (x[start: start + step] @ xt).toarray()
+        for r in range(block.shape[0]):
+            block[r, start + r] = -1.0
+            order = np.lexsort((np.arange(n), -np.round(block[r], 9)))[:k]
+            out[plans[start + r]] = [plans[j] for j in order if block[r, j] > 0]
+    return out
+
+
+def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], related: dict[str, list[str]]
+                   ) -> dict[str, list[tuple[str, str]]]:
+    """Each plan's references, in order: every template, the national and its own province's
+    inferred ancestors, its related plans (in document order)."""
+    templates = documents.loc[documents["role"] == "template", "doc_id"].tolist()
+    plans = documents[documents["role"] == "plan"]
+    order = {d: k for k, d in enumerate(plans["doc_id"])}
+    out = {}
+    for row in plans.itertuples():
+        own = [NATIONAL] + ([f"inferred-{_slug(row.province)}"] if isinstance(row.province, str) else [])
+        refs = [(d, "template") for d in templates]
+        refs += [(d, "inferred") for d in sorted(inferred) if d in own]
+        refs += [(d, "plan") for d in sorted(related.get(row.doc_id, []), key=order.get)]
+        out[row.doc_id] = refs
+    return out
+
+
+def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
+               partial: dict[str, bool], grams: dict[str, GramRows] | None = None
+               ) -> tuple[list[pd.DataFrame], list[dict]]:
+    """Alignment frames (templates and inferred ancestors) and drift rows (every reference) of one plan.
+
+    ``grams`` caches each document's 3-grams across calls (a document is a plan once and a
+    reference many times).
+    """
+    grams = {} if grams is None else grams
+
+    def grams_of(doc):
+        if doc not in grams:
+            grams[doc] = GramRows.of([c.comp for c in clauses[doc]])
+        return grams[doc]
+
+    index = ClauseIndex(clauses[plan], grams=grams_of(plan))
+    frames, rows = [], []
+    for ref, kind in refs:
+        pairs = align(clauses[ref], clauses[plan], index, grams_of(ref))
         if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
             frames.append(alignment_frame(pairs, plan, ref))
-        row = drift_row(pairs, plan, ref, ref_clauses[ref])
+        row = drift_row(pairs, plan, ref, clauses[ref])
         row["reference_kind"] = kind
         is_partial = partial.get(ref)
         row["reference_is_partial"] = (bool(is_partial) if kind == "template" and not pd.isna(is_partial)
                                        else kind == "inferred")
-        drift_rows.append(row)
-    alignments = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+        rows.append(row)
+    return frames, rows
+
+
+def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[str, list[Clause]],
+                 partial: dict[str, bool]) -> list[tuple[list[pd.DataFrame], list[dict]]]:
+    grams: dict[str, GramRows] = {}
+    return [align_plan(plan, refs, clauses, partial, grams) for plan, refs in work]
+
+
+def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1
+                 ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``, plus figures for the build report.
+
+    Each plan is aligned with every template, the national and its own province's inferred
+    ancestors, and its :data:`RELATED_PLANS` most similar fellow plans (all of them in a small
+    corpus). With ``jobs`` > 1, plans are aligned in parallel worker processes (joblib).
+    """
+    clauses = document_clauses(measures, documents)
+    inferred, inferred_rows = infer_ancestors(clauses, documents)
+    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
+    partial = dict(zip(documents["doc_id"], documents["is_partial"]))
+    refs = reference_plan(documents, inferred, related_plans(clauses, plans))
+    ref_clauses = {**clauses, **inferred}
+    work = [(p, refs[p]) for p in plans]
+    results = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial),
+                          jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
+    frames = [f for fs, _ in results for f in fs if not f.empty]
+    drift_rows = [r for _, rs in results for r in rs]
+    alignments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not alignments.empty:
         alignments.insert(0, "alignment_id", [f"{d}|{r}|{k}" for (d, r), g in alignments.groupby(
             ["doc_id", "reference_doc_id"], sort=False) for k in range(1, len(g) + 1)])
@@ -195,6 +331,46 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
             v = validate_inferred(inferred[ref], clauses.get(template, []))
             figures[f"{ref} vs {template}"] = v
     return {"alignments": alignments, "drift": drift, "lineage": lineage, "inferred_clauses": inferred_rows}, figures
+
+
+def _needed(batch) -> set[str]:
+    return {p for p, refs in batch} | {r for _, refs in batch for r, _ in refs}
+
+
+def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "", unit: str = "item",
+                batch_size: int | None = None) -> list:
+    """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
+
+    Serial when ``jobs`` is 1 (or the work is small); otherwise joblib's process workers
+    (loky), so the same code runs on a Dask cluster under ``joblib.parallel_backend("dask")``.
+    """
+    if not work:
+        return []
+    jobs = max(1, jobs)
+    size = batch_size or max(1, min(64, -(-len(work) // (4 * jobs))))
+    batches = [work[i: i + size] for i in range(0, len(work), size)]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(work), desc=desc, unit=unit, leave=False)
+    out = []
+    if jobs == 1 or len(batches) == 1:
+        for b in batches:
+            out += func(b, *context(b))
+            if bar is not None:
+                bar.update(len(b))
+    else:
+        from joblib import Parallel, delayed
+
+        tasks = (delayed(func)(b, *context(b)) for b in batches)
+        for b, result in zip(batches, Parallel(n_jobs=jobs, return_as="generator")(tasks)):
+            out += result
+            if bar is not None:
+                bar.update(len(b))
+    if bar is not None:
+        bar.close()
+    return out
 
 
 def _national_template(documents: pd.DataFrame) -> str | None:
@@ -217,21 +393,54 @@ LINEAGE_COLUMNS = ["doc_id", "ancestor_doc_id", "relation", "score", "rank"]
 
 
 def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
-    """For every plan: cited documents, the nearest template, the two closest plans, inferred ancestors."""
+    """For every plan: cited documents, its nearest ancestor, the nearest template, the two
+    closest plans, inferred ancestors.
+
+    The *ancestor* is the template or plan issued no later than the plan (when both dates
+    are known) from which the plan reuses the most text (copy rate × available characters):
+    a parent's text survives in its child more than a sibling's or a grandparent's does.
+    """
     number_of = {n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)}
+    issued = dict(zip(documents["doc_id"], _issue_dates(documents)))
+    by_plan = {d: g.set_index("reference_doc_id") for d, g in drift.groupby("doc_id", sort=False)} \
+        if len(drift) else {}
     rows = []
     for plan, cites in zip(documents["doc_id"], documents["cites"]):
-        if plan not in set(drift.get("doc_id", [])):
+        if plan not in by_plan:
             continue
-        d = drift[drift["doc_id"] == plan].set_index("reference_doc_id")
+        d = by_plan[plan]
         score = d["copy_rate"].to_dict()
         for k, n in enumerate([n for n in cites if n in number_of], start=1):
             rows.append((plan, number_of[n], "cited", score.get(number_of[n]), k))
+        earlier = d[d["reference_kind"].isin(["template", "plan"]) & d["copy_rate"].notna()]
+        earlier = earlier[[_not_later(issued.get(r), issued.get(plan)) for r in earlier.index]]
+        if len(earlier):
+            reused = (earlier["copy_rate"] * earlier["reference_chars_available"]).astype(float)
+            best = reused.index[int(np.argmax(reused.to_numpy()))]
+            rows.append((plan, best, "ancestor", earlier.loc[best, "copy_rate"], 1))
         for kind, relation, top in (("template", "nearest", 1), ("plan", "relative", 2), ("inferred", "inferred", 9)):
             ranked = d[d["reference_kind"] == kind]["copy_rate"].dropna().sort_values(ascending=False, kind="stable")
             for k, (ref, s) in enumerate(ranked.head(top).items(), start=1):
                 rows.append((plan, ref, relation, s, k))
     return pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
+
+
+def _issue_dates(documents: pd.DataFrame) -> list:
+    """Issue date of each document, else 1 January of its document number's year, else None."""
+    from compare.read.metadata import doc_number_parts
+
+    out = []
+    for date, number in zip(documents["issued_date"], documents["doc_number"]):
+        if date is not None and not pd.isna(date):
+            out.append(pd.Timestamp(date).date())
+            continue
+        parts = doc_number_parts(number) if isinstance(number, str) else None
+        out.append(pd.Timestamp(parts[1], 1, 1).date() if parts else None)
+    return out
+
+
+def _not_later(reference, plan) -> bool:
+    return reference is None or plan is None or reference <= plan
 
 
 def plan_similarity(drift: pd.DataFrame) -> pd.DataFrame:

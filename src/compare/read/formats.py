@@ -59,8 +59,8 @@ def _pick_article(body):
     candidates = body.find_all(["div", "section", "td", "main"]) or [body]
     scored = [(_score(el), el) for el in candidates]
     best_score, best = max(scored, key=lambda x: x[0], default=(0, body))
-    if best_score <= 0:
-        return body
+    if best_score <= 0 or best_score < 0.5 * _score(body):
+        return body  # no block holds most of the text: the paragraphs sit in <body> itself
     # descend while one child still holds nearly all of the text (sheds surrounding menus)
     while True:
         children = [c for c in best.find_all(["div", "section", "td", "main", "article"], recursive=False)]
