@@ -6,6 +6,7 @@ reported in the build report and the rest go on.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -17,6 +18,7 @@ import pandas as pd
 from compare import schema
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, PROCESSED_DATA_DIR, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.errors import CompareError, DocumentError
+from compare.parallel import Cache, StageClock, run_batches
 from compare.read import Document, read_document
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, jurisdiction_places, strip_place_suffix
@@ -43,6 +45,9 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     figures: dict[str, dict] = field(default_factory=dict)  # measured quality figures (reconstruction recall …)
+    # wall time per stage and cache use: shown to people, never written (the report stays reproducible)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+    cache: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def n_ok(self) -> int:
@@ -54,6 +59,8 @@ class BuildReport:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data.pop("timings")
+        data.pop("cache")
         data["summary"] = {s: sum(f.status == s for f in self.files) for s in ("ok", "duplicate", "skipped", "error")}
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
@@ -81,8 +88,13 @@ def discover(raw_dir: Path) -> list[Path]:
                   key=lambda p: p.relative_to(raw_dir).as_posix())
 
 
-def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -> tuple[list[Document], BuildReport]:
-    """Read every document under ``raw_dir``; return the good ones and a report on all files."""
+def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
+                cache: Cache | None = None) -> tuple[list[Document], BuildReport]:
+    """Read every document under ``raw_dir``; return the good ones and a report on all files.
+
+    With ``jobs`` > 1 files are read in worker processes; with a ``cache``, a file whose bytes,
+    path and manifest entry are unchanged is not read again.
+    """
     raw_dir = Path(raw_dir)
     report = BuildReport(raw_dir=raw_dir.as_posix())
     if not raw_dir.is_dir():
@@ -99,17 +111,21 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -
     docs: list[Document] = []
     by_hash: dict[str, Document] = {}
     files = discover(raw_dir)
-    for path in _progress(files, progress, "Reading documents"):
+    readable = []
+    for path in files:
         rel = path.relative_to(raw_dir).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES + (".doc", ".wps") and path.suffix:
             report.files.append(FileStatus(rel, "skipped", messages=[
                 f"{rel}: not a document type compare reads ({path.suffix}); supported: "
                 + ", ".join(SUPPORTED_SUFFIXES)]))
             continue
-        try:
-            doc = read_document(path, raw_root=raw_dir, manifest=manifest.get(path.resolve()))
-        except DocumentError as exc:
-            report.files.append(FileStatus(rel, "error", messages=[str(exc)]))
+        readable.append((path, rel, manifest.get(path.resolve())))
+    results = _cached_batches(_read_batch, readable, lambda item: _read_key(item), cache, "read",
+                              context=lambda batch: (raw_dir,), jobs=jobs, progress=progress,
+                              desc="Reading documents", unit="file")
+    for (path, rel, _), doc in zip(readable, results):
+        if isinstance(doc, str):
+            report.files.append(FileStatus(rel, "error", messages=[doc]))
             continue
         key = doc.content_sha256
         text_key = "text:" + doc.text
@@ -121,6 +137,7 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -
         by_hash[key] = by_hash[text_key] = doc
         docs.append(doc)
         report.files.append(FileStatus(rel, "ok", messages=[f"{rel}: {w}" for w in doc.warnings]))
+    report.files.sort(key=lambda f: f.source_file)
     assign_doc_ids(docs)
     status = {f.source_file: f for f in report.files}
     for doc in docs:
@@ -128,12 +145,38 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -
     return docs, report
 
 
-def _progress(items, enabled: bool, desc: str):
-    if not enabled:
-        return items
-    from tqdm import tqdm
+def _read_batch(batch, raw_dir: Path) -> list:
+    out = []
+    for path, _, entry in batch:
+        try:
+            out.append(read_document(path, raw_root=raw_dir, manifest=entry))
+        except DocumentError as exc:
+            out.append(str(exc))
+    return out
 
-    return tqdm(items, desc=desc, unit="file", leave=False)
+
+def _read_key(item) -> str:
+    path, rel, entry = item
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""  # unreadable: never cached, read (and reported) every time
+    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), entry)
+
+
+def _cached_batches(func, items: list, key_of, cache: Cache | None, stage: str, *, context, jobs: int,
+                    progress: bool, desc: str, unit: str) -> list:
+    """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by key."""
+    cache = cache or Cache(None)
+    keys = [key_of(item) if cache.folder else "" for item in items]
+    results = [cache.get(stage, k) if k else None for k in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    fresh = run_batches(func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc, unit=unit)
+    for i, value in zip(todo, fresh):
+        results[i] = value
+        if keys[i] and not isinstance(value, str):  # errors are not cached: the user may fix the file
+            cache.put(stage, keys[i], value)
+    return results
 
 
 def base_doc_id(meta: dict) -> str:
@@ -205,62 +248,57 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
     return schema.validate(pd.DataFrame(rows, columns=schema.TABLES["texts"].columns), "texts")
 
 
-def segment_tables(texts: pd.DataFrame, *, progress: bool = False,
-                   section_at: dict[str, dict[int, str]] | None = None) -> dict[str, pd.DataFrame]:
-    """``sections`` and ``measures`` for every document, in document order.
-
-    When ``section_at`` is given, it is filled with each document's line → section number map
-    (used by :func:`target_table`, so no document is segmented twice).
-    """
+def _segment_batch(batch) -> list:
+    """Per document: sections, measures, the line → section map, and the clauses used for alignment."""
+    from compare.analysis.align import clauses_of
     from compare.segment import segment_document_lines
 
-    pairs = list(zip(texts["doc_id"], texts["text"]))
-    parts = [segment_document_lines(text, doc_id) for doc_id, text in _progress(pairs, progress, "Segmenting")]
-    if section_at is not None:
-        section_at.update({doc_id: p[2] for (doc_id, _), p in zip(pairs, parts)})
-    sections, clauses = [p[0] for p in parts], [p[1] for p in parts]
-    return {
-        "sections": schema.validate(_concat(sections, "sections"), "sections"),
-        "measures": schema.validate(_concat(clauses, "measures"), "measures"),
-    }
+    out = []
+    for doc_id, text, places in batch:
+        sections, measures, section_at = segment_document_lines(text, doc_id)
+        out.append((sections, measures, section_at, clauses_of(measures, places)))
+    return out
 
 
-def task_tables(texts: pd.DataFrame, documents: pd.DataFrame, *,
-                progress: bool = False) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """``tasks`` and ``agencies`` from every document's task table, and notes for the build report."""
+def _extract_batch(batch) -> list:
+    """Per document: tasks, agencies, targets, and notes for the build report."""
+    from compare.extract.targets import extract_targets
     from compare.extract.tasks import extract_tasks
 
+    out = []
+    for doc_id, text, places, end, measures, section_at in batch:
+        tasks, agencies, notes = extract_tasks(text, doc_id, places)
+        targets, target_notes = extract_targets(text, doc_id, measures, end, section_at=section_at)
+        out.append((tasks, agencies, targets, notes + target_notes))
+    return out
+
+
+def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
+                    cache: Cache | None = None, clock: StageClock | None = None
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str]]:
+    """Every per-document table (sections, measures, tasks, agencies, targets), each document's
+    alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
+    clock = clock or StageClock()
     places = {row.doc_id: doc_places(row) for row in documents.itertuples()}
-    tasks, agencies, notes = [], [], []
-    pairs = list(zip(texts["doc_id"], texts["text"]))
-    for doc_id, text in _progress(pairs, progress, "Reading task tables"):
-        t, a, n = extract_tasks(text, doc_id, places.get(doc_id, ()))
-        tasks.append(t)
-        agencies.append(a)
-        notes += n
-    return {
-        "tasks": schema.validate(_concat(tasks, "tasks"), "tasks"),
-        "agencies": schema.validate(_concat(agencies, "agencies"), "agencies"),
-    }, notes
-
-
-def target_table(texts: pd.DataFrame, documents: pd.DataFrame, measures: pd.DataFrame, *,
-                 progress: bool = False, section_at: dict[str, dict[int, str]] | None = None
-                 ) -> tuple[pd.DataFrame, list[str]]:
-    """``targets`` from every document's clauses and indicator tables, and notes for the build report."""
-    from compare.extract.targets import extract_targets
-
-    plan_end = dict(zip(documents["doc_id"], documents["period_end_year"]))
-    by_doc = {doc_id: g for doc_id, g in measures.groupby("doc_id", sort=False)}
-    frames, notes = [], []
-    for doc_id, text in _progress(list(zip(texts["doc_id"], texts["text"])), progress, "Reading targets"):
-        end = plan_end.get(doc_id)
-        frame, n = extract_targets(text, doc_id, by_doc.get(doc_id, measures.iloc[0:0]),
-                                   None if pd.isna(end) else int(end),
-                                   section_at=(section_at or {}).get(doc_id))
-        frames.append(frame)
-        notes += n
-    return schema.validate(_concat(frames, "targets"), "targets"), notes
+    plan_end = {d: (None if pd.isna(e) else int(e)) for d, e in zip(documents["doc_id"], documents["period_end_year"])}
+    digest = {d: hashlib.sha256(t.encode("utf-8")).hexdigest() for d, t in zip(texts["doc_id"], texts["text"])}
+    items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
+    with clock("segment"):
+        seg = _cached_batches(_segment_batch, items, lambda it: Cache.key("segment", it[0], digest[it[0]], it[2]),
+                              cache, "segment", context=lambda b: (), jobs=jobs, progress=progress,
+                              desc="Segmenting", unit="doc")
+    with clock("extract"):
+        items = [(d, t, p, plan_end.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)]
+        ext = _cached_batches(_extract_batch, items,
+                              lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3]), cache, "extract",
+                              context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
+                              unit="doc")
+    tables = {"sections": _concat([s[0] for s in seg], "sections"), "measures": _concat([s[1] for s in seg], "measures"),
+              "tasks": _concat([e[0] for e in ext], "tasks"), "agencies": _concat([e[1] for e in ext], "agencies"),
+              "targets": _concat([e[2] for e in ext], "targets")}
+    tables = {name: schema.validate(df, name) for name, df in tables.items()}
+    clauses = {it[0]: s[3] for it, s in zip(items, seg)}
+    return tables, clauses, [n for e in ext for n in e[3]]
 
 
 def doc_places(row) -> tuple[str, ...]:
@@ -273,31 +311,39 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(table)
 
 
-def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False) -> tuple[dict[str, pd.DataFrame], BuildReport]:
-    """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing."""
-    docs, report = read_corpus(raw_dir, progress=progress)
-    documents = documents_table(docs)
-    texts = texts_table(docs, documents["doc_id"])
-    section_at: dict[str, dict[int, str]] = {}
-    tables = {"documents": documents, "texts": texts,
-              **segment_tables(texts, progress=progress, section_at=section_at)}
-    task_frames, notes = task_tables(texts, documents, progress=progress)
-    tables.update(task_frames)
-    report.warnings += notes
-    tables["targets"], notes = target_table(texts, documents, tables["measures"], progress=progress,
-                                            section_at=section_at)
-    report.warnings += notes
-    from compare.analysis.coverage import coverage_table
+def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
+                 cache_dir: str | Path | None = None) -> tuple[dict[str, pd.DataFrame], BuildReport]:
+    """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing.
 
-    tables["coverage"] = schema.validate(coverage_table(tables["measures"], documents, tables["targets"],
-                                                        tables["tasks"], tables["agencies"]), "coverage")
-    from compare.analysis.lineage import drift_tables
+    ``jobs``: worker processes for per-document stages and alignment (1 = in this process).
+    ``cache_dir``: where results of unchanged raw files are kept between builds (none by default).
+    Wall time per stage is in ``report.timings``.
+    """
+    clock = StageClock()
+    cache = Cache(cache_dir)
+    with clock("read"):
+        docs, report = read_corpus(raw_dir, progress=progress, jobs=jobs, cache=cache)
+        documents = documents_table(docs)
+        texts = texts_table(docs, documents["doc_id"])
+    del docs
+    per_doc, clauses, notes = document_stages(texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock)
+    tables = {"documents": documents, "texts": texts, **per_doc}
+    report.warnings += notes
+    with clock("coverage"):
+        from compare.analysis.coverage import coverage_table
 
-    frames, figures = drift_tables(tables["measures"], documents, progress=progress)
-    for name, frame in frames.items():
-        tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
+        tables["coverage"] = schema.validate(coverage_table(tables["measures"], documents, tables["targets"],
+                                                            tables["tasks"], tables["agencies"]), "coverage")
+    with clock("align"):
+        from compare.analysis.lineage import drift_tables
+
+        frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses)
+        for name, frame in frames.items():
+            tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
+    report.timings = clock.seconds
+    report.cache = {"reused": cache.hits, "built": cache.misses} if cache.folder else {}
     return tables, report
 
 

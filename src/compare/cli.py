@@ -27,26 +27,46 @@ def main() -> None:
               show_default=True, help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.")
 @click.option("--strict", is_flag=True, help="Exit with an error if any file could not be read.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when run in a terminal).")
-def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None) -> None:
+@click.option("--jobs", type=int, default=None,
+              help="Worker processes for large corpora (default: the number of cores; 1 = no workers).")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and parsed again.")
+@click.option("--timings", "timings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the wall time of each stage (read, segment, extract, coverage, align, write) "
+                   "to this JSON file.")
+def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, jobs: int | None, cache: bool,
+          timings_file: Path | None) -> None:
     """Read every plan and template and write the tables (documents, texts …)."""
+    import json
+
     from compare.build import build_tables, write_tables
     from compare.errors import CompareError
+    from compare.parallel import StageClock, default_jobs
 
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        tables, report = build_tables(raw_dir, progress=progress)
+        tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or default_jobs(),
+                                      cache_dir=out_dir / ".cache" if cache else None)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     if report.n_ok == 0:
         click.echo(report.summary(), err=True)
         raise click.ClickException(f"no document in {raw_dir} could be read; nothing was written")
+    clock = StageClock()
     try:
-        write_tables(tables, out_dir, report)
+        with clock("write"):
+            write_tables(tables, out_dir, report)
     except CompareError as exc:
         raise click.ClickException(f"tables not written: {exc}") from exc
+    report.timings.update(clock.seconds)
     click.echo(report.summary())
+    click.echo("Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+               + (f"; unchanged files reused from the cache: {report.cache['reused']}" if report.cache else ""))
     click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
+    if timings_file:
+        timings_file.write_text(json.dumps({"seconds": report.timings, "cache": report.cache,
+                                            "documents": report.n_ok}, indent=2) + "\n", encoding="utf-8")
     if strict and report.problems:
         raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict)")
 

@@ -42,6 +42,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -67,8 +68,12 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _NGRAM = 3
 
 
+@lru_cache(maxsize=1 << 19)
 def similarity(a: str, b: str) -> float:
-    """Similarity of two comparison texts in [0, 1]; 1 means identical."""
+    """Similarity of two comparison texts in [0, 1]; 1 means identical.
+
+    Remembered: plans of one family share most wordings, so the same pair recurs across plans.
+    """
     return fuzz.ratio(a, b) / 100.0
 
 
@@ -81,10 +86,10 @@ def coverage(of: str, by: str) -> float:
     return _shared(of, by) / len(of) if of else 0.0
 
 
+@lru_cache(maxsize=1 << 19)
 def _shared(a: str, b: str) -> int:
     """Characters of ``a`` in common runs of ≥ 3 with ``b`` (along a longest common subsequence)."""
-    return sum(op.src_end - op.src_start for op in Indel.opcodes(a, b)
-               if op.tag == "equal" and op.src_end - op.src_start >= 3)
+    return sum(i2 - i1 for tag, i1, i2, _, _ in Indel.opcodes(a, b).as_list() if tag == "equal" and i2 - i1 >= 3)
 
 
 @dataclass
@@ -126,10 +131,20 @@ class GramRows:
 
     @classmethod
     def of(cls, texts: list[str]) -> "GramRows":
-        parts = [gram_codes(t) for t in texts]
-        sizes = np.fromiter((len(c) for c in parts), dtype=np.int64, count=len(parts))
-        codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
-        return cls(codes, np.repeat(np.arange(len(parts), dtype=np.int64), sizes), len(parts))
+        """All texts in one vectorised pass: 3-grams that cross from one text into the next are left out."""
+        lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        if lens.sum() < _NGRAM:
+            return cls(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), len(texts))
+        a = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        row = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
+        codes = (a[:-2] << np.uint64(42)) | (a[1:-1] << np.uint64(21)) | a[2:]
+        inside = row[:-2] == row[2:]
+        codes, row = codes[inside], row[:-2][inside]
+        order = np.lexsort((codes, row))
+        codes, row = codes[order], row[order]
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = (codes[1:] != codes[:-1]) | (row[1:] != row[:-1])
+        return cls(codes[first], row[first], len(texts))
 
 
 class ClauseIndex:
@@ -181,14 +196,14 @@ class ClauseIndex:
         out: list[list[int]] = []
         step = max(1, 2_000_000 // n)  # rows of the dense count matrix at a time: bounded memory
         order_key = np.arange(n, dtype=np.int64)
+        kk = min(k, n)
         for start in range(0, len(wanted), step):
             counts = (q[start: start + step] @ self.matrix).toarray().astype(np.int64)
-            key = counts * (n + 1) - order_key  # more shared 3-grams first, then the earlier clause
-            kk = min(k, n)
+            key = counts * (n + 1) - order_key  # more shared 3-grams first, then the earlier clause (keys unique)
             top = np.argpartition(-key, kk - 1, axis=1)[:, :kk] if kk < n else np.tile(order_key, (len(key), 1))
-            for r in range(len(key)):
-                idx = top[r][np.argsort(-key[r, top[r]], kind="stable")]
-                out.append([int(i) for i in idx if counts[r, i] >= 2])
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(key, top, axis=1), axis=1), axis=1)
+            enough = np.take_along_axis(counts, top, axis=1) >= 2
+            out += [[i for i, ok in zip(idx, oks) if ok] for idx, oks in zip(top.tolist(), enough.tolist())]
         return out
 
 
@@ -247,13 +262,13 @@ def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None
                     chosen.append(j)
                     cov += gain
         chosen.sort()
-        joined = "".join(plan[k].comp for k in chosen)
+        joined = plan[best].comp if len(chosen) == 1 else "".join(plan[k].comp for k in chosen)
         sim = similarity(r.comp, joined) if len(chosen) > 1 else best_sim
         if sim < t["match"] and cov < t["cover"]:
             pairs.append(Pair(r, [], round(best_sim, 4), round(cov, 4), "dropped"))
             continue
         used.update(chosen)
-        exact = "".join(plan[k].exact for k in chosen)
+        exact = plan[best].exact if len(chosen) == 1 else "".join(plan[k].exact for k in chosen)
         shared = len(r.comp) if cov == 1.0 and len(chosen) == 1 and best_sim == 1.0 else _shared(r.comp, joined)
         pairs.append(Pair(r, [plan[k] for k in chosen], round(sim, 4), round(cov, 4),
                           edit_label(r.exact, exact, r.comp, joined), shared))

@@ -28,6 +28,9 @@ from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, alig
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
 SHARED_MIN = 0.6
+#: Share of the plans (of the corpus, or of one province) that must share a clause for it to
+#: enter an inferred ancestor; never fewer than two plans.
+INFERRED_MIN_SHARE = 0.1
 NATIONAL = "inferred-national"
 
 
@@ -58,6 +61,11 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
         return {}, pd.DataFrame(columns=INFERRED_COLUMNS)
     province = dict(zip(plans["doc_id"], plans["province"].fillna("")))
     rank = {d: k for k, d in enumerate(plans["doc_id"])}
+    # shared by at least two plans, and in a large corpus by a real share of them: an inferred
+    # national text is what plans across provinces widely share, not every pair's coincidence
+    need_national = max(2, int(np.ceil(INFERRED_MIN_SHARE * len(plans))))
+    per_province = plans["province"].fillna("").value_counts()
+    need_provincial = {p: max(2, int(np.ceil(INFERRED_MIN_SHARE * n))) for p, n in per_province.items()}
     pool = [c for d in plans["doc_id"] for c in clauses.get(d, []) if len(c.comp) >= 8]
     copies: dict[str, list[int]] = defaultdict(list)  # distinct wording → its clauses in the pool
     for i, c in enumerate(pool):
@@ -78,9 +86,9 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
         if len(docs) < 2:
             continue
         provinces = sorted({province[d] for d in docs})
-        targets = [NATIONAL] if len(provinces) >= 2 else []
+        targets = [NATIONAL] if len(provinces) >= 2 and len(docs) >= need_national else []
         for p in provinces:
-            if sum(province[d] == p for d in docs) >= 2:
+            if sum(province[d] == p for d in docs) >= need_provincial[p]:
                 targets.append(f"inferred-{_slug(p)}")
         if not targets:
             continue
@@ -294,21 +302,24 @@ def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[st
     return [align_plan(plan, refs, clauses, partial, grams) for plan, refs in work]
 
 
-def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1
-                 ) -> tuple[dict[str, pd.DataFrame], dict]:
+def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
+                 clauses: dict[str, list[Clause]] | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``, plus figures for the build report.
 
     Each plan is aligned with every template, the national and its own province's inferred
     ancestors, and its :data:`RELATED_PLANS` most similar fellow plans (all of them in a small
     corpus). With ``jobs`` > 1, plans are aligned in parallel worker processes (joblib).
+    ``clauses`` (from the build's per-document stage) saves making them again from ``measures``.
     """
-    clauses = document_clauses(measures, documents)
+    clauses = document_clauses(measures, documents) if clauses is None else clauses
     inferred, inferred_rows = infer_ancestors(clauses, documents)
     plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
     partial = dict(zip(documents["doc_id"], documents["is_partial"]))
     refs = reference_plan(documents, inferred, related_plans(clauses, plans))
     ref_clauses = {**clauses, **inferred}
     work = [(p, refs[p]) for p in plans]
+    from compare.parallel import run_batches
+
     results = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial),
                           jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
     frames = [f for fs, _ in results for f in fs if not f.empty]
@@ -335,42 +346,6 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
 
 def _needed(batch) -> set[str]:
     return {p for p, refs in batch} | {r for _, refs in batch for r, _ in refs}
-
-
-def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "", unit: str = "item",
-                batch_size: int | None = None) -> list:
-    """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
-
-    Serial when ``jobs`` is 1 (or the work is small); otherwise joblib's process workers
-    (loky), so the same code runs on a Dask cluster under ``joblib.parallel_backend("dask")``.
-    """
-    if not work:
-        return []
-    jobs = max(1, jobs)
-    size = batch_size or max(1, min(64, -(-len(work) // (4 * jobs))))
-    batches = [work[i: i + size] for i in range(0, len(work), size)]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(work), desc=desc, unit=unit, leave=False)
-    out = []
-    if jobs == 1 or len(batches) == 1:
-        for b in batches:
-            out += func(b, *context(b))
-            if bar is not None:
-                bar.update(len(b))
-    else:
-        from joblib import Parallel, delayed
-
-        tasks = (delayed(func)(b, *context(b)) for b in batches)
-        for b, result in zip(batches, Parallel(n_jobs=jobs, return_as="generator")(tasks)):
-            out += result
-            if bar is not None:
-                bar.update(len(b))
-    if bar is not None:
-        bar.close()
-    return out
 
 
 def _national_template(documents: pd.DataFrame) -> str | None:
