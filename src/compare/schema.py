@@ -161,6 +161,9 @@ FIELDS: dict[str, Field] = {
     "reference_clauses": Field("int", "Clauses of the reference available for comparison.", nullable=False),
     "reference_chars_available": Field("int", "Characters of the reference available for comparison (comparison text).",
                                        nullable=False),
+    "explained_rate": Field("float", "Share of the plan's own clause text that the reference accounts for, each "
+                            "aligned clause weighted by its similarity (0–1). A plan's source explains more of it "
+                            "than a sibling or a grandparent does."),
     "copy_rate": Field("float", "Share of the available reference characters the plan reuses (runs of 3+ characters "
                        "in aligned clauses): a directional 查重率, 1 = all reused."),
     "n_verbatim": Field("int", "Number of clauses labelled verbatim (see edit_label).", nullable=False),
@@ -256,7 +259,7 @@ TABLES: dict[str, Table] = {
         "drift", "One row per plan × reference (templates, inferred ancestors, other plans): how much of the "
         "available reference text the plan reuses, edit counts and implementation style.",
         ("doc_id", "reference_doc_id", "reference_kind", "reference_is_partial", "reference_clauses",
-         "reference_chars_available", "copy_rate", "n_verbatim", "n_jurisdiction_only", "n_numbers_changed",
+         "reference_chars_available", "copy_rate", "explained_rate", "n_verbatim", "n_jurisdiction_only", "n_numbers_changed",
          "n_minor", "n_expanded", "n_condensed", "n_rewritten", "n_dropped", "n_added", "implementation_style"),
         ("doc_id", "reference_doc_id"),
     ),

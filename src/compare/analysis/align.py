@@ -325,8 +325,10 @@ STYLE_RULES = (
 )
 
 
-def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: list[Clause]) -> dict:
-    """One ``drift`` row: how much of the available reference the plan reuses and how it edits it."""
+def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: list[Clause],
+              plan: list[Clause] | None = None) -> dict:
+    """One ``drift`` row: how much of the available reference the plan reuses and how it edits it,
+    and (given the ``plan``'s clauses) how much of the plan the reference explains."""
     t = THRESHOLDS
     counted = [r for r in reference if len(r.comp) >= t["min_chars"]]
     available = sum(len(r.comp) for r in counted)
@@ -334,8 +336,18 @@ def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: 
     labels = Counter(p.label for p in pairs)
     copy_rate = round(reused / available, 4) if available else None
     aligned = sum(labels[k] for k in LABELS[:7])
+    explained = None
+    if plan is not None:
+        best: dict[str, float] = {}
+        for p in pairs:
+            if p.reference is not None:
+                for c in p.plan:
+                    best[c.measure_id] = max(best.get(c.measure_id, 0.0), p.similarity)
+        own = [c for c in plan if len(c.comp) >= t["min_chars"]]
+        total = sum(len(c.comp) for c in own)
+        explained = round(sum(best.get(c.measure_id, 0.0) * len(c.comp) for c in own) / total, 4) if total else None
     row = {"doc_id": doc_id, "reference_doc_id": reference_doc_id, "reference_clauses": len(counted),
-           "reference_chars_available": available, "copy_rate": copy_rate}
+           "reference_chars_available": available, "copy_rate": copy_rate, "explained_rate": explained}
     row.update({f"n_{k}": int(labels[k]) for k in LABELS})
     if copy_rate is None:
         style = None

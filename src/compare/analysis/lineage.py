@@ -28,6 +28,8 @@ from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, alig
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
 SHARED_MIN = 0.6
+#: Share of a plan's text a document must explain to be named its ancestor (else none is named).
+ANCESTOR_MIN_EXPLAINED = 0.2
 #: Share of the plans (of the corpus, or of one province) that must share a clause for it to
 #: enter an inferred ancestor; never fewer than two plans.
 INFERRED_MIN_SHARE = 0.1
@@ -287,7 +289,7 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
         pairs = align(clauses[ref], clauses[plan], index, grams_of(ref))
         if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
             frames.append(alignment_frame(pairs, plan, ref))
-        row = drift_row(pairs, plan, ref, clauses[ref])
+        row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
         row["reference_kind"] = kind
         is_partial = partial.get(ref)
         row["reference_is_partial"] = (bool(is_partial) if kind == "template" and not pd.isna(is_partial)
@@ -372,8 +374,9 @@ def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
     closest plans, inferred ancestors.
 
     The *ancestor* is the template or plan issued no later than the plan (when both dates
-    are known) from which the plan reuses the most text (copy rate × available characters):
-    a parent's text survives in its child more than a sibling's or a grandparent's does.
+    are known) that explains most of the plan's text (``explained_rate``): a parent's wording
+    survives in its child more than a sibling's or a grandparent's does. A document explaining
+    less than :data:`ANCESTOR_MIN_EXPLAINED` of the plan is not named: the plan has no known source.
     """
     number_of = {n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)}
     issued = dict(zip(documents["doc_id"], _issue_dates(documents)))
@@ -389,9 +392,10 @@ def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
             rows.append((plan, number_of[n], "cited", score.get(number_of[n]), k))
         earlier = d[d["reference_kind"].isin(["template", "plan"]) & d["copy_rate"].notna()]
         earlier = earlier[[_not_later(issued.get(r), issued.get(plan)) for r in earlier.index]]
+        earlier = earlier[earlier["explained_rate"].astype(float).fillna(0.0) >= ANCESTOR_MIN_EXPLAINED]
         if len(earlier):
-            reused = (earlier["copy_rate"] * earlier["reference_chars_available"]).astype(float)
-            best = reused.index[int(np.argmax(reused.to_numpy()))]
+            explained = earlier["explained_rate"].astype(float).fillna(0.0).to_numpy()
+            best = earlier.index[int(np.argmax(explained))]
             rows.append((plan, best, "ancestor", earlier.loc[best, "copy_rate"], 1))
         for kind, relation, top in (("template", "nearest", 1), ("plan", "relative", 2), ("inferred", "inferred", 9)):
             ranked = d[d["reference_kind"] == kind]["copy_rate"].dropna().sort_values(ascending=False, kind="stable")
