@@ -102,6 +102,27 @@ def reports(processed_dir: Path, out_dir: Path, plans: str, report_names: str, j
 
 
 @main.command()
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=RAW_DATA_DIR,
+              show_default=True, help="Folder of real plans to copy from (county-level plans are the parents).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the corpus: <out>/raw (build it with compare build --raw <out>/raw) and <out>/truth.")
+@click.option("-n", "--plans", "n", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Number of synthetic plans.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same corpus.")
+def synth(raw_dir: Path, out_dir: Path, n: int, seed: int) -> None:
+    """Write a synthetic national corpus of N plans with known parents and edits (for benchmarks)."""
+    from compare.errors import CompareError
+    from compare.synth import generate
+
+    try:
+        counts = generate(raw_dir, out_dir, n, seed=seed, progress=sys.stderr.isatty())
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{counts['plans']} synthetic plans from {counts['sources']} real plan(s) written to {out_dir}/raw; "
+               f"truth (parents, {counts['edits']} sentence edits) in {out_dir}/truth")
+
+
+@main.command()
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the dictionary to this Markdown file instead of printing it.")
 def schema(out_file: Path | None) -> None:

@@ -15,22 +15,26 @@ from functools import lru_cache
 from pathlib import Path
 
 
+#: Fewer items than this are done in this process: starting workers costs more than it saves.
+MIN_PARALLEL = 40
+
+
 def default_jobs() -> int:
     """Worker processes for a build: the machine's cores (at least 1)."""
     return max(1, os.cpu_count() or 1)
 
 
 def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "",
-                unit: str = "item", batch_size: int | None = None, min_parallel: int = 40) -> list:
+                unit: str = "item", batch_size: int | None = None) -> list:
     """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
 
-    Serial when ``jobs`` is 1 or there are fewer than ``min_parallel`` items (starting workers
-    costs more than it saves on a handful of documents); otherwise joblib workers.
+    Serial when ``jobs`` is 1 or there are fewer than :data:`MIN_PARALLEL` items; otherwise
+    joblib workers.
     """
     if not work:
         return []
     jobs = max(1, jobs)
-    parallel = jobs > 1 and len(work) >= min_parallel
+    parallel = jobs > 1 and len(work) >= MIN_PARALLEL
     size = batch_size or max(1, min(64, -(-len(work) // (4 * jobs))))
     batches = [work[i: i + size] for i in range(0, len(work), size)]
     bar = None

@@ -1,0 +1,123 @@
+"""National scale: the synthetic corpus generator, the build cache, worker processes, candidate retrieval.
+
+Timings are in benchmarks/scale.py; these tests check that the fast paths give the same
+(and the right) answers.
+"""
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from compare import parallel
+from compare.analysis.align import ClauseIndex, GramRows, gram_codes
+from compare.build import build_tables
+from compare.normalize import comparison_text
+from compare.synth import generate
+
+N = 12
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def synthetic(raw_dir, tmp_path_factory):
+    work = tmp_path_factory.mktemp("synthetic")
+    generate(raw_dir, work, N, seed=7)
+    tables, report = build_tables(work / "raw", cache_dir=work / "cache")
+    truth = pd.read_csv(work / "truth" / "plans.csv", dtype=str, keep_default_na=False)
+    edits = pd.read_csv(work / "truth" / "edits.csv", dtype=str, keep_default_na=False)
+    doc_of = dict(zip(tables["documents"]["source_file"], tables["documents"]["doc_id"]))
+    truth["doc_id"] = truth["source_file"].map(doc_of)
+    truth["parent_doc_id"] = truth["parent_file"].map(doc_of)
+    return work, tables, report, truth, edits
+
+
+def test_generator_is_deterministic_and_each_corpus_a_prefix_of_the_next(raw_dir, tmp_path, synthetic):
+    work = synthetic[0]
+    generate(raw_dir, tmp_path / "a", N, seed=7)
+    assert _files(tmp_path / "a" / "raw") == _files(work / "raw")
+    assert _files(tmp_path / "a" / "truth") == _files(work / "truth")
+    generate(raw_dir, tmp_path / "b", N - 4, seed=7)
+    small, full = _files(tmp_path / "b" / "raw"), _files(work / "raw")
+    assert all(full[k] == v for k, v in small.items()) and len(full) - len(small) == 4
+    generate(raw_dir, tmp_path / "c", 3, seed=8)
+    other = pd.read_csv(tmp_path / "c" / "truth" / "plans.csv")
+    assert other["county"].tolist() != synthetic[3]["county"].head(3).tolist()
+
+
+def test_every_synthetic_plan_builds_with_its_place_and_tasks(synthetic):
+    _, tables, report, truth, _ = synthetic
+    assert report.n_ok == N + 9 and not report.problems
+    docs = tables["documents"].set_index("doc_id")
+    assert truth["doc_id"].notna().all()
+    assert (docs.loc[truth["doc_id"], "county"].tolist() == truth["county"].tolist())
+    assert set(truth["format"]) >= {"txt", "md", "html"}
+    n_tasks = tables["tasks"].groupby("doc_id").size()
+    for row in truth.itertuples():
+        assert int(n_tasks.get(row.doc_id, 0)) == int(row.n_tasks), (row.source_file, row.annex_layout)
+
+
+def test_truth_edits_are_in_the_files(synthetic):
+    work, _, _, truth, edits = synthetic
+    row = truth.iloc[0]
+    text = comparison_text((work / "raw" / row.source_file).read_text(encoding="utf-8"), jurisdiction=False)
+    mine = edits[edits.source_file == row.source_file]
+    assert set(mine.kind) >= {"keep", "drop"}
+    kept = [comparison_text(s, jurisdiction=False) for s in mine[mine.kind == "keep"].child_sentence]
+    assert sum(s in text for s in kept) >= 0.95 * len(kept)
+    added = [comparison_text(s, jurisdiction=False) for s in mine[mine.kind == "add"].child_sentence]
+    assert all(s in text for s in added)
+
+
+def test_nearest_ancestor_is_the_true_parent(synthetic):
+    _, tables, _, truth, _ = synthetic
+    lineage = tables["lineage"]
+    ancestor = dict(zip(*lineage.loc[lineage.relation == "ancestor", ["doc_id", "ancestor_doc_id"]].T.values))
+    found = [ancestor.get(d) == p for d, p in zip(truth["doc_id"], truth["parent_doc_id"])]
+    assert sum(found) >= len(found) - 1, truth.assign(found=found)[["doc_id", "parent_doc_id", "found"]]
+
+
+def test_cached_build_is_identical_and_reads_only_changed_files(synthetic):
+    work, tables, _, truth, _ = synthetic
+    again, report = build_tables(work / "raw", cache_dir=work / "cache")
+    assert report.cache["built"] == 0 and report.cache["reused"] == 3 * (N + 9)
+    for name, df in tables.items():
+        pd.testing.assert_frame_equal(df, again[name], check_like=False, obj=name)
+    # one plan edited: only it is read and parsed again, and its change reaches the tables
+    path = work / "raw" / truth.iloc[1].source_file
+    original = path.read_bytes()
+    try:
+        path.write_text(path.read_text(encoding="utf-8").replace("残疾人", "残障人士", 1), encoding="utf-8")
+        changed, report = build_tables(work / "raw", cache_dir=work / "cache")
+    finally:
+        path.write_bytes(original)
+    assert report.cache["built"] == 3
+    doc = truth.iloc[1].doc_id
+    assert "残障人士" in changed["texts"].set_index("doc_id").loc[doc, "text"]
+
+
+def test_workers_give_the_same_tables_as_one_process(built, raw_dir, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
+    tables, _ = build_tables(raw_dir, jobs=2)
+    for name, df in built[0].items():
+        pd.testing.assert_frame_equal(df, tables[name], obj=name)
+
+
+def test_gram_rows_and_batch_candidates_match_single_queries(built):
+    measures = built[0]["measures"]
+    texts = [comparison_text(t) for t in measures["text"].head(400)]
+    rows = GramRows.of(texts)
+    for i in (0, 7, 399):
+        assert np.array_equal(rows.codes[rows.rows == i], gram_codes(texts[i]))
+    from compare.analysis.align import Clause
+
+    clauses = [Clause(str(i), "d", "1", i, t, t, t) for i, t in enumerate(texts[:300])]
+    index = ClauseIndex(clauses)
+    queries = GramRows.of(texts[300:])
+    batch = index.candidates_many(queries)
+    assert batch == [index.candidates(t) for t in texts[300:]]
+    assert index.candidates(texts[5])[0] == 5  # a clause finds itself first
