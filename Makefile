@@ -36,4 +36,4 @@ browser:
 	fi
 
 clean:
-	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/build_report.json reports/*/
+	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/build_report.json data/processed/.cache reports/*/

@@ -49,5 +49,7 @@ def sample_plan() -> str:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
+    """Hashes of every file under ``folder``, except hidden ones (the build cache, .cache/)."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}

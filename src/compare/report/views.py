@@ -99,8 +99,8 @@ def drift_overview(drift: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
 
 
 def lineage_table(lineage: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
-    names = {"cited": "引用 cited", "nearest": "最近模板 nearest", "relative": "相近方案 relative",
-             "inferred": "推断祖本 inferred"}
+    names = {"cited": "引用 cited", "ancestor": "来源 ancestor", "nearest": "最近模板 nearest",
+             "relative": "相近方案 relative", "inferred": "推断祖本 inferred"}
     lin = lineage[lineage["doc_id"].isin(doc_ids)]
     return pd.DataFrame({"方案 plan": lin["doc_id"], "关系 relation": lin["relation"].map(names),
                          "文件 document": lin["ancestor_doc_id"], "相似度 score": lin["score"].round(2),
