@@ -82,22 +82,30 @@ def test_nearest_ancestor_is_the_true_parent(synthetic):
 
 
 def test_cached_build_is_identical_and_reads_only_changed_files(synthetic):
-    work, tables, _, truth, _ = synthetic
+    work, tables, _, truth, edits = synthetic
     again, report = build_tables(work / "raw", cache_dir=work / "cache")
-    assert report.cache["built"] == 0 and report.cache["reused"] == 3 * (N + 9)
+    files = {"reused": N + 9, "built": 0}
+    assert report.cache == {"read": files, "segment": files, "extract": files, "align": {"reused": N + 5, "built": 0}}
     for name, df in tables.items():
         pd.testing.assert_frame_equal(df, again[name], check_like=False, obj=name)
-    # one plan edited: only it is read and parsed again, and its change reaches the tables
-    path = work / "raw" / truth.iloc[1].source_file
+    # one plan's clause edited: only it is read and parsed again, and its change reaches the tables
+    plan = truth[truth.format == "txt"].iloc[0]
+    mine = edits[(edits.source_file == plan.source_file) & (edits.kind == "keep")]
+    sentence = next(s for s in mine.child_sentence if "残疾人" in s and len(s) > 30)
+    path = work / "raw" / plan.source_file
     original = path.read_bytes()
     try:
-        path.write_text(path.read_text(encoding="utf-8").replace("残疾人", "残障人士", 1), encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        assert sentence in text
+        path.write_text(text.replace(sentence, sentence.replace("残疾人", "残障人士")), encoding="utf-8")
         changed, report = build_tables(work / "raw", cache_dir=work / "cache")
     finally:
         path.write_bytes(original)
-    assert report.cache["built"] == 3
-    doc = truth.iloc[1].doc_id
-    assert "残障人士" in changed["texts"].set_index("doc_id").loc[doc, "text"]
+    for stage in ("read", "segment", "extract"):
+        assert report.cache[stage] == {"reused": N + 8, "built": 1}
+    assert report.cache["align"]["built"] >= 1  # the plan itself, and plans aligned with it
+    measures = changed["measures"]
+    assert measures[measures.doc_id == plan.doc_id].text.str.contains("残障人士").any()
 
 
 def test_workers_give_the_same_tables_as_one_process(built, raw_dir, monkeypatch):

@@ -47,7 +47,7 @@ class BuildReport:
     figures: dict[str, dict] = field(default_factory=dict)  # measured quality figures (reconstruction recall …)
     # wall time per stage and cache use: shown to people, never written (the report stays reproducible)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
-    cache: dict[str, int] = field(default_factory=dict, compare=False)
+    cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
     @property
     def n_ok(self) -> int:
@@ -337,18 +337,19 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     with clock("align"):
         from compare.analysis.lineage import drift_tables
 
-        frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses)
+        frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
+                                       cache=cache)
         for name, frame in frames.items():
             tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
     report.timings = clock.seconds
-    report.cache = {"reused": cache.hits, "built": cache.misses} if cache.folder else {}
+    report.cache = cache.use() if cache.folder else {}
     return tables, report
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSED_DATA_DIR,
-                 report: BuildReport | None = None) -> list[Path]:
+                 report: BuildReport | None = None, *, validated: bool = False) -> list[Path]:
     """Validate then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM).
 
     All tables are validated before the first file is written, and each file is written to
@@ -356,7 +357,8 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    checked = {name: schema.validate(df, name) for name, df in tables.items()}
+    # tables straight from build_tables are validated already; anything else is checked here
+    checked = tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
     written = []
     for name, df in checked.items():
         written.append(_atomic(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False)))

@@ -56,13 +56,14 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, job
     clock = StageClock()
     try:
         with clock("write"):
-            write_tables(tables, out_dir, report)
+            write_tables(tables, out_dir, report, validated=True)
     except CompareError as exc:
         raise click.ClickException(f"tables not written: {exc}") from exc
     report.timings.update(clock.seconds)
     click.echo(report.summary())
     click.echo("Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
-               + (f"; unchanged files reused from the cache: {report.cache['reused']}" if report.cache else ""))
+               + ("; reused from the cache: " + ", ".join(f"{k} {v['reused']}/{v['reused'] + v['built']}"
+                                                            for k, v in report.cache.items()) if report.cache else ""))
     click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
     if timings_file:
         timings_file.write_text(json.dumps({"seconds": report.timings, "cache": report.cache,

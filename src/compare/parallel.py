@@ -10,6 +10,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -79,7 +80,8 @@ class Cache:
 
     def __init__(self, folder: str | Path | None):
         self.folder = Path(folder) if folder else None
-        self.hits = self.misses = 0
+        self.hits: Counter = Counter()    # stage → results reused
+        self.misses: Counter = Counter()  # stage → results built
 
     @staticmethod
     def key(stage: str, *parts) -> str:
@@ -96,10 +98,15 @@ class Cache:
             with path.open("rb") as fh:
                 value = pickle.load(fh)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-            self.misses += 1
+            self.misses[stage] += 1
             return None
-        self.hits += 1
+        self.hits[stage] += 1
         return value
+
+    def use(self) -> dict[str, dict[str, int]]:
+        """Per stage: how many results were reused and how many built."""
+        return {stage: {"reused": self.hits[stage], "built": self.misses[stage]}
+                for stage in sorted(set(self.hits) | set(self.misses))}
 
     def put(self, stage: str, key: str, value) -> None:
         if self.folder is None:

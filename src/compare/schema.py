@@ -303,8 +303,9 @@ def coerce(df: pd.DataFrame, table: str) -> pd.DataFrame:
             if kind == "date":
                 out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
             elif kind == "list":
-                out[col] = out[col].map(lambda v: list(v) if isinstance(v, (list, tuple)) else
-                                        ([] if v is None or (isinstance(v, float) and pd.isna(v)) else v))
+                out[col] = pd.Series([v if type(v) is list else list(v) if isinstance(v, (list, tuple)) else
+                                      ([] if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                                      for v in out[col].tolist()], index=out.index, dtype=object)
             else:
                 out[col] = out[col].astype(_PANDAS_TYPES[kind])
         except (TypeError, ValueError) as exc:
@@ -327,7 +328,7 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
         f = FIELDS[col]
         series = out[col]
         if f.type == "list":
-            bad = [v for v in series if not isinstance(v, list) or not all(isinstance(x, str) for x in v)]
+            bad = [v for v in series.tolist() if type(v) is not list or not all(type(x) is str for x in v)]
             if bad:
                 raise SchemaError(f"table '{table}', column '{col}': every cell must be a list of strings "
                                   f"(found {bad[:3]})")
@@ -337,7 +338,7 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
             if nulls:
                 raise SchemaError(f"table '{table}', column '{col}': {nulls} empty value(s) in a required column")
         if f.allowed:
-            bad = sorted(set(series.dropna().astype(str)) - set(f.allowed))
+            bad = sorted({str(v) for v in series.dropna().unique()} - set(f.allowed))
             if bad:
                 raise SchemaError(f"table '{table}', column '{col}': values {bad} are not among {list(f.allowed)}")
     dup = out.duplicated(list(spec.primary_key), keep=False)

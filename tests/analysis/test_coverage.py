@@ -83,3 +83,20 @@ def test_ad_hoc_commitments(built):
 def test_bad_codebook_entries_are_named(spec, message):
     with pytest.raises(CompareError, match=message):
         commitment(spec)
+
+
+def test_a_lead_agency_the_alias_file_does_not_know_has_no_function(built):
+    """Found by the national-scale benchmark: an unknown lead agency (function NA) broke the table."""
+    from compare.analysis.coverage import coverage_table
+
+    t = built[0]
+    tasks = t["tasks"].copy()
+    agencies = t["agencies"].copy()
+    row = tasks.index[(tasks.doc_id == "chaoyang-2017") & (tasks.task_no == 34)][0]
+    tasks.at[row, "lead_agencies"] = ["区养老助残服务所"]
+    agencies.loc[len(agencies)] = {"doc_id": "chaoyang-2017", "task_no": 34, "agency_role": "lead",
+                                   "agency_name": "区养老助残服务所", "agency_function": None, "position": 1}
+    agencies = agencies.astype(t["agencies"].dtypes.to_dict())
+    cov = coverage_table(t["measures"], t["documents"], t["targets"], tasks, agencies)
+    cell = cov.set_index(["commitment_id", "doc_id"]).loc[("bed_200_facility", "chaoyang-2017")]
+    assert cell.lead_agencies == ["区养老助残服务所"] and cell.lead_functions == []

@@ -237,7 +237,8 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
                 "commitment_id": c.id, "commitment_label": c.label_zh, "commitment_label_en": c.label_en,
                 "topic": c.topic, "doc_id": doc_id, "is_covered": covered, "strength": strength,
                 "has_lead_agency": bool(covered and leads), "lead_agencies": leads if covered else [],
-                "lead_functions": list(dict.fromkeys(f for a in leads if (f := functions.get(a)))) if covered else [],
+                "lead_functions": list(dict.fromkeys(f for a in leads if isinstance(f := functions.get(a), str) and f))
+                if covered else [],  # an agency the alias file does not know has no function (NA)
                 "evidence_measure_ids": [x[0] for x in h],
                 "evidence_text": evidence_text,
                 "evidence_task_nos": [str(x[0]) for x in t] if covered else [],

@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from functools import lru_cache
 
@@ -211,7 +212,7 @@ def validate_inferred(inferred: list[Clause], template: list[Clause]) -> dict:
 
 # --------------------------------------------------------------------------- drift and lineage
 #: Fellow plans each plan is aligned with (the most similar ones; all of them in a small corpus).
-RELATED_PLANS = 8
+RELATED_PLANS = 5
 
 
 def related_plans(clauses: dict[str, list[Clause]], plans: list[str], k: int = RELATED_PLANS) -> dict[str, list[str]]:
@@ -305,13 +306,15 @@ def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[st
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
-                 clauses: dict[str, list[Clause]] | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+                 clauses: dict[str, list[Clause]] | None = None, cache=None) -> tuple[dict[str, pd.DataFrame], dict]:
     """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``, plus figures for the build report.
 
     Each plan is aligned with every template, the national and its own province's inferred
     ancestors, and its :data:`RELATED_PLANS` most similar fellow plans (all of them in a small
     corpus). With ``jobs`` > 1, plans are aligned in parallel worker processes (joblib).
     ``clauses`` (from the build's per-document stage) saves making them again from ``measures``.
+    With a ``cache`` (:class:`compare.parallel.Cache`), a plan whose clauses and references'
+    clauses are all unchanged since the last build is not aligned again.
     """
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     inferred, inferred_rows = infer_ancestors(clauses, documents)
@@ -319,11 +322,23 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     partial = dict(zip(documents["doc_id"], documents["is_partial"]))
     refs = reference_plan(documents, inferred, related_plans(clauses, plans))
     ref_clauses = {**clauses, **inferred}
-    work = [(p, refs[p]) for p in plans]
-    from compare.parallel import run_batches
+    from compare.parallel import Cache, run_batches
 
-    results = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial),
-                          jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
+    cache = cache or Cache(None)
+    keys: dict[str, str] = {}
+    if cache.folder is not None:
+        digest = {d: _digest(cl) for d, cl in ref_clauses.items()}
+        keys = {p: Cache.key("align", p, digest[p], [(r, k, digest[r], bool(partial.get(r) is True))
+                                                      for r, k in refs[p]]) for p in plans}
+    done = {p: cache.get("align", keys[p]) for p in keys}
+    work = [(p, refs[p]) for p in plans if done.get(p) is None]
+    fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial),
+                        jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
+    for (p, _), result in zip(work, fresh):
+        done[p] = result
+        if p in keys:
+            cache.put("align", keys[p], result)
+    results = [done[p] for p in plans]
     frames = [f for fs, _ in results for f in fs if not f.empty]
     drift_rows = [r for _, rs in results for r in rs]
     alignments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -344,6 +359,13 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
             v = validate_inferred(inferred[ref], clauses.get(template, []))
             figures[f"{ref} vs {template}"] = v
     return {"alignments": alignments, "drift": drift, "lineage": lineage, "inferred_clauses": inferred_rows}, figures
+
+
+def _digest(clauses: list[Clause]) -> str:
+    h = hashlib.sha256()
+    for c in clauses:
+        h.update(f"{c.measure_id}\x1f{c.top}\x1f{c.text}\x1f{c.comp}\x1e".encode("utf-8"))
+    return h.hexdigest()
 
 
 def _needed(batch) -> set[str]:
