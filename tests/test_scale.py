@@ -129,3 +129,17 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built):
     batch = index.candidates_many(queries)
     assert batch == [index.candidates(t) for t in texts[300:]]
     assert index.candidates(texts[5])[0] == 5  # a clause finds itself first
+
+
+def test_synth_command_writes_plans_and_truth(raw_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from compare.cli import main
+
+    result = CliRunner().invoke(main, ["synth", "--raw", str(raw_dir), "--out", str(tmp_path / "n"), "-n", "3",
+                                       "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "3 synthetic plans" in result.output
+    truth = pd.read_csv(tmp_path / "n" / "truth" / "plans.csv")
+    assert len(truth) == 3 and all((tmp_path / "n" / "raw" / f).is_file() for f in truth.source_file)
+    assert truth.parent_file.str.startswith("plans/").all()
