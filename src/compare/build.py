@@ -339,6 +339,7 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
 
         frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
                                        cache=cache)
+        del clauses
         for name, frame in frames.items():
             tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})

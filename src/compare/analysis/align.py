@@ -92,7 +92,7 @@ def _shared(a: str, b: str) -> int:
     return sum(i2 - i1 for tag, i1, i2, _, _ in Indel.opcodes(a, b).as_list() if tag == "equal" and i2 - i1 >= 3)
 
 
-@dataclass
+@dataclass(slots=True)
 class Clause:
     measure_id: str
     doc_id: str
@@ -207,7 +207,7 @@ class ClauseIndex:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Pair:
     reference: Clause | None
     plan: list[Clause]

@@ -302,7 +302,12 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
 def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[str, list[Clause]],
                  partial: dict[str, bool]) -> list[tuple[list[pd.DataFrame], list[dict]]]:
     grams: dict[str, GramRows] = {}
-    return [align_plan(plan, refs, clauses, partial, grams) for plan, refs in work]
+    out = []
+    for plan, refs in work:
+        frames, rows = align_plan(plan, refs, clauses, partial, grams)
+        # clause texts travel back as ids; the caller puts the (shared) text objects back
+        out.append(([f.drop(columns=["reference_text", "plan_text"]) for f in frames], rows))
+    return out
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
@@ -318,6 +323,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     """
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     inferred, inferred_rows = infer_ancestors(clauses, documents)
+    similarity.cache_clear()  # pairs met while clustering are not the pairs alignment meets
     plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
     partial = dict(zip(documents["doc_id"], documents["is_partial"]))
     refs = reference_plan(documents, inferred, related_plans(clauses, plans))
@@ -341,10 +347,17 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     results = [done[p] for p in plans]
     frames = [f for fs, _ in results for f in fs if not f.empty]
     drift_rows = [r for _, rs in results for r in rs]
+    del results, done
     alignments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    del frames
     if not alignments.empty:
         alignments.insert(0, "alignment_id", [f"{d}|{r}|{k}" for (d, r), g in alignments.groupby(
             ["doc_id", "reference_doc_id"], sort=False) for k in range(1, len(g) + 1)])
+        text_of = {c.measure_id: c.text for cl in ref_clauses.values() for c in cl}
+        alignments["reference_text"] = [text_of.get(m) if isinstance(m, str) else None
+                                        for m in alignments["reference_measure_id"]]
+        alignments["plan_text"] = ["".join(text_of[m] for m in ids) or None for ids in alignments["measure_ids"]]
+        del text_of
     drift = pd.DataFrame(drift_rows)
     if drift.empty:
         drift = pd.DataFrame(columns=["doc_id", "reference_doc_id", "reference_kind", "copy_rate"])
