@@ -191,7 +191,7 @@ def main() -> None:
               f"by annex form {q['task_rows_by_layout']}")
     ns = sorted(results)
     for a, b in zip(ns, ns[1:]):
-        print(f"growth {a} -> {b} plans ({b / a:.0f}x): time {results[b]['wall'] / results[a]['wall']:.1f}x, "
+        print(f"growth {a} -> {b} plans ({b / a:.1f}x): time {results[b]['wall'] / results[a]['wall']:.1f}x, "
               f"RSS {results[b]['rss'] / results[a]['rss']:.1f}x")
     if 200 in results and 2000 in results:
         print(f"growth 200 -> 2000: {results[2000]['wall'] / results[200]['wall']:.1f}x (target <= 12x)")
