@@ -81,7 +81,7 @@ def correctness(work: Path, out: Path, sample: int = 150) -> dict:
     from compare.analysis.lineage import document_clauses
     from compare.build import load_tables
     from compare.normalize import comparison_text
-    from compare.read.metadata import jurisdiction_places
+    from compare.read.metadata import document_places
     from compare.synth import EXPECTED_LABELS
 
     t = load_tables(out, ["documents", "measures", "lineage", "tasks"])
@@ -103,7 +103,7 @@ def correctness(work: Path, out: Path, sample: int = 150) -> dict:
     # edit labels: the aligner on (true parent, child) for a sample of plans
     edits = pd.read_csv(work / "truth" / "edits.csv", dtype=str, keep_default_na=False)
     chosen = built.head(sample)
-    places = {r.doc_id: jurisdiction_places(r.county, r.prefecture, r.province) for r in docs.itertuples()}
+    places = {r.doc_id: document_places(r) for r in docs.itertuples()}
     keep = set(chosen["doc_id"]) | set(chosen["parent_doc_id"])
     clauses = document_clauses(t["measures"][t["measures"]["doc_id"].isin(keep)], docs[docs["doc_id"].isin(keep)])
     agree, total, unmatched = {}, {}, 0

@@ -5,7 +5,6 @@ message naming the file, or reported as a duplicate — and every good file must
 built, with nothing in the raw folder changed. The table below is the suite.
 """
 import json
-import resource
 import subprocess
 import sys
 

@@ -21,7 +21,7 @@ from compare.errors import CompareError, DocumentError
 from compare.parallel import Cache, StageClock, run_batches
 from compare.read import Document, read_document
 from compare.read.manifest import find_manifests, load_manifest
-from compare.read.metadata import doc_number_parts, jurisdiction_places, strip_place_suffix
+from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
 
 REPORT_NAME = "build_report.json"
 
@@ -279,7 +279,7 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     """Every per-document table (sections, measures, tasks, agencies, targets), each document's
     alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
     clock = clock or StageClock()
-    places = {row.doc_id: doc_places(row) for row in documents.itertuples()}
+    places = {row.doc_id: document_places(row) for row in documents.itertuples()}
     plan_end = {d: (None if pd.isna(e) else int(e)) for d, e in zip(documents["doc_id"], documents["period_end_year"])}
     digest = {d: hashlib.sha256(t.encode("utf-8")).hexdigest() for d, t in zip(texts["doc_id"], texts["text"])}
     items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
@@ -299,11 +299,6 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     tables = {name: schema.validate(df, name) for name, df in tables.items()}
     clauses = {it[0]: s[3] for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]]
-
-
-def doc_places(row) -> tuple[str, ...]:
-    """Short names of a document's own jurisdictions (东城, 北京), longest first."""
-    return jurisdiction_places(row.county, row.prefecture, row.province)
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from compare.read.metadata import jurisdiction_places
+from compare.read.metadata import document_places
 
 from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, align, alignment_frame, clauses_of,
                                     drift_row, similarity)
@@ -37,14 +37,10 @@ INFERRED_MIN_SHARE = 0.1
 NATIONAL = "inferred-national"
 
 
-def _places(row) -> tuple[str, ...]:
-    return jurisdiction_places(row.county, row.prefecture, row.province)
-
-
 def document_clauses(measures: pd.DataFrame, documents: pd.DataFrame) -> dict[str, list[Clause]]:
     """Clauses of every document, keyed by doc_id, in document order."""
     by_doc = {d: g for d, g in measures.groupby("doc_id", sort=False)}
-    return {row.doc_id: clauses_of(by_doc[row.doc_id], _places(row)) if row.doc_id in by_doc else []
+    return {row.doc_id: clauses_of(by_doc[row.doc_id], document_places(row)) if row.doc_id in by_doc else []
             for row in documents.itertuples()}
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from compare.config import RESOURCES_DIR
 from compare.normalize import CJK
-from compare.numerals import NUMERAL_CHARS, chinese_to_int
+from compare.numerals import chinese_to_int
 
 TITLE_END = (r"(?:实施意见|指导意见|意见|实施方案|工作方案|行动方案|方案|规划纲要|纲要|规划|通知|决定|办法|细则|"
              r"规定|行动计划|计划|报告|批复|通告|公告|条例|若干措施|措施|要点)")
@@ -424,3 +424,13 @@ def jurisdiction_places(*names) -> tuple[str, ...]:
         if isinstance(name, str) and name:
             out += [n for n in (name, strip_place_suffix(name)[0]) if n not in out]
     return tuple(sorted(out, key=len, reverse=True))
+
+
+def document_places(row) -> tuple[str, ...]:
+    """:func:`jurisdiction_places` of a ``documents`` row (anything with county, prefecture, province)."""
+    return jurisdiction_places(row.county, row.prefecture, row.province)
+
+
+def division_names() -> dict[str, str]:
+    """Every division of the gazetteer: 12-digit adcode → name (placeholders such as 市辖区 left out)."""
+    return dict(_names_by_code())
