@@ -36,7 +36,6 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compare.config import RESOURCES_DIR
 
 #: Sentence edit kinds and the edit labels the aligner should give them.
 EXPECTED_LABELS = {
@@ -121,17 +120,16 @@ class Edit:
 # --------------------------------------------------------------------------- gazetteer
 def counties() -> list[Place]:
     """Every county-level division in the gazetteer, with its prefecture and province."""
-    names: dict[str, str] = {}
-    with (RESOURCES_DIR / "divisions.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(ln for ln in fh if not ln.startswith("#")):
-            names[row["adcode"][:6]] = row["name"]
+    from compare.read.metadata import division_names
+
+    names = {code[:6]: name for code, name in division_names().items()}
     out = []
     for code, name in sorted(names.items()):
         if code[4:] == "00" or name[-1] not in "区县市旗" or len(name) < 2:
             continue
         province = names.get(code[:2] + "0000")
-        prefecture = names.get(code[:4] + "00")
-        if not province or prefecture in (None, "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        prefecture = names.get(code[:4] + "00")  # None under a placeholder (市辖区 of a municipality)
+        if not province:
             prefecture = None
         if province:
             out.append(Place(name, prefecture if prefecture != province else None, province, code))
@@ -408,10 +406,11 @@ def render(draft: Draft, fmt: str, layout: str, damage: list[str], rng: random.R
                 text_lines.append(("para", para))
         else:
             text_lines.append((ln.kind, ln.text))
-    if draft.place is not None and not any(k != "para" and _SIGNATURE_DATE.match(t) for k, t in text_lines):
-        text_lines.append(("other", f"{draft.place.county}人民政府"))
-    if draft.date is not None and not any(k != "para" and _SIGNATURE_DATE.match(t) for k, t in text_lines):
-        text_lines.append(("other", _date_text(draft.date)))
+    if not any(k != "para" and _SIGNATURE_DATE.match(t) for k, t in text_lines):  # the parent had no signature
+        if draft.place is not None:
+            text_lines.append(("other", f"{draft.place.county}人民政府"))
+        if draft.date is not None:
+            text_lines.append(("other", _date_text(draft.date)))
     annex = _task_table(draft, layout, fmt) if draft.tasks else []
 
     def fix(s: str) -> str:
