@@ -261,25 +261,41 @@ def _segment_batch(batch) -> list:
 
 
 def _extract_batch(batch) -> list:
-    """Per document: tasks, agencies, targets, and notes for the build report."""
+    """Per document: tasks, agencies, targets, notes for the build report, and (for a plan) its
+    coverage rows. Coverage is matched over the whole batch at once (one regular expression per
+    word group), then split by plan."""
+    from compare.analysis.coverage import coverage_table
     from compare.extract.targets import extract_targets
     from compare.extract.tasks import extract_tasks
 
     out = []
-    for doc_id, text, places, end, measures, section_at in batch:
+    for doc_id, text, places, end, role, measures, section_at in batch:
         tasks, agencies, notes = extract_tasks(text, doc_id, places)
         targets, target_notes = extract_targets(text, doc_id, measures, end, section_at=section_at)
         out.append((tasks, agencies, targets, notes + target_notes))
-    return out
+    plans = [item[0] for item in batch if item[4] == "plan"]
+    coverage = {}
+    if plans:
+        def joined(k, name):
+            return _concat([o[k] for item, o in zip(batch, out) if item[4] == "plan"], name)
+
+        rows = coverage_table(_concat([item[5] for item in batch if item[4] == "plan"], "measures"),
+                              pd.DataFrame({"doc_id": plans, "role": "plan"}), joined(2, "targets"),
+                              joined(0, "tasks"), joined(1, "agencies"))
+        coverage = {d: g.reset_index(drop=True) for d, g in rows.groupby("doc_id", sort=False)}
+    return [o + (coverage.get(item[0]),) for item, o in zip(batch, out)]
 
 
 def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
                     cache: Cache | None = None, clock: StageClock | None = None
                     ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str]]:
-    """Every per-document table (sections, measures, tasks, agencies, targets), each document's
-    alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
+    """Every per-document table (sections, measures, tasks, agencies, targets, coverage), each
+    document's alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
+    from compare.analysis.coverage import in_codebook_order
+
     clock = clock or StageClock()
     places = {row.doc_id: document_places(row) for row in documents.itertuples()}
+    role = dict(zip(documents["doc_id"], documents["role"]))
     plan_end = {d: (None if pd.isna(e) else int(e)) for d, e in zip(documents["doc_id"], documents["period_end_year"])}
     digest = {d: hashlib.sha256(t.encode("utf-8")).hexdigest() for d, t in zip(texts["doc_id"], texts["text"])}
     items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
@@ -288,14 +304,16 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                               cache, "segment", context=lambda b: (), jobs=jobs, progress=progress,
                               desc="Segmenting", unit="doc")
     with clock("extract"):
-        items = [(d, t, p, plan_end.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)]
+        items = [(d, t, p, plan_end.get(d), role.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)]
         ext = _cached_batches(_extract_batch, items,
-                              lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3]), cache, "extract",
+                              lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3], it[4]), cache,
+                              "extract",
                               context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
                               unit="doc")
     tables = {"sections": _concat([s[0] for s in seg], "sections"), "measures": _concat([s[1] for s in seg], "measures"),
               "tasks": _concat([e[0] for e in ext], "tasks"), "agencies": _concat([e[1] for e in ext], "agencies"),
-              "targets": _concat([e[2] for e in ext], "targets")}
+              "targets": _concat([e[2] for e in ext], "targets"),
+              "coverage": in_codebook_order([e[4] for e in ext if e[4] is not None])}
     tables = {name: schema.validate(df, name) for name, df in tables.items()}
     clauses = {it[0]: s[3] for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]]
@@ -324,11 +342,6 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     per_doc, clauses, notes = document_stages(texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock)
     tables = {"documents": documents, "texts": texts, **per_doc}
     report.warnings += notes
-    with clock("coverage"):
-        from compare.analysis.coverage import coverage_table
-
-        tables["coverage"] = schema.validate(coverage_table(tables["measures"], documents, tables["targets"],
-                                                            tables["tasks"], tables["agencies"]), "coverage")
     with clock("align"):
         from compare.analysis.lineage import drift_tables
 

@@ -100,3 +100,18 @@ def test_a_lead_agency_the_alias_file_does_not_know_has_no_function(built):
     cov = coverage_table(t["measures"], t["documents"], t["targets"], tasks, agencies)
     cell = cov.set_index(["commitment_id", "doc_id"]).loc[("bed_200_facility", "chaoyang-2017")]
     assert cell.lead_agencies == ["区养老助残服务所"] and cell.lead_functions == []
+
+
+def test_build_coverage_made_per_batch_equals_the_whole_corpus_table(built):
+    """The build matches commitments a batch of documents at a time (cached per document); put
+    together, the rows equal one pass over the whole corpus, order included."""
+    import pandas as pd
+
+    from compare.analysis.coverage import coverage_table
+    from compare.schema import validate
+
+    t = built[0]
+    whole = validate(coverage_table(t["measures"], t["documents"], t["targets"], t["tasks"], t["agencies"]),
+                     "coverage")
+    pd.testing.assert_frame_equal(t["coverage"], whole)
+    assert list(t["coverage"]["commitment_id"].drop_duplicates()) == [c.id for c in codebook()]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -205,9 +206,9 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
     plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
     # a review of past achievements (编制背景, 发展基础) is not a commitment
     measures = measures[measures["doc_id"].isin(plans) & ~measures["section_path"].map(in_review_section).astype(bool)]
-    functions = {}
+    functions = {}  # (plan, agency name) → function: a name's function is read with its own plan's places
     if agencies is not None and not agencies.empty:
-        functions = dict(zip(agencies["agency_name"], agencies["agency_function"]))
+        functions = dict(zip(zip(agencies["doc_id"], agencies["agency_name"]), agencies["agency_function"]))
     figures = target_figures(targets)
     no_tasks = pd.DataFrame(columns=["doc_id", "task_no", "task", "lead_agencies"])
     rows = []
@@ -237,13 +238,27 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
                 "commitment_id": c.id, "commitment_label": c.label_zh, "commitment_label_en": c.label_en,
                 "topic": c.topic, "doc_id": doc_id, "is_covered": covered, "strength": strength,
                 "has_lead_agency": bool(covered and leads), "lead_agencies": leads if covered else [],
-                "lead_functions": list(dict.fromkeys(f for a in leads if isinstance(f := functions.get(a), str) and f))
+                "lead_functions": list(dict.fromkeys(f for a in leads
+                                                     if isinstance(f := functions.get((doc_id, a)), str) and f))
                 if covered else [],  # an agency the alias file does not know has no function (NA)
                 "evidence_measure_ids": [x[0] for x in h],
                 "evidence_text": evidence_text,
                 "evidence_task_nos": [str(x[0]) for x in t] if covered else [],
             })
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def in_codebook_order(frames: list[pd.DataFrame], commitments: list[Commitment] | None = None) -> pd.DataFrame:
+    """Coverage rows built for a few plans at a time, put together as :func:`coverage_table` orders
+    them: commitments in codebook order, then plans in the order of ``frames``."""
+    commitments = codebook() if commitments is None else commitments
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    rank = {c.id: k for k, c in enumerate(commitments)}
+    order = np.argsort(out["commitment_id"].map(rank).to_numpy(), kind="stable")
+    return out.iloc[order].reset_index(drop=True)
 
 
 COVERAGE_COLUMNS = ["commitment_id", "commitment_label", "commitment_label_en", "topic", "doc_id", "is_covered",
