@@ -306,14 +306,36 @@ ALIGNMENT_COLUMNS = ["doc_id", "reference_doc_id", "reference_measure_id", "meas
 
 
 def alignment_frame(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> pd.DataFrame:
-    rows = [{
-        "doc_id": doc_id, "reference_doc_id": reference_doc_id,
-        "reference_measure_id": p.reference.measure_id if p.reference else None,
-        "measure_ids": [c.measure_id for c in p.plan], "similarity": p.similarity, "coverage": p.coverage,
-        "edit_label": p.label, "reference_text": p.reference.text if p.reference else None,
-        "plan_text": "".join(c.text for c in p.plan) or None,
-    } for p in pairs]
-    return pd.DataFrame(rows, columns=ALIGNMENT_COLUMNS)
+    """The aligned pairs of one plan and one reference as rows of ``alignments`` (without ``alignment_id``)."""
+    return alignments_from_blocks([alignment_block(pairs, doc_id, reference_doc_id)],
+                                  {c.measure_id: c.text for p in pairs for c in ([p.reference] if p.reference else [])
+                                   + p.plan}, with_id=False)
+
+
+def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tuple:
+    """The pairs of one plan and reference as plain columns (ids, no texts): small to pickle, and
+    many blocks become one table at once (:func:`alignments_from_blocks`)."""
+    return (doc_id, reference_doc_id, [p.reference.measure_id if p.reference else None for p in pairs],
+            [[c.measure_id for c in p.plan] for p in pairs], [p.similarity for p in pairs],
+            [p.coverage for p in pairs], [p.label for p in pairs])
+
+
+def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str], *, with_id: bool = True) -> pd.DataFrame:
+    """One ``alignments`` frame from :func:`alignment_block` blocks; texts looked up by measure id."""
+    blocks = [b for b in blocks if b[2]]
+    columns = (["alignment_id"] if with_id else []) + ALIGNMENT_COLUMNS
+    if not blocks:
+        return pd.DataFrame(columns=columns)
+    sizes = [len(b[2]) for b in blocks]
+    data = {"doc_id": np.repeat([b[0] for b in blocks], sizes).tolist(),
+            "reference_doc_id": np.repeat([b[1] for b in blocks], sizes).tolist()}
+    if with_id:
+        data = {"alignment_id": [f"{b[0]}|{b[1]}|{k}" for b in blocks for k in range(1, len(b[2]) + 1)], **data}
+    for k, name in enumerate(ALIGNMENT_COLUMNS[2:7], start=2):
+        data[name] = [v for b in blocks for v in b[k]]
+    data["reference_text"] = [text_of.get(m) if m is not None else None for m in data["reference_measure_id"]]
+    data["plan_text"] = ["".join(text_of[m] for m in ids) or None for ids in data["measure_ids"]]
+    return pd.DataFrame(data, columns=columns)
 
 
 #: Implementation styles (after Ma & Liu 2022), decided in this order from the drift figures.

@@ -24,8 +24,8 @@ import pandas as pd
 
 from compare.read.metadata import document_places
 
-from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, align, alignment_frame, clauses_of,
-                                    drift_row, similarity)
+from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, align, alignment_block,
+                                    alignments_from_blocks, clauses_of, drift_row, similarity)
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
 SHARED_MIN = 0.6
@@ -267,8 +267,9 @@ def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], r
 
 def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
                partial: dict[str, bool], grams: dict[str, GramRows] | None = None
-               ) -> tuple[list[pd.DataFrame], list[dict]]:
-    """Alignment frames (templates and inferred ancestors) and drift rows (every reference) of one plan.
+               ) -> tuple[list[tuple], list[dict]]:
+    """Alignment blocks (templates and inferred ancestors; see :func:`~compare.analysis.align.alignment_block`)
+    and drift rows (every reference) of one plan.
 
     ``grams`` caches each document's 3-grams across calls (a document is a plan once and a
     reference many times).
@@ -281,29 +282,25 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
         return grams[doc]
 
     index = ClauseIndex(clauses[plan], grams=grams_of(plan))
-    frames, rows = [], []
+    blocks, rows = [], []
     for ref, kind in refs:
         pairs = align(clauses[ref], clauses[plan], index, grams_of(ref))
         if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
-            frames.append(alignment_frame(pairs, plan, ref))
+            blocks.append(alignment_block(pairs, plan, ref))
         row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
         row["reference_kind"] = kind
         is_partial = partial.get(ref)
         row["reference_is_partial"] = (bool(is_partial) if kind == "template" and not pd.isna(is_partial)
                                        else kind == "inferred")
         rows.append(row)
-    return frames, rows
+    return blocks, rows
 
 
 def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[str, list[Clause]],
-                 partial: dict[str, bool]) -> list[tuple[list[pd.DataFrame], list[dict]]]:
+                 partial: dict[str, bool]) -> list[tuple[list[tuple], list[dict]]]:
+    # clause texts travel back as ids; the caller puts the (shared) text objects back
     grams: dict[str, GramRows] = {}
-    out = []
-    for plan, refs in work:
-        frames, rows = align_plan(plan, refs, clauses, partial, grams)
-        # clause texts travel back as ids; the caller puts the (shared) text objects back
-        out.append(([f.drop(columns=["reference_text", "plan_text"]) for f in frames], rows))
-    return out
+    return [align_plan(plan, refs, clauses, partial, grams) for plan, refs in work]
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
@@ -341,19 +338,11 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         if p in keys:
             cache.put("align", keys[p], result)
     results = [done[p] for p in plans]
-    frames = [f for fs, _ in results for f in fs if not f.empty]
+    blocks = [b for bs, _ in results for b in bs]
     drift_rows = [r for _, rs in results for r in rs]
     del results, done
-    alignments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    del frames
-    if not alignments.empty:
-        alignments.insert(0, "alignment_id", [f"{d}|{r}|{k}" for (d, r), g in alignments.groupby(
-            ["doc_id", "reference_doc_id"], sort=False) for k in range(1, len(g) + 1)])
-        text_of = {c.measure_id: c.text for cl in ref_clauses.values() for c in cl}
-        alignments["reference_text"] = [text_of.get(m) if isinstance(m, str) else None
-                                        for m in alignments["reference_measure_id"]]
-        alignments["plan_text"] = ["".join(text_of[m] for m in ids) or None for ids in alignments["measure_ids"]]
-        del text_of
+    alignments = alignments_from_blocks(blocks, {c.measure_id: c.text for cl in ref_clauses.values() for c in cl})
+    del blocks
     drift = pd.DataFrame(drift_rows)
     if drift.empty:
         drift = pd.DataFrame(columns=["doc_id", "reference_doc_id", "reference_kind", "copy_rate"])
