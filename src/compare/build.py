@@ -359,7 +359,8 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSED_DATA_DIR,
                  report: BuildReport | None = None, *, validated: bool = False) -> list[Path]:
-    """Validate then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM).
+    """Validate then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM;
+    text cells quoted).
 
     All tables are validated before the first file is written, and each file is written to
     a temporary name and renamed, so a failed build never leaves a half-written table.
@@ -371,12 +372,23 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     written = []
     for name, df in checked.items():
         written.append(_atomic(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False)))
-        csv_df = schema.to_csv_frame(df, name)
-        written.append(_atomic(out_dir / f"{name}.csv",
-                               lambda p, d=csv_df: d.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n")))
+        written.append(_atomic(out_dir / f"{name}.csv", lambda p, df=df, name=name: _write_csv(df, name, p)))
     if report is not None:
         written.append(_atomic(out_dir / REPORT_NAME, lambda p: Path(p).write_text(report.to_json(), encoding="utf-8")))
     return written
+
+
+def _write_csv(df: pd.DataFrame, name: str, path) -> None:
+    """One table as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then reads Chinese
+    correctly), a header row, text cells in double quotes, empty cells for missing values.
+    Written by Arrow's CSV writer: a national corpus has millions of alignment rows."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    table = pa.Table.from_pandas(schema.to_csv_frame(df, name), preserve_index=False)
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write("\ufeff".encode("utf-8"))
+        csv.write_csv(table, sink)
 
 
 def _atomic(target: Path, write) -> Path:

@@ -373,7 +373,7 @@ def data_dictionary() -> str:
     """The data dictionary as Markdown: one section per table, one row per column."""
     lines = ["# Data dictionary", "",
              "Generated from `src/compare/schema.py` by `compare schema`. Every table is written to "
-             "`data/processed/<table>.parquet` and `.csv` (UTF-8 with BOM; list cells joined with `、`).", ""]
+             "`data/processed/<table>.parquet` and `.csv` (UTF-8 with BOM; text cells in double quotes; list cells joined with `、`).", ""]
     for spec in TABLES.values():
         lines += [f"## `{spec.name}`", "", spec.description, "",
                   f"Primary key: {', '.join(f'`{c}`' for c in spec.primary_key)}", "",
