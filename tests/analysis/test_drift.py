@@ -145,3 +145,15 @@ def test_redline_escapes_document_text():
     table = alignments_redline_html(pd.DataFrame([{"edit_label": "added", "similarity": 0.0,
                                                    "reference_text": None, "plan_text": evil}]))
     assert "<script>" not in table and "&lt;script&gt;" in table
+
+
+def test_every_province_has_its_own_inferred_ancestor_id():
+    """Toneless pinyin makes 山西 and 陕西 both "shanxi": their plans must not share an inferred text."""
+    from compare.analysis.lineage import _slug
+    from compare.read.metadata import division_names
+
+    provinces = {n for code, n in division_names().items() if str(code)[2:] == "0" * 10}
+    assert len(provinces) >= 31
+    slugs = {_slug(p) for p in provinces}
+    assert len(slugs) == len(provinces)
+    assert _slug("陕西省") == "shaanxi" and _slug("山西省") == "shanxi"

@@ -187,10 +187,14 @@ class ClauseIndex:
         wanted = np.arange(queries.n) if rows is None else np.asarray(rows, dtype=np.int64)
         if n == 0 or len(self.vocab) == 0 or len(wanted) == 0:
             return [[] for _ in wanted]
-        pos = np.searchsorted(self.vocab, queries.codes)
+        codes, qrows = queries.codes, queries.rows
+        if rows is not None:  # only the wanted queries' 3-grams are looked up
+            keep = np.isin(qrows, wanted)
+            codes, qrows = codes[keep], qrows[keep]
+        pos = np.searchsorted(self.vocab, codes)
         pos[pos == len(self.vocab)] = 0
-        hit = (self.vocab[pos] == queries.codes) & np.isin(queries.rows, wanted)
-        local = np.searchsorted(wanted, queries.rows[hit]) if rows is not None else queries.rows[hit]
+        hit = self.vocab[pos] == codes
+        local = np.searchsorted(wanted, qrows[hit]) if rows is not None else qrows[hit]
         q = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.int32), (local, pos[hit])),
                               shape=(len(wanted), len(self.vocab)))
         out: list[list[int]] = []

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 import numpy as np
@@ -59,6 +59,7 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
     if len(plans) < 2:  # nothing can be shared
         return {}, pd.DataFrame(columns=INFERRED_COLUMNS)
     province = dict(zip(plans["doc_id"], plans["province"].fillna("")))
+    inferred_of = {p: f"inferred-{_slug(p)}" for p in set(province.values())}
     rank = {d: k for k, d in enumerate(plans["doc_id"])}
     # shared by at least two plans, and in a large corpus by a real share of them: an inferred
     # national text is what plans across provinces widely share, not every pair's coincidence
@@ -84,17 +85,20 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
         docs = sorted({pool[i].doc_id for t in ts for i in copies[texts[t]]})
         if len(docs) < 2:
             continue
-        provinces = sorted({province[d] for d in docs})
-        targets = [NATIONAL] if len(provinces) >= 2 and len(docs) >= need_national else []
-        for p in provinces:
-            if sum(province[d] == p for d in docs) >= need_provincial[p]:
+        in_province = Counter(province[d] for d in docs)
+        targets = [NATIONAL] if len(in_province) >= 2 and len(docs) >= need_national else []
+        for p in sorted(in_province):
+            if in_province[p] >= need_provincial[p]:
                 targets.append(f"inferred-{_slug(p)}")
         if not targets:
             continue
+        by_target: dict[str, list[str]] = defaultdict(list)
+        for d in docs:
+            by_target[inferred_of[province[d]]].append(d)
         medoid, mean_sim = _medoid([texts[t] for t in ts], [len(copies[texts[t]]) for t in ts])
         m = pool[copies[texts[ts[medoid]]][0]]
         for target in targets:
-            support = docs if target == NATIONAL else [d for d in docs if f"inferred-{_slug(province[d])}" == target]
+            support = docs if target == NATIONAL else by_target[target]
             k = len(out[target]) + 1
             out[target].append(Clause(f"{target}:{k}", target, "0", k, m.text, m.exact, m.comp))
             rows.append({"reference_doc_id": target, "reference_measure_id": f"{target}:{k}", "text": m.text,
@@ -171,13 +175,18 @@ INFERRED_COLUMNS = ["reference_doc_id", "reference_measure_id", "text", "support
                     "mean_similarity"]
 
 
+#: Provinces whose toneless pinyin is another's (山西 shanxi): their official romanisation.
+ROMANISED = {"陕西": "shaanxi"}
+
+
 @lru_cache(maxsize=None)
 def _slug(province: str) -> str:
     from pypinyin import lazy_pinyin
 
     from compare.read.metadata import strip_place_suffix
 
-    return "".join(lazy_pinyin(strip_place_suffix(province)[0])) or "province"
+    stem = strip_place_suffix(province)[0]
+    return ROMANISED.get(stem) or "".join(lazy_pinyin(stem)) or "province"
 
 
 def validate_inferred(inferred: list[Clause], template: list[Clause]) -> dict:
