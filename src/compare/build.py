@@ -371,21 +371,32 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     checked = tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
     written = []
     for name, df in checked.items():
-        written.append(_atomic(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False)))
-        written.append(_atomic(out_dir / f"{name}.csv", lambda p, df=df, name=name: _write_csv(df, name, p)))
+        import pyarrow as pa
+        from pyarrow import parquet
+
+        table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files: a large table is big twice
+        written.append(_atomic(out_dir / f"{name}.parquet", lambda p, t=table: parquet.write_table(t, p)))
+        written.append(_atomic(out_dir / f"{name}.csv", lambda p, t=table, name=name: _write_csv(t, name, p)))
+        del table
     if report is not None:
         written.append(_atomic(out_dir / REPORT_NAME, lambda p: Path(p).write_text(report.to_json(), encoding="utf-8")))
     return written
 
 
-def _write_csv(df: pd.DataFrame, name: str, path) -> None:
-    """One table as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then reads Chinese
-    correctly), a header row, text cells in double quotes, empty cells for missing values.
-    Written by Arrow's CSV writer: a national corpus has millions of alignment rows."""
+def _write_csv(table, name: str, path) -> None:
+    """One table (an Arrow table) as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then
+    reads Chinese correctly), a header row, text cells in double quotes, list cells joined with
+    、, dates as YYYY-MM-DD, empty cells for missing values. Arrow's CSV writer: a national
+    corpus has millions of alignment rows."""
     import pyarrow as pa
-    from pyarrow import csv
+    from pyarrow import compute, csv
 
-    table = pa.Table.from_pandas(schema.to_csv_frame(df, name), preserve_index=False)
+    for k, col in enumerate(table.column_names):
+        kind = schema.FIELDS[col].type
+        if kind == "list":
+            table = table.set_column(k, col, compute.binary_join(table[col], schema.LIST_SEPARATOR))
+        elif kind == "date":
+            table = table.set_column(k, col, compute.strftime(table[col], format="%Y-%m-%d"))
     with pa.OSFile(str(path), "wb") as sink:
         sink.write("\ufeff".encode("utf-8"))
         csv.write_csv(table, sink)
