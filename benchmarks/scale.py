@@ -38,10 +38,12 @@ IMPORTS = "import pandas, pyarrow, scipy.sparse, rapidfuzz, bs4, pypinyin, yaml,
 
 
 def run(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Run ``cmd``; wall seconds and peak RSS (bytes) of it and all its child processes."""
+    """Run ``cmd``; wall seconds and peak RSS (bytes) of it and all its child processes.
+    The seconds after start at which the peak was sampled are in ``run.peak_at``."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
+    run.peak_at = 0.0
 
     def watch():
         try:
@@ -51,7 +53,8 @@ def run(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
                     total = p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
                 except psutil.Error:
                     total = 0
-                peak[0] = max(peak[0], total)
+                if total > peak[0]:
+                    peak[0], run.peak_at = total, time.perf_counter() - start
                 time.sleep(0.2)
         except psutil.Error:
             pass
@@ -72,7 +75,20 @@ def build(raw: Path, out: Path, *, cache: bool, jobs: int | None = None) -> dict
                      "--cache" if cache else "--no-cache"] + (["--jobs", str(jobs)] if jobs else [])
     wall, rss, _ = run(cmd)
     data = json.loads(timings.read_text(encoding="utf-8"))
-    return {"wall": wall, "rss": rss, **data}
+    return {"wall": wall, "rss": rss, "peak_stage": _stage_at(run.peak_at, wall, data["seconds"]), **data}
+
+
+def _stage_at(moment: float, wall: float, seconds: dict[str, float]) -> str:
+    """The stage running ``moment`` seconds after the build started (stages run in order; the
+    time before the first is start-up: interpreter and imports)."""
+    clock = wall - sum(seconds.values())  # start-up
+    if moment < clock:
+        return "start-up"
+    for stage, took in seconds.items():
+        clock += took
+        if moment <= clock:
+            return stage
+    return "after the last stage"
 
 
 def correctness(work: Path, out: Path, sample: int = 150) -> dict:
@@ -181,7 +197,8 @@ def main() -> None:
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["seconds"].items())
         q = r["quality"]
         print(f"\nN = {n} synthetic plans ({r['documents']} documents built; generated in {gen:.1f} s)")
-        print(f"  wall {r['wall']:.1f} s; stages (s): {stages}; peak RSS {r['rss'] / 2**30:.2f} GiB")
+        print(f"  wall {r['wall']:.1f} s; stages (s): {stages}; peak RSS {r['rss'] / 2**30:.2f} GiB "
+              f"(during {r['peak_stage']})")
         print(f"  nearest ancestor recovered {q['ancestor_recovered']:.3f} (target >= 0.95); real parent "
               f"{q['ancestor_recovered_real_parent']}, synthetic parent {q['ancestor_recovered_synthetic_parent']}")
         print(f"  edit labels agree with the injected edits: {q['label_agreement']:.3f} "
@@ -204,7 +221,7 @@ def main() -> None:
     r = build(corpus / "raw", corpus / "processed", cache=True, jobs=args.jobs)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in r["seconds"].items())
     print(f"adding one plan to {big}: {r['wall']:.1f} s (target < 30 s); stages (s): {stages}; "
-          f"cache: {r['cache']}")
+          f"peak RSS {r['rss'] / 2**30:.2f} GiB; cache: {r['cache']}")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

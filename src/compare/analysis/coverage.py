@@ -65,14 +65,21 @@ class Commitment:
         return all(any(_contains(text, w) for w in group) for group in self.groups)
 
     def mask(self, texts: pd.Series) -> pd.Series:
-        """:meth:`matches` for a whole column at once (one regular expression per word group)."""
-        texts = texts.astype("string").fillna("")
-        hit = pd.Series(True, index=texts.index)
-        for group in self.groups:
-            hit &= texts.str.contains(_alternation(group), regex=True).astype(bool)
-        if self.exclude:
-            hit &= ~texts.str.contains(_alternation(self.exclude), regex=True).astype(bool)
+        """:meth:`matches` for a whole column at once."""
+        hit = pd.Series(False, index=texts.index)
+        hit.iloc[self.matching(texts.astype("string").fillna("").tolist())] = True
         return hit
+
+    def matching(self, texts: list[str]) -> list[int]:
+        """Positions of the texts that satisfy the word rule: one regular expression per word
+        group, each tried only on the texts that passed the groups before it."""
+        groups, exclude = _compiled(self)
+        idx = range(len(texts))
+        for rx in groups:
+            idx = [i for i in idx if rx.search(texts[i])]
+            if not idx:
+                return []
+        return [i for i in idx if not exclude.search(texts[i])] if exclude is not None else list(idx)
 
     def task_matches(self, text: str) -> bool:
         """Does an annex task's text satisfy the rule, figure condition included?"""
@@ -97,6 +104,12 @@ class Commitment:
         if "max" in self.target:
             f = f[f["value"] <= self.target["max"]]
         return not f.empty
+
+
+@lru_cache(maxsize=None)
+def _compiled(c: Commitment) -> tuple[tuple[re.Pattern, ...], re.Pattern | None]:
+    return (tuple(re.compile(_alternation(g)) for g in c.groups),
+            re.compile(_alternation(c.exclude)) if c.exclude else None)
 
 
 def _alternation(words) -> str:
@@ -173,7 +186,7 @@ def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFram
     Clauses reporting the past (only baseline figures, in a review section) still match;
     their strength comes from their wording, never from a baseline figure.
     """
-    hits = measures[c.mask(measures["text"])]
+    hits = measures.iloc[c.matching(measures["text"].astype("string").fillna("").tolist())]
     if hits.empty:
         return hits.assign(strength=pd.Series(dtype="string"))
     figures = _figures if _figures is not None else target_figures(targets)
@@ -210,19 +223,24 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
     if agencies is not None and not agencies.empty:
         functions = dict(zip(zip(agencies["doc_id"], agencies["agency_name"]), agencies["agency_function"]))
     figures = target_figures(targets)
-    no_tasks = pd.DataFrame(columns=["doc_id", "task_no", "task", "lead_agencies"])
+    # plain records: the loops below run commitments × clauses and commitments × plans times
+    clauses = list(zip(measures["doc_id"], measures["measure_id"], measures["text"].astype("string").fillna("")))
+    texts = [x[2] for x in clauses]
+    task_recs = (list(zip(tasks["doc_id"], tasks["task_no"], tasks["task"], tasks["lead_agencies"]))
+                 if tasks is not None and not tasks.empty else [])
+    no_figures = pd.DataFrame(columns=["unit", "value"])
     rows = []
     for c in commitments:
-        hits = match_commitment(c, measures, _figures=figures)
-        task_hits = (tasks[tasks["task"].map(c.task_matches).astype(bool)] if tasks is not None and not tasks.empty
-                     else no_tasks)
-        # plain records per plan: the cell loop below runs commitments × plans times
         hits_by_doc: dict[str, list[tuple]] = defaultdict(list)
-        for rec in zip(hits["doc_id"], hits["measure_id"], hits["strength"], hits["text"]):
-            hits_by_doc[rec[0]].append(rec[1:])
+        for i in c.matching(texts):
+            doc_id, measure_id, text = clauses[i]
+            if c.target and not c.figure_ok(figures.get(measure_id, no_figures)):
+                continue
+            hits_by_doc[doc_id].append((measure_id, clause_strength(text, measure_id in figures), text))
         tasks_by_doc: dict[str, list[tuple]] = defaultdict(list)
-        for rec in zip(task_hits["doc_id"], task_hits["task_no"], task_hits["task"], task_hits["lead_agencies"]):
-            tasks_by_doc[rec[0]].append(rec[1:])
+        for rec in task_recs:
+            if c.task_matches(rec[2]):
+                tasks_by_doc[rec[0]].append(rec[1:])
         for doc_id in plans:
             h, t = hits_by_doc.get(doc_id, []), tasks_by_doc.get(doc_id, [])
             leads = list(dict.fromkeys(a for _, _, names in t for a in names))
