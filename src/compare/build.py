@@ -392,9 +392,12 @@ def _write_csv(table, name: str, path) -> None:
     from pyarrow import compute, csv
 
     for k, col in enumerate(table.column_names):
-        kind = schema.FIELDS[col].type
-        if kind == "list":
-            table = table.set_column(k, col, compute.binary_join(table[col], schema.LIST_SEPARATOR))
+        kind, column = schema.FIELDS[col].type, table[col]
+        if pa.types.is_null(column.type):  # every cell missing (or no rows): stays empty
+            continue
+        if kind == "list":  # (a column of only empty lists has no item type: strings, then)
+            table = table.set_column(k, col, compute.binary_join(column.cast(pa.list_(pa.string())),
+                                                                 schema.LIST_SEPARATOR))
         elif kind == "date":
             table = table.set_column(k, col, compute.strftime(table[col], format="%Y-%m-%d"))
     with pa.OSFile(str(path), "wb") as sink:
