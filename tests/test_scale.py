@@ -108,6 +108,30 @@ def test_cached_build_is_identical_and_reads_only_changed_files(synthetic):
     assert measures[measures.doc_id == plan.doc_id].text.str.contains("残障人士").any()
 
 
+def test_adding_a_plan_to_a_cached_build_gives_the_tables_of_a_fresh_build(synthetic, raw_dir, tmp_path):
+    """Plans whose references changed are aligned again from their memo of aligned wordings:
+    the tables must be exactly those of a build without any cache."""
+    import shutil
+
+    work = synthetic[0]
+    generate(raw_dir, tmp_path / "more", N + 1, seed=7)
+    raw, cache = tmp_path / "raw", tmp_path / "cache"
+    shutil.copytree(work / "raw", raw)
+    shutil.copytree(work / "cache", cache)
+    memos = sorted((cache / "memo").glob("*.pkl"))
+    assert len(memos) >= N + 5  # a memo per plan (and per version of the plan the test before edited)
+    new = sorted(set(_files(tmp_path / "more" / "raw")) - set(_files(raw)))
+    assert len(new) == 1
+    (raw / new[0]).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "more" / "raw" / new[0], raw / new[0])
+    cached, report = build_tables(raw, cache_dir=cache)
+    assert report.cache["read"] == {"reused": N + 9, "built": 1}
+    assert report.cache["align"]["built"] >= 1
+    fresh, _ = build_tables(raw)
+    for name, df in fresh.items():
+        pd.testing.assert_frame_equal(cached[name], df, obj=name)
+
+
 def test_workers_give_the_same_tables_as_one_process(built, raw_dir, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
     tables, _ = build_tables(raw_dir, jobs=2)

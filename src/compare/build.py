@@ -161,7 +161,9 @@ def _read_key(item) -> str:
         data = path.read_bytes()
     except OSError:
         return ""  # unreadable: never cached, read (and reported) every time
-    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), entry)
+    # the entry's own file path is absolute: left out, so a moved raw folder keeps its cache
+    fields = None if entry is None else {k: v for k, v in vars(entry).items() if k != "file"}
+    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), fields)
 
 
 def _cached_batches(func, items: list, key_of, cache: Cache | None, stage: str, *, context, jobs: int,

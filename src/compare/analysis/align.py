@@ -38,6 +38,7 @@ dropped / added    unmatched reference clause / unmatched plan clause
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections import Counter
@@ -222,11 +223,14 @@ class Pair:
 
 
 def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None = None,
-          reference_grams: GramRows | None = None) -> list[Pair]:
+          reference_grams: GramRows | None = None, memo: dict | None = None) -> list[Pair]:
     """Align every reference clause to plan clauses; then list the plan's added clauses.
 
     ``index`` (of the plan) and ``reference_grams`` (3-grams of the reference's comparison
-    texts) may be passed in when the same plan or reference is aligned many times.
+    texts) may be passed in when the same plan or reference is aligned many times. ``memo``
+    (one dict per plan) remembers each reference wording's alignment with this plan: a
+    clause's alignment depends only on its wording and the plan, so a wording met again (in
+    another reference, or in the next build when the plan is unchanged) is not aligned again.
     """
     t = THRESHOLDS
     index = index or ClauseIndex(plan)
@@ -234,7 +238,16 @@ def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None
     for i, c in enumerate(plan):
         first.setdefault(c.comp, i)
     todo = [i for i, r in enumerate(reference) if len(r.comp) >= t["min_chars"]]
-    need = [i for i in todo if reference[i].comp not in first]  # identical wording needs no search
+    results: dict[int, tuple] = {}
+    keys: dict[int, bytes] = {}
+    if memo is not None:
+        for i in todo:
+            keys[i] = memo_key(reference[i].comp, reference[i].exact)
+            if (hit := memo.get(keys[i])) is not None:
+                results[i] = hit
+    # identical wording needs no search
+    need = [i for i in todo if i not in results and reference[i].comp not in first]
+    found: dict[int, list[int]] = {}
     if need:
         grams = reference_grams or GramRows.of([r.comp for r in reference])
         found = dict(zip(need, index.candidates_many(grams, rows=np.array(need))))
@@ -242,45 +255,64 @@ def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None
     used: set[int] = set()
     for ri in todo:
         r = reference[ri]
-        if r.comp in first:
-            best, best_sim = first[r.comp], 1.0
+        result = results.get(ri)
+        if result is None:
+            result = _align_clause(r, plan, first.get(r.comp), found.get(ri, ()))
+            if memo is not None:
+                memo[keys[ri]] = result
+        chosen, sim, cov, label, shared = result
+        if chosen:
+            used.update(chosen)
+            pairs.append(Pair(r, [plan[k] for k in chosen], sim, cov, label, shared))
         else:
-            best, best_sim = None, 0.0
-            for i in found[ri]:
-                s = similarity(r.comp, plan[i].comp)
-                if s > best_sim or (s == best_sim and best is not None and i < best):
-                    best, best_sim = i, s
-        if best is None:
-            pairs.append(Pair(r, [], 0.0, 0.0, "dropped"))
-            continue
-        chosen = [best]
-        cov = 1.0 if best_sim == 1.0 and len(r.comp) >= 3 else coverage(r.comp, plan[best].comp)
-        for step in (1, -1, 1, -1):  # 1:n — neighbours that carry more of the reference clause
-            if 1.0 - cov < t["split_gain"]:
-                break  # nothing left for a neighbour to add
-            j = (max(chosen) + 1) if step == 1 else (min(chosen) - 1)
-            if 0 <= j < len(plan) and plan[j].doc_id == plan[best].doc_id:
-                joined = "".join(plan[k].comp for k in sorted(chosen + [j]))
-                gain = coverage(r.comp, joined) - cov
-                if gain >= t["split_gain"]:
-                    chosen.append(j)
-                    cov += gain
-        chosen.sort()
-        joined = plan[best].comp if len(chosen) == 1 else "".join(plan[k].comp for k in chosen)
-        sim = similarity(r.comp, joined) if len(chosen) > 1 else best_sim
-        if sim < t["match"] and cov < t["cover"]:
-            pairs.append(Pair(r, [], round(best_sim, 4), round(cov, 4), "dropped"))
-            continue
-        used.update(chosen)
-        exact = plan[best].exact if len(chosen) == 1 else "".join(plan[k].exact for k in chosen)
-        shared = len(r.comp) if cov == 1.0 and len(chosen) == 1 and best_sim == 1.0 else _shared(r.comp, joined)
-        pairs.append(Pair(r, [plan[k] for k in chosen], round(sim, 4), round(cov, 4),
-                          edit_label(r.exact, exact, r.comp, joined), shared))
+            pairs.append(Pair(r, [], sim, cov, "dropped"))
     covered_parts = {c.top for p in pairs for c in p.plan}
     for i, c in enumerate(plan):
         if i not in used and c.top in covered_parts and len(c.comp) >= t["min_chars"]:
             pairs.append(Pair(None, [c], 0.0, 0.0, "added"))
     return pairs
+
+
+@lru_cache(maxsize=1 << 18)
+def memo_key(comp: str, exact: str) -> bytes:
+    """A short, stable key of a reference wording (for :func:`align`'s memo)."""
+    return hashlib.blake2b(f"{comp}\x1f{exact}".encode("utf-8"), digest_size=12).digest()
+
+
+def _align_clause(r: Clause, plan: list[Clause], identical: int | None, candidates) -> tuple:
+    """One reference clause against the plan: ``(chosen plan clauses, similarity, coverage, label,
+    shared characters)``; no chosen clauses means dropped."""
+    t = THRESHOLDS
+    if identical is not None:
+        best, best_sim = identical, 1.0
+    else:
+        best, best_sim = None, 0.0
+        for i in candidates:
+            s = similarity(r.comp, plan[i].comp)
+            if s > best_sim or (s == best_sim and best is not None and i < best):
+                best, best_sim = i, s
+    if best is None:
+        return (), 0.0, 0.0, "dropped", 0
+    chosen = [best]
+    cov = 1.0 if best_sim == 1.0 and len(r.comp) >= 3 else coverage(r.comp, plan[best].comp)
+    for step in (1, -1, 1, -1):  # 1:n — neighbours that carry more of the reference clause
+        if 1.0 - cov < t["split_gain"]:
+            break  # nothing left for a neighbour to add
+        j = (max(chosen) + 1) if step == 1 else (min(chosen) - 1)
+        if 0 <= j < len(plan) and plan[j].doc_id == plan[best].doc_id:
+            joined = "".join(plan[k].comp for k in sorted(chosen + [j]))
+            gain = coverage(r.comp, joined) - cov
+            if gain >= t["split_gain"]:
+                chosen.append(j)
+                cov += gain
+    chosen.sort()
+    joined = plan[best].comp if len(chosen) == 1 else "".join(plan[k].comp for k in chosen)
+    sim = similarity(r.comp, joined) if len(chosen) > 1 else best_sim
+    if sim < t["match"] and cov < t["cover"]:
+        return (), round(best_sim, 4), round(cov, 4), "dropped", 0
+    exact = plan[best].exact if len(chosen) == 1 else "".join(plan[k].exact for k in chosen)
+    shared = len(r.comp) if cov == 1.0 and len(chosen) == 1 and best_sim == 1.0 else _shared(r.comp, joined)
+    return tuple(chosen), round(sim, 4), round(cov, 4), edit_label(r.exact, exact, r.comp, joined), shared
 
 
 def edit_label(ref_exact: str, plan_exact: str, ref_comp: str, plan_comp: str) -> str:

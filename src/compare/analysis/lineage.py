@@ -275,14 +275,15 @@ def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], r
 
 
 def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
-               partial: dict[str, bool], grams: dict[str, GramRows] | None = None
+               partial: dict[str, bool], grams: dict[str, GramRows] | None = None, memo: dict | None = None
                ) -> tuple[list[tuple], list[dict]]:
     """Alignment blocks (templates and inferred ancestors; see :func:`~compare.analysis.align.alignment_block`)
     and drift rows (every reference) of one plan.
 
     ``grams`` caches each document's 3-grams across calls (a document is a plan once and a
-    reference many times).
+    reference many times); ``memo`` is the plan's memo of aligned wordings (see :func:`align`).
     """
+    memo = {} if memo is None else memo
     grams = {} if grams is None else grams
 
     def grams_of(doc):
@@ -293,7 +294,7 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
     index = ClauseIndex(clauses[plan], grams=grams_of(plan))
     blocks, rows = [], []
     for ref, kind in refs:
-        pairs = align(clauses[ref], clauses[plan], index, grams_of(ref))
+        pairs = align(clauses[ref], clauses[plan], index, grams_of(ref), memo)
         if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
             blocks.append(alignment_block(pairs, plan, ref))
         row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
@@ -305,11 +306,23 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
     return blocks, rows
 
 
-def _align_batch(work: list[tuple[str, list[tuple[str, str]]]], clauses: dict[str, list[Clause]],
-                 partial: dict[str, bool]) -> list[tuple[list[tuple], list[dict]]]:
-    # clause texts travel back as ids; the caller puts the (shared) text objects back
+def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clauses: dict[str, list[Clause]],
+                 partial: dict[str, bool], cache_folder=None) -> list[tuple[list[tuple], list[dict]]]:
+    """Align a batch of plans. Clause texts travel back as ids (the caller puts the shared text
+    objects back). With a cache, each plan's memo of aligned wordings is read before and kept
+    after (by the worker: memos never travel through the main process)."""
+    from compare.parallel import Cache
+
+    cache = Cache(cache_folder)
     grams: dict[str, GramRows] = {}
-    return [align_plan(plan, refs, clauses, partial, grams) for plan, refs in work]
+    out = []
+    for plan, refs, memo_key in work:
+        memo = (cache.get("memo", memo_key) if memo_key else None) or {}
+        known = len(memo)
+        out.append(align_plan(plan, refs, clauses, partial, grams, memo))
+        if memo_key and len(memo) > known:
+            cache.put("memo", memo_key, memo)
+    return out
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
@@ -339,10 +352,13 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         keys = {p: Cache.key("align", p, digest[p], [(r, k, digest[r], bool(partial.get(r) is True))
                                                       for r, k in refs[p]]) for p in plans}
     done = {p: cache.get("align", keys[p]) for p in keys}
-    work = [(p, refs[p]) for p in plans if done.get(p) is None]
-    fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial),
+    # a plan whose references changed is aligned again, but wordings it met before are not
+    # (its memo, kept while its own clauses are unchanged)
+    work = [(p, refs[p], Cache.key("memo", p, digest[p]) if keys else None) for p in plans if done.get(p) is None]
+    fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial,
+                                                           cache.folder),
                         jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
-    for (p, _), result in zip(work, fresh):
+    for (p, _, _), result in zip(work, fresh):
         done[p] = result
         if p in keys:
             cache.put("align", keys[p], result)
@@ -376,7 +392,7 @@ def _digest(clauses: list[Clause]) -> str:
 
 
 def _needed(batch) -> set[str]:
-    return {p for p, refs in batch} | {r for _, refs in batch for r, _ in refs}
+    return {p for p, _, _ in batch} | {r for _, refs, _ in batch for r, _ in refs}
 
 
 def _national_template(documents: pd.DataFrame) -> str | None:
