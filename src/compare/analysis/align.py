@@ -222,18 +222,18 @@ class Pair:
     shared: int = 0     # reference characters found in the plan text (runs of ≥ 3), for copy rates
 
 
-def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None = None,
-          reference_grams: GramRows | None = None, memo: dict | None = None) -> list[Pair]:
+def align(reference: list[Clause], plan: list[Clause], index=None, reference_grams=None,
+          memo: dict | None = None) -> list[Pair]:
     """Align every reference clause to plan clauses; then list the plan's added clauses.
 
     ``index`` (of the plan) and ``reference_grams`` (3-grams of the reference's comparison
-    texts) may be passed in when the same plan or reference is aligned many times. ``memo``
+    texts) may be passed in when the same plan or reference is aligned many times, or as
+    functions that make them: they are needed only when some wording must be searched. ``memo``
     (one dict per plan) remembers each reference wording's alignment with this plan: a
     clause's alignment depends only on its wording and the plan, so a wording met again (in
     another reference, or in the next build when the plan is unchanged) is not aligned again.
     """
     t = THRESHOLDS
-    index = index or ClauseIndex(plan)
     first: dict[str, int] = {}
     for i, c in enumerate(plan):
         first.setdefault(c.comp, i)
@@ -249,7 +249,10 @@ def align(reference: list[Clause], plan: list[Clause], index: ClauseIndex | None
     need = [i for i in todo if i not in results and reference[i].comp not in first]
     found: dict[int, list[int]] = {}
     if need:
-        grams = reference_grams or GramRows.of([r.comp for r in reference])
+        grams = reference_grams() if callable(reference_grams) else reference_grams
+        grams = grams or GramRows.of([r.comp for r in reference])
+        index = index() if callable(index) else index
+        index = index or ClauseIndex(plan)
         found = dict(zip(need, index.candidates_many(grams, rows=np.array(need))))
     pairs: list[Pair] = []
     used: set[int] = set()

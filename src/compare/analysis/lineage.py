@@ -291,10 +291,16 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
             grams[doc] = GramRows.of([c.comp for c in clauses[doc]])
         return grams[doc]
 
-    index = ClauseIndex(clauses[plan], grams=grams_of(plan))
+    index: list[ClauseIndex] = []  # made on first need: a plan whose wordings are all in its memo needs none
+
+    def index_of():
+        if not index:
+            index.append(ClauseIndex(clauses[plan], grams=grams_of(plan)))
+        return index[0]
+
     blocks, rows = [], []
     for ref, kind in refs:
-        pairs = align(clauses[ref], clauses[plan], index, grams_of(ref), memo)
+        pairs = align(clauses[ref], clauses[plan], index_of, lambda ref=ref: grams_of(ref), memo)
         if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
             blocks.append(alignment_block(pairs, plan, ref))
         row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
