@@ -365,15 +365,14 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str], *, with
     columns = (["alignment_id"] if with_id else []) + ALIGNMENT_COLUMNS
     if not blocks:
         return pd.DataFrame(columns=columns)
-    sizes = [len(b[2]) for b in blocks]
-    data = {"doc_id": np.repeat([b[0] for b in blocks], sizes).tolist(),
-            "reference_doc_id": np.repeat([b[1] for b in blocks], sizes).tolist()}
+    data = {"doc_id": [b[0] for b in blocks for _ in b[2]], "reference_doc_id": [b[1] for b in blocks for _ in b[2]]}
     if with_id:
         data = {"alignment_id": [f"{b[0]}|{b[1]}|{k}" for b in blocks for k in range(1, len(b[2]) + 1)], **data}
     for k, name in enumerate(ALIGNMENT_COLUMNS[2:7], start=2):
         data[name] = [v for b in blocks for v in b[k]]
     data["reference_text"] = [text_of.get(m) if m is not None else None for m in data["reference_measure_id"]]
-    data["plan_text"] = ["".join(text_of[m] for m in ids) or None for ids in data["measure_ids"]]
+    data["plan_text"] = [(text_of[ids[0]] or None) if len(ids) == 1 else "".join(text_of[m] for m in ids) or None
+                         for ids in data["measure_ids"]]
     return pd.DataFrame(data, columns=columns)
 
 
