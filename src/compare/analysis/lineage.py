@@ -361,6 +361,10 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     # a plan whose references changed is aligned again, but wordings it met before are not
     # (its memo, kept while its own clauses are unchanged)
     work = [(p, refs[p], Cache.key("memo", p, digest[p]) if keys else None) for p in plans if done.get(p) is None]
+    # plans of one province share their inferred text and mostly their related plans: batched
+    # together, each batch sends workers far fewer reference clauses (results do not depend on it)
+    province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
+    work.sort(key=lambda w: province.get(w[0], ""))
     fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial,
                                                            cache.folder),
                         jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
