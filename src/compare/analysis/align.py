@@ -344,13 +344,6 @@ ALIGNMENT_COLUMNS = ["doc_id", "reference_doc_id", "reference_measure_id", "meas
                      "edit_label", "reference_text", "plan_text"]
 
 
-def alignment_frame(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> pd.DataFrame:
-    """The aligned pairs of one plan and one reference as rows of ``alignments`` (without ``alignment_id``)."""
-    return alignments_from_blocks([alignment_block(pairs, doc_id, reference_doc_id)],
-                                  {c.measure_id: c.text for p in pairs for c in ([p.reference] if p.reference else [])
-                                   + p.plan}, with_id=False)
-
-
 def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tuple:
     """The pairs of one plan and reference as plain columns (ids, no texts): small to pickle, and
     many blocks become one table at once (:func:`alignments_from_blocks`)."""
@@ -359,15 +352,14 @@ def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tu
             [p.coverage for p in pairs], [p.label for p in pairs])
 
 
-def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str], *, with_id: bool = True) -> pd.DataFrame:
+def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.DataFrame:
     """One ``alignments`` frame from :func:`alignment_block` blocks; texts looked up by measure id."""
     blocks = [b for b in blocks if b[2]]
-    columns = (["alignment_id"] if with_id else []) + ALIGNMENT_COLUMNS
+    columns = ["alignment_id"] + ALIGNMENT_COLUMNS
     if not blocks:
         return pd.DataFrame(columns=columns)
-    data = {"doc_id": [b[0] for b in blocks for _ in b[2]], "reference_doc_id": [b[1] for b in blocks for _ in b[2]]}
-    if with_id:
-        data = {"alignment_id": [f"{b[0]}|{b[1]}|{k}" for b in blocks for k in range(1, len(b[2]) + 1)], **data}
+    data = {"alignment_id": [f"{b[0]}|{b[1]}|{k}" for b in blocks for k in range(1, len(b[2]) + 1)],
+            "doc_id": [b[0] for b in blocks for _ in b[2]], "reference_doc_id": [b[1] for b in blocks for _ in b[2]]}
     for k, name in enumerate(ALIGNMENT_COLUMNS[2:7], start=2):
         data[name] = [v for b in blocks for v in b[k]]
     data["reference_text"] = [text_of.get(m) if m is not None else None for m in data["reference_measure_id"]]

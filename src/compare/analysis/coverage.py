@@ -179,26 +179,31 @@ def clause_strength(text: str, has_target: bool) -> str:
     return "specific" if _CONCRETE.search(text) else "general"
 
 
-def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFrame | None = None, *,
-                     _figures: dict | None = None) -> pd.DataFrame:
+def match_commitment(c: Commitment, measures: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every clause matching ``c``, with its strength: a slice of ``measures`` plus ``strength``.
 
     Clauses reporting the past (only baseline figures, in a review section) still match;
     their strength comes from their wording, never from a baseline figure.
     """
-    hits = measures.iloc[c.matching(measures["text"].astype("string").fillna("").tolist())]
-    if hits.empty:
-        return hits.assign(strength=pd.Series(dtype="string"))
-    figures = _figures if _figures is not None else target_figures(targets)
-    empty = pd.DataFrame(columns=["unit", "value"])
-    rows, strengths = [], []
-    for index, measure_id, text in zip(hits.index, hits["measure_id"], hits["text"]):
-        figs = figures.get(measure_id, empty)
-        if c.target and not c.figure_ok(figs):
+    hits = _clause_hits(c, measures["text"].astype("string").fillna("").tolist(), measures["measure_id"].tolist(),
+                        target_figures(targets))
+    if not hits:
+        return measures.iloc[[]].assign(strength=pd.Series(dtype="string"))
+    return measures.iloc[[i for i, _ in hits]].assign(strength=[s for _, s in hits])
+
+
+def _clause_hits(c: Commitment, texts: list[str], measure_ids: list[str], figures: dict[str, pd.DataFrame]
+                 ) -> list[tuple[int, str]]:
+    """``(position, strength)`` of every clause matching ``c``, its figure condition included."""
+    out = []
+    for i in c.matching(texts):
+        if c.target and not c.figure_ok(figures.get(measure_ids[i], _NO_FIGURES)):
             continue
-        rows.append(index)
-        strengths.append(clause_strength(text, measure_id in figures))
-    return hits.loc[rows].assign(strength=strengths)
+        out.append((i, clause_strength(texts[i], measure_ids[i] in figures)))
+    return out
+
+
+_NO_FIGURES = pd.DataFrame(columns=["unit", "value"])
 
 
 def target_figures(targets: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
@@ -224,19 +229,15 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
         functions = dict(zip(zip(agencies["doc_id"], agencies["agency_name"]), agencies["agency_function"]))
     figures = target_figures(targets)
     # plain records: the loops below run commitments × clauses and commitments × plans times
-    clauses = list(zip(measures["doc_id"], measures["measure_id"], measures["text"].astype("string").fillna("")))
-    texts = [x[2] for x in clauses]
+    doc_ids, measure_ids = measures["doc_id"].tolist(), measures["measure_id"].tolist()
+    texts = measures["text"].astype("string").fillna("").tolist()
     task_recs = (list(zip(tasks["doc_id"], tasks["task_no"], tasks["task"], tasks["lead_agencies"]))
                  if tasks is not None and not tasks.empty else [])
-    no_figures = pd.DataFrame(columns=["unit", "value"])
     rows = []
     for c in commitments:
         hits_by_doc: dict[str, list[tuple]] = defaultdict(list)
-        for i in c.matching(texts):
-            doc_id, measure_id, text = clauses[i]
-            if c.target and not c.figure_ok(figures.get(measure_id, no_figures)):
-                continue
-            hits_by_doc[doc_id].append((measure_id, clause_strength(text, measure_id in figures), text))
+        for i, strength in _clause_hits(c, texts, measure_ids, figures):
+            hits_by_doc[doc_ids[i]].append((measure_ids[i], strength, texts[i]))
         tasks_by_doc: dict[str, list[tuple]] = defaultdict(list)
         for rec in task_recs:
             if c.task_matches(rec[2]):
