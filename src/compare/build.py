@@ -275,15 +275,13 @@ def _extract_batch(batch) -> list:
         tasks, agencies, notes = extract_tasks(text, doc_id, places)
         targets, target_notes = extract_targets(text, doc_id, measures, end, section_at=section_at)
         out.append((tasks, agencies, targets, notes + target_notes))
-    plans = [item[0] for item in batch if item[4] == "plan"]
+    plans = [(item, o) for item, o in zip(batch, out) if item[4] == "plan"]
     coverage = {}
     if plans:
-        def joined(k, name):
-            return _concat([o[k] for item, o in zip(batch, out) if item[4] == "plan"], name)
-
-        rows = coverage_table(_concat([item[5] for item in batch if item[4] == "plan"], "measures"),
-                              pd.DataFrame({"doc_id": plans, "role": "plan"}), joined(2, "targets"),
-                              joined(0, "tasks"), joined(1, "agencies"))
+        rows = coverage_table(_concat([item[5] for item, _ in plans], "measures"),
+                              pd.DataFrame({"doc_id": [item[0] for item, _ in plans], "role": "plan"}),
+                              *(_concat([o[k] for _, o in plans], name)
+                                for k, name in ((2, "targets"), (0, "tasks"), (1, "agencies"))))
         coverage = {d: g.reset_index(drop=True) for d, g in rows.groupby("doc_id", sort=False)}
     return [o + (coverage.get(item[0]),) for item, o in zip(batch, out)]
 
@@ -371,11 +369,11 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     out_dir.mkdir(parents=True, exist_ok=True)
     # tables straight from build_tables are validated already; anything else is checked here
     checked = tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
+    import pyarrow as pa
+    from pyarrow import parquet
+
     written = []
     for name, df in checked.items():
-        import pyarrow as pa
-        from pyarrow import parquet
-
         table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files: a large table is big twice
         written.append(_atomic(out_dir / f"{name}.parquet", lambda p, t=table: parquet.write_table(t, p)))
         written.append(_atomic(out_dir / f"{name}.csv", lambda p, t=table, name=name: _write_csv(t, name, p)))
@@ -401,7 +399,7 @@ def _write_csv(table, name: str, path) -> None:
             table = table.set_column(k, col, compute.binary_join(column.cast(pa.list_(pa.string())),
                                                                  schema.LIST_SEPARATOR))
         elif kind == "date":
-            table = table.set_column(k, col, compute.strftime(table[col], format="%Y-%m-%d"))
+            table = table.set_column(k, col, compute.strftime(column, format="%Y-%m-%d"))
     with pa.OSFile(str(path), "wb") as sink:
         sink.write("\ufeff".encode("utf-8"))
         csv.write_csv(table, sink)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -291,12 +291,8 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
             grams[doc] = GramRows.of([c.comp for c in clauses[doc]])
         return grams[doc]
 
-    index: list[ClauseIndex] = []  # made on first need: a plan whose wordings are all in its memo needs none
-
-    def index_of():
-        if not index:
-            index.append(ClauseIndex(clauses[plan], grams=grams_of(plan)))
-        return index[0]
+    # made on first need: a plan whose wordings are all in its memo needs no index
+    index_of = cache(lambda: ClauseIndex(clauses[plan], grams=grams_of(plan)))
 
     blocks, rows = [], []
     for ref, kind in refs:
