@@ -85,7 +85,9 @@ def test_cached_build_is_identical_and_reads_only_changed_files(synthetic):
     work, tables, _, truth, edits = synthetic
     again, report = build_tables(work / "raw", cache_dir=work / "cache")
     files = {"reused": N + 9, "built": 0}
-    assert report.cache == {"read": files, "segment": files, "extract": files, "align": {"reused": N + 5, "built": 0}}
+    n_refs = len(tables["drift"])  # a row per plan and reference
+    assert report.cache == {"read": files, "segment": files, "extract": files, "align": {"reused": N + 5, "built": 0},
+                            "align references": {"reused": n_refs, "built": 0}}
     for name, df in tables.items():
         pd.testing.assert_frame_equal(df, again[name], check_like=False, obj=name)
     # one plan's clause edited: only it is read and parsed again, and its change reaches the tables
@@ -127,6 +129,11 @@ def test_adding_a_plan_to_a_cached_build_gives_the_tables_of_a_fresh_build(synth
     cached, report = build_tables(raw, cache_dir=cache)
     assert report.cache["read"] == {"reused": N + 9, "built": 1}
     assert report.cache["align"]["built"] >= 1
+    # only new or changed references are aligned again: the new plan's, the inferred texts, and
+    # the related plans that changed; not every reference of every plan
+    pairs = report.cache["align references"]
+    assert pairs["reused"] + pairs["built"] == len(cached["drift"])
+    assert 0 < pairs["built"] < pairs["reused"]
     fresh, _ = build_tables(raw)
     for name, df in fresh.items():
         pd.testing.assert_frame_equal(cached[name], df, obj=name)

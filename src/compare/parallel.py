@@ -90,7 +90,8 @@ class Cache:
             h.update(b"\0" + (part if isinstance(part, bytes) else repr(part).encode()))
         return h.hexdigest()
 
-    def get(self, stage: str, key: str):
+    def get(self, stage: str, key: str, *, count: bool = True):
+        """The stored value, or None; counted as reused or built unless ``count`` is False."""
         if self.folder is None:
             return None
         path = self.folder / stage / f"{key}.pkl"
@@ -98,15 +99,23 @@ class Cache:
             with path.open("rb") as fh:
                 value = pickle.load(fh)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-            self.misses[stage] += 1
-            return None
-        self.hits[stage] += 1
+            value = None
+        if count:
+            self.count(stage, reused=value is not None)
         return value
+
+    def count(self, stage: str, reused: int | bool = 0, built: int | None = None) -> None:
+        """Count results of ``stage`` reused and built: ``count(stage, reused=True)`` is one
+        reused, ``reused=False`` one built; or give both numbers."""
+        if built is None:
+            reused, built = int(bool(reused)), int(not reused)
+        self.hits[stage] += reused
+        self.misses[stage] += built
 
     def use(self) -> dict[str, dict[str, int]]:
         """Per stage: how many results were reused and how many built."""
         return {stage: {"reused": self.hits[stage], "built": self.misses[stage]}
-                for stage in sorted(set(self.hits) | set(self.misses))}
+                for stage in sorted(set(self.hits) | set(self.misses)) if self.folder is not None}
 
     def put(self, stage: str, key: str, value) -> None:
         if self.folder is None:

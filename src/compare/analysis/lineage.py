@@ -276,9 +276,9 @@ def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], r
 
 def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
                partial: dict[str, bool], grams: dict[str, GramRows] | None = None, memo: dict | None = None
-               ) -> tuple[list[tuple], list[dict]]:
-    """Alignment blocks (templates and inferred ancestors; see :func:`~compare.analysis.align.alignment_block`)
-    and drift rows (every reference) of one plan.
+               ) -> list[tuple[tuple | None, dict]]:
+    """Per reference of one plan: its alignment block (templates and inferred ancestors, else
+    None; see :func:`~compare.analysis.align.alignment_block`) and its drift row.
 
     ``grams`` caches each document's 3-grams across calls (a document is a plan once and a
     reference many times); ``memo`` is the plan's memo of aligned wordings (see :func:`align`).
@@ -294,25 +294,26 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
     # made on first need: a plan whose wordings are all in its memo needs no index
     index_of = cache(lambda: ClauseIndex(clauses[plan], grams=grams_of(plan)))
 
-    blocks, rows = [], []
+    out = []
     for ref, kind in refs:
         pairs = align(clauses[ref], clauses[plan], index_of, lambda ref=ref: grams_of(ref), memo)
-        if kind != "plan":  # plan-to-plan pairs feed similarity only; their clause pairs stay out
-            blocks.append(alignment_block(pairs, plan, ref))
+        # plan-to-plan pairs feed similarity only; their clause pairs stay out of the alignments
+        block = alignment_block(pairs, plan, ref) if kind != "plan" else None
         row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
         row["reference_kind"] = kind
         is_partial = partial.get(ref)
         row["reference_is_partial"] = (bool(is_partial) if kind == "template" and not pd.isna(is_partial)
                                        else kind == "inferred")
-        rows.append(row)
-    return blocks, rows
+        out.append((block, row))
+    return out
 
 
 def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clauses: dict[str, list[Clause]],
-                 partial: dict[str, bool], cache_folder=None) -> list[tuple[list[tuple], list[dict]]]:
-    """Align a batch of plans. Clause texts travel back as ids (the caller puts the shared text
-    objects back). With a cache, each plan's memo of aligned wordings is read before and kept
-    after (by the worker: memos never travel through the main process)."""
+                 partial: dict[str, bool], cache_folder=None) -> list[list[tuple[tuple | None, dict]]]:
+    """Align a batch of plans, each with the references listed for it. Clause texts travel back
+    as ids (the caller puts the shared text objects back). With a cache, each plan's memo of
+    aligned wordings is read before and kept after (by the worker: memos never travel through
+    the main process)."""
     from compare.parallel import Cache
 
     cache = Cache(cache_folder)
@@ -335,8 +336,13 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     ancestors, and its :data:`RELATED_PLANS` most similar fellow plans (all of them in a small
     corpus). With ``jobs`` > 1, plans are aligned in parallel worker processes (joblib).
     ``clauses`` (from the build's per-document stage) saves making them again from ``measures``.
-    With a ``cache`` (:class:`compare.parallel.Cache`), a plan whose clauses and references'
-    clauses are all unchanged since the last build is not aligned again.
+
+    With a ``cache`` (:class:`compare.parallel.Cache`), a plan keeps its alignment with each
+    reference while neither text changes: only the references that are new or changed since
+    the last build are aligned (adding a plan changes the inferred texts and a few plans'
+    related plans, not every reference of every plan), and wordings the plan met before are
+    taken from its memo. ``cache.use()`` counts plans (``align``: every reference reused, or
+    not) and plan × reference alignments (``align references``).
     """
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     inferred, inferred_rows = infer_ancestors(clauses, documents)
@@ -348,15 +354,22 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     from compare.parallel import Cache, run_batches
 
     cache = cache or Cache(None)
-    keys: dict[str, str] = {}
-    if cache.folder is not None:
-        digest = {d: _digest(cl) for d, cl in ref_clauses.items()}
-        keys = {p: Cache.key("align", p, digest[p], [(r, k, digest[r], bool(partial.get(r) is True))
-                                                      for r, k in refs[p]]) for p in plans}
-    done = {p: cache.get("align", keys[p]) for p in keys}
-    # a plan whose references changed is aligned again, but wordings it met before are not
-    # (its memo, kept while its own clauses are unchanged)
-    work = [(p, refs[p], Cache.key("memo", p, digest[p]) if keys else None) for p in plans if done.get(p) is None]
+    digest = {d: _digest(cl) for d, cl in ref_clauses.items()} if cache.folder is not None else {}
+
+    def ref_key(ref: str, kind: str) -> tuple:
+        return ref, kind, digest[ref], bool(partial.get(ref) is True)
+
+    kept: dict[str, dict] = {}  # plan → {reference key: (block, drift row)} from the last build
+    work = []
+    for p in plans:
+        if cache.folder is not None:
+            kept[p] = cache.get("align", Cache.key("align", p, digest[p]), count=False) or {}
+        missing = [(r, k) for r, k in refs[p] if cache.folder is None or ref_key(r, k) not in kept[p]]
+        cache.count("align", reused=not missing)
+        cache.count("align references", reused=len(refs[p]) - len(missing), built=len(missing))
+        if missing:
+            # wordings the plan met before are not aligned again (its memo, kept while its own clauses are unchanged)
+            work.append((p, missing, Cache.key("memo", p, digest[p]) if cache.folder is not None else None))
     # plans of one province share their inferred text and mostly their related plans: batched
     # together, each batch sends workers far fewer reference clauses (results do not depend on it)
     province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
@@ -364,14 +377,17 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial,
                                                            cache.folder),
                         jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
-    for (p, _, _), result in zip(work, fresh):
-        done[p] = result
-        if p in keys:
-            cache.put("align", keys[p], result)
-    results = [done[p] for p in plans]
-    blocks = [b for bs, _ in results for b in bs]
-    drift_rows = [r for _, rs in results for r in rs]
-    del results, done
+    new = {p: dict(zip(missing, result)) for (p, missing, _), result in zip(work, fresh)}
+    del fresh
+    blocks, drift_rows = [], []
+    for p in plans:
+        results = [new[p][(r, k)] if (r, k) in new.get(p, {}) else kept[p][ref_key(r, k)] for r, k in refs[p]]
+        if p in new and cache.folder is not None:  # only this build's references are kept
+            cache.put("align", Cache.key("align", p, digest[p]),
+                      {ref_key(r, k): result for (r, k), result in zip(refs[p], results)})
+        blocks += [b for b, _ in results if b is not None]
+        drift_rows += [row for _, row in results]
+    del kept, new
     alignments = alignments_from_blocks(blocks, {c.measure_id: c.text for cl in ref_clauses.values() for c in cl})
     del blocks
     drift = pd.DataFrame(drift_rows)
@@ -431,26 +447,32 @@ def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
     """
     number_of = {n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)}
     issued = dict(zip(documents["doc_id"], _issue_dates(documents)))
-    by_plan = {d: g.set_index("reference_doc_id") for d, g in drift.groupby("doc_id", sort=False)} \
-        if len(drift) else {}
+    # plain rows per plan: a national corpus has thousands of plans, and per-plan frame
+    # filtering costs milliseconds each
+    by_plan: dict[str, list[tuple]] = defaultdict(list)
+    if len(drift):
+        for plan, *rest in zip(drift["doc_id"], drift["reference_doc_id"], drift["reference_kind"],
+                               drift["copy_rate"].astype(float), drift["explained_rate"].astype(float)):
+            by_plan[plan].append(tuple(rest))
     rows = []
     for plan, cites in zip(documents["doc_id"], documents["cites"]):
         if plan not in by_plan:
             continue
-        d = by_plan[plan]
-        score = d["copy_rate"].to_dict()
+        refs = by_plan[plan]  # (reference, kind, copy rate, explained rate), in drift order
+        score = {ref: copy for ref, _, copy, _ in refs}
         for k, n in enumerate([n for n in cites if n in number_of], start=1):
             rows.append((plan, number_of[n], "cited", score.get(number_of[n]), k))
-        earlier = d[d["reference_kind"].isin(["template", "plan"]) & d["copy_rate"].notna()]
-        earlier = earlier[[_not_later(issued.get(r), issued.get(plan)) for r in earlier.index]]
-        earlier = earlier[earlier["explained_rate"].astype(float).fillna(0.0) >= ANCESTOR_MIN_EXPLAINED]
-        if len(earlier):
-            explained = earlier["explained_rate"].astype(float).fillna(0.0).to_numpy()
-            best = earlier.index[int(np.argmax(explained))]
-            rows.append((plan, best, "ancestor", earlier.loc[best, "copy_rate"], 1))
+        earlier = [(0.0 if np.isnan(explained) else explained, ref, copy) for ref, kind, copy, explained in refs
+                   if kind in ("template", "plan") and not np.isnan(copy)
+                   and _not_later(issued.get(ref), issued.get(plan))]
+        earlier = [e for e in earlier if e[0] >= ANCESTOR_MIN_EXPLAINED]
+        if earlier:
+            best = max(earlier, key=lambda e: e[0])  # the first of equals
+            rows.append((plan, best[1], "ancestor", best[2], 1))
         for kind, relation, top in (("template", "nearest", 1), ("plan", "relative", 2), ("inferred", "inferred", 9)):
-            ranked = d[d["reference_kind"] == kind]["copy_rate"].dropna().sort_values(ascending=False, kind="stable")
-            for k, (ref, s) in enumerate(ranked.head(top).items(), start=1):
+            ranked = sorted(((ref, copy) for ref, k, copy, _ in refs if k == kind and not np.isnan(copy)),
+                            key=lambda r: -r[1])  # stable: equal rates keep drift order
+            for k, (ref, s) in enumerate(ranked[:top], start=1):
                 rows.append((plan, ref, relation, s, k))
     return pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
 
