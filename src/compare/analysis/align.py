@@ -353,18 +353,52 @@ def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tu
 
 
 def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.DataFrame:
-    """One ``alignments`` frame from :func:`alignment_block` blocks; texts looked up by measure id."""
+    """One ``alignments`` frame from :func:`alignment_block` blocks; texts looked up by measure id.
+
+    Columns are put together in Arrow: each measure's id and text are stored once and taken by
+    position, so millions of rows never cost millions of Python string conversions."""
+    import pyarrow as pa
+    from pyarrow import compute
+
     blocks = [b for b in blocks if b[2]]
     columns = ["alignment_id"] + ALIGNMENT_COLUMNS
     if not blocks:
         return pd.DataFrame(columns=columns)
-    data = {"alignment_id": [f"{b[0]}|{b[1]}|{k}" for b in blocks for k in range(1, len(b[2]) + 1)],
-            "doc_id": [b[0] for b in blocks for _ in b[2]], "reference_doc_id": [b[1] for b in blocks for _ in b[2]]}
-    for k, name in enumerate(ALIGNMENT_COLUMNS[2:7], start=2):
+    at = {m: k for k, m in enumerate(text_of)}  # a measure's position in the id and text pools
+    texts = [t or None for t in text_of.values()]
+    ref_pos = np.array([at[m] if m is not None else -1 for b in blocks for m in b[2]], dtype=np.int64)
+    plan_ids = [ids for b in blocks for ids in b[3]]
+    joined: dict[tuple, int] = {}  # a plan text split over several clauses: the joined text, once
+
+    def join(ids: list[str]) -> int:
+        key = tuple(ids)
+        if key not in joined:
+            joined[key] = len(texts)
+            texts.append("".join(text_of[m] for m in ids) or None)
+        return joined[key]
+
+    plan_pos = np.array([at[ids[0]] if len(ids) == 1 else join(ids) if ids else -1 for ids in plan_ids],
+                        dtype=np.int64)
+    texts, names = pa.array(texts, type=pa.large_string()), pa.array(list(text_of), type=pa.large_string())
+
+    def take(pool, pos):
+        return compute.take(pool, pa.array(pos, mask=pos < 0))
+
+    sizes = np.array([len(b[2]) for b in blocks], dtype=np.int64)
+    docs = list(dict.fromkeys(x for b in blocks for x in b[:2]))
+    code = {x: k for k, x in enumerate(docs)}
+    docs = pa.array(docs, type=pa.large_string())
+    doc = take(docs, np.repeat(np.array([code[b[0]] for b in blocks], dtype=np.int64), sizes))
+    ref = take(docs, np.repeat(np.array([code[b[1]] for b in blocks], dtype=np.int64), sizes))
+    number = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1  # 1, 2, … per block
+    arrow = {"alignment_id": compute.binary_join_element_wise(doc, ref, compute.cast(pa.array(number), pa.large_string()),
+                                                              pa.scalar("|", pa.large_string())),
+             "doc_id": doc, "reference_doc_id": ref, "reference_measure_id": take(names, ref_pos),
+             "reference_text": take(texts, ref_pos), "plan_text": take(texts, plan_pos)}
+    data = {name: pd.arrays.ArrowStringArray(values) for name, values in arrow.items()}
+    data["measure_ids"] = plan_ids
+    for k, name in enumerate(ALIGNMENT_COLUMNS[4:7], start=4):
         data[name] = [v for b in blocks for v in b[k]]
-    data["reference_text"] = [text_of.get(m) if m is not None else None for m in data["reference_measure_id"]]
-    data["plan_text"] = [(text_of[ids[0]] or None) if len(ids) == 1 else "".join(text_of[m] for m in ids) or None
-                         for ids in data["measure_ids"]]
     return pd.DataFrame(data, columns=columns)
 
 
