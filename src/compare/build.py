@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -373,11 +374,15 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     from pyarrow import parquet
 
     written = []
-    for name, df in checked.items():
-        table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files: a large table is big twice
-        written.append(_atomic(out_dir / f"{name}.parquet", lambda p, t=table: parquet.write_table(t, p)))
-        written.append(_atomic(out_dir / f"{name}.csv", lambda p, t=table, name=name: _write_csv(t, name, p)))
-        del table
+    # a table's parquet and CSV files are written at once, in two threads (Arrow's writers do
+    # not hold the interpreter lock); one table at a time, so memory holds one Arrow copy
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for name, df in checked.items():
+            table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
+            files = [pool.submit(_atomic, out_dir / f"{name}.parquet", lambda p, t=table: parquet.write_table(t, p)),
+                     pool.submit(_atomic, out_dir / f"{name}.csv", lambda p, t=table, n=name: _write_csv(t, n, p))]
+            written += [f.result() for f in files]
+            del table, files
     if report is not None:
         written.append(_atomic(out_dir / REPORT_NAME, lambda p: Path(p).write_text(report.to_json(), encoding="utf-8")))
     return written
