@@ -174,3 +174,18 @@ def test_synth_command_writes_plans_and_truth(raw_dir, tmp_path):
     truth = pd.read_csv(tmp_path / "n" / "truth" / "plans.csv")
     assert len(truth) == 3 and all((tmp_path / "n" / "raw" / f).is_file() for f in truth.source_file)
     assert truth.parent_file.str.startswith("plans/").all()
+
+
+def _double(batch):
+    return [2 * x for x in batch]
+
+
+def test_released_workers_are_stopped_and_results_kept():
+    """The last parallel stage stops its workers, so their memory is not held while tables are assembled."""
+    import psutil
+
+    out = parallel.run_batches(_double, list(range(60)), lambda b: (), jobs=2, release=True)
+    assert out == [2 * x for x in range(60)]
+    workers = [c for c in psutil.Process().children(recursive=True)
+               if any("popen_loky" in part for part in c.cmdline())]
+    assert workers == []

@@ -26,11 +26,12 @@ def default_jobs() -> int:
 
 
 def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "",
-                unit: str = "item", batch_size: int | None = None) -> list:
+                unit: str = "item", batch_size: int | None = None, release: bool = False) -> list:
     """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
 
     Serial when ``jobs`` is 1 or there are fewer than :data:`MIN_PARALLEL` items; otherwise
-    joblib workers.
+    joblib workers. ``release``: stop the workers afterwards (the last parallel stage of a
+    build: idle workers would hold their memory while the tables are put together).
     """
     if not work:
         return []
@@ -56,7 +57,20 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
             bar.update(len(b))
     if bar is not None:
         bar.close()
+    if parallel and release:
+        _release_workers()
     return out
+
+
+def _release_workers() -> None:
+    """Stop joblib's idle local worker processes (under another backend, such as Dask, nothing)."""
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    if isinstance(get_active_backend()[0], LokyBackend):
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
 
 
 @lru_cache(maxsize=1)

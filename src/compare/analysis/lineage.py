@@ -376,7 +376,8 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     work.sort(key=lambda w: province.get(w[0], ""))
     fresh = run_batches(_align_batch, work, lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial,
                                                            cache.folder),
-                        jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan")
+                        jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan",
+                        release=True)
     new = {p: dict(zip(missing, result)) for (p, missing, _), result in zip(work, fresh)}
     del fresh
     blocks, drift_rows = [], []
