@@ -12,6 +12,7 @@ import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
@@ -259,7 +260,7 @@ def _segment_batch(batch) -> list:
     out = []
     for doc_id, text, places in batch:
         sections, measures, section_at = segment_document_lines(text, doc_id)
-        out.append((sections, measures, section_at, clauses_of(measures, places)))
+        out.append((_to_columns(sections), _to_columns(measures), section_at, clauses_of(measures, places)))
     return out
 
 
@@ -274,17 +275,19 @@ def _extract_batch(batch) -> list:
     out = []
     for doc_id, text, places, end, role, measures, section_at in batch:
         tasks, agencies, notes = extract_tasks(text, doc_id, places)
-        targets, target_notes = extract_targets(text, doc_id, measures, end, section_at=section_at)
+        targets, target_notes = extract_targets(text, doc_id, _from_columns([measures], "measures"), end,
+                                                section_at=section_at)
         out.append((tasks, agencies, targets, notes + target_notes))
     plans = [(item, o) for item, o in zip(batch, out) if item[4] == "plan"]
     coverage = {}
     if plans:
-        rows = coverage_table(_concat([item[5] for item, _ in plans], "measures"),
+        rows = coverage_table(_from_columns([item[5] for item, _ in plans], "measures"),
                               pd.DataFrame({"doc_id": [item[0] for item, _ in plans], "role": "plan"}),
                               *(_concat([o[k] for _, o in plans], name)
                                 for k, name in ((2, "targets"), (0, "tasks"), (1, "agencies"))))
-        coverage = {d: g.reset_index(drop=True) for d, g in rows.groupby("doc_id", sort=False)}
-    return [o + (coverage.get(item[0]),) for item, o in zip(batch, out)]
+        coverage = {d: g for d, g in rows.groupby("doc_id", sort=False)}
+    return [(_to_columns(tasks), _to_columns(agencies), _to_columns(targets), notes, _to_columns(coverage.get(item[0])))
+            for item, (tasks, agencies, targets, notes) in zip(batch, out)]
 
 
 def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
@@ -311,13 +314,28 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                               "extract",
                               context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
                               unit="doc")
-    tables = {"sections": _concat([s[0] for s in seg], "sections"), "measures": _concat([s[1] for s in seg], "measures"),
-              "tasks": _concat([e[0] for e in ext], "tasks"), "agencies": _concat([e[1] for e in ext], "agencies"),
-              "targets": _concat([e[2] for e in ext], "targets"),
-              "coverage": in_codebook_order([e[4] for e in ext if e[4] is not None])}
+    tables = {"sections": _from_columns([s[0] for s in seg], "sections"),
+              "measures": _from_columns([s[1] for s in seg], "measures"),
+              "tasks": _from_columns([e[0] for e in ext], "tasks"), "agencies": _from_columns([e[1] for e in ext], "agencies"),
+              "targets": _from_columns([e[2] for e in ext], "targets"),
+              "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
     tables = {name: schema.validate(df, name) for name, df in tables.items()}
     clauses = {it[0]: s[3] for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]]
+
+
+def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:
+    """A frame as plain column lists: a per-document result is cached in this form, which is quick
+    to read back and to put together by the thousand (see :func:`_from_columns`)."""
+    return None if df is None else {c: df[c].tolist() for c in df.columns}
+
+
+def _from_columns(parts: list[dict[str, list] | None], table: str) -> pd.DataFrame:
+    """One frame from many documents' column lists, in order (typed later, by :func:`schema.validate`)."""
+    parts = [p for p in parts if p and len(next(iter(p.values())))]
+    if not parts:
+        return schema.empty_frame(table)
+    return pd.DataFrame({c: list(chain.from_iterable(p[c] for p in parts)) for c in parts[0]})
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
