@@ -341,20 +341,32 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     reference while neither text changes: only the references that are new or changed since
     the last build are aligned (adding a plan changes the inferred texts and a few plans'
     related plans, not every reference of every plan), and wordings the plan met before are
-    taken from its memo. ``cache.use()`` counts plans (``align``: every reference reused, or
-    not) and plan × reference alignments (``align references``).
+    taken from its memo. The inferred ancestors and related plans are kept while no plan
+    changes. ``cache.use()`` counts plans (``align``: every reference reused, or not), plan ×
+    reference alignments (``align references``) and the inferred ancestors (``ancestors``).
     """
-    clauses = document_clauses(measures, documents) if clauses is None else clauses
-    inferred, inferred_rows = infer_ancestors(clauses, documents)
-    similarity.cache_clear()  # pairs met while clustering are not the pairs alignment meets
-    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
-    partial = dict(zip(documents["doc_id"], documents["is_partial"]))
-    refs = reference_plan(documents, inferred, related_plans(clauses, plans))
-    ref_clauses = {**clauses, **inferred}
     from compare.parallel import Cache, run_batches
 
+    clauses = document_clauses(measures, documents) if clauses is None else clauses
     cache = cache or Cache(None)
-    digest = {d: _digest(cl) for d, cl in ref_clauses.items()} if cache.folder is not None else {}
+    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
+    digest = {d: _digest(cl) for d, cl in clauses.items()} if cache.folder is not None else {}
+    # inferred ancestors and related plans depend on the plans' clauses alone: kept while no plan changes
+    provinces = documents.loc[documents["role"] == "plan", "province"].tolist()
+    key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, provinces)]) \
+        if cache.folder is not None else None
+    found = cache.get("ancestors", key) if key else None
+    if found is None:
+        found = infer_ancestors(clauses, documents) + (related_plans(clauses, plans),)
+        if key:
+            cache.put("ancestors", key, found)
+    inferred, inferred_rows, related = found
+    similarity.cache_clear()  # pairs met while clustering are not the pairs alignment meets
+    partial = dict(zip(documents["doc_id"], documents["is_partial"]))
+    refs = reference_plan(documents, inferred, related)
+    ref_clauses = {**clauses, **inferred}
+    if cache.folder is not None:
+        digest.update({d: _digest(cl) for d, cl in inferred.items()})
 
     def ref_key(ref: str, kind: str) -> tuple:
         return ref, kind, digest[ref], bool(partial.get(ref) is True)
