@@ -20,7 +20,7 @@ import pandas as pd
 from compare import schema
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, PROCESSED_DATA_DIR, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.errors import CompareError, DocumentError
-from compare.parallel import Cache, StageClock, run_batches
+from compare.parallel import Cache, StageClock, release_memory, run_batches
 from compare.read import Document, read_document
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
@@ -359,6 +359,7 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
         texts = texts_table(docs, documents["doc_id"])
     del docs
     per_doc, clauses, notes = document_stages(texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock)
+    release_memory()
     tables = {"documents": documents, "texts": texts, **per_doc}
     report.warnings += notes
     with clock("align"):
@@ -367,8 +368,11 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
         frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
                                        cache=cache)
         del clauses
-        for name, frame in frames.items():
+        release_memory()
+        for name in list(frames):
+            frame = frames.pop(name)  # the unchecked frame goes as soon as its checked copy exists
             tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
+            del frame
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
     report.timings = clock.seconds

@@ -297,7 +297,7 @@ def coerce(df: pd.DataFrame, table: str) -> pd.DataFrame:
     extra = [c for c in df.columns if c not in spec.columns]
     if missing or extra:
         raise SchemaError(f"table '{table}': missing columns {missing}, unexpected columns {extra}")
-    out = df.loc[:, list(spec.columns)].copy()
+    out = df.loc[:, list(spec.columns)]  # a new frame: copy-on-write keeps ``df`` as it was
     for col in spec.columns:
         kind = FIELDS[col].type
         try:
@@ -347,11 +347,23 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
             bad = sorted({str(v) for v in series.dropna().unique()} - set(f.allowed))
             if bad:
                 raise SchemaError(f"table '{table}', column '{col}': values {bad} are not among {list(f.allowed)}")
-    dup = out.duplicated(list(spec.primary_key), keep=False)
-    if dup.any():
+    if _has_duplicates(out, spec.primary_key):
+        dup = out.duplicated(list(spec.primary_key), keep=False)
         keys = out.loc[dup, list(spec.primary_key)].drop_duplicates().head(5).to_dict("records")
         raise SchemaError(f"table '{table}': primary key {list(spec.primary_key)} is not unique (e.g. {keys})")
     return out
+
+
+def _has_duplicates(df: pd.DataFrame, key: tuple[str, ...]) -> bool:
+    """Whether ``key`` repeats in ``df``. A text key is counted in Arrow, without a Python string
+    per row (an alignments table has millions of rows)."""
+    if len(key) == 1 and df[key[0]].dtype == "string":
+        import pyarrow as pa
+        from pyarrow import compute
+
+        values = pa.array(df[key[0]])  # the column's own Arrow data, not a copy
+        return compute.count_distinct(values, mode="all").as_py() != len(values)
+    return bool(df.duplicated(list(key), keep=False).any())
 
 
 def to_csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -366,7 +366,8 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.D
         return pd.DataFrame(columns=columns)
     at = {m: k for k, m in enumerate(text_of)}  # a measure's position in the id and text pools
     texts = [t or None for t in text_of.values()]
-    ref_pos = np.array([at[m] if m is not None else -1 for b in blocks for m in b[2]], dtype=np.int64)
+    n = sum(len(b[2]) for b in blocks)
+    ref_pos = np.fromiter((at[m] if m is not None else -1 for b in blocks for m in b[2]), dtype=np.int64, count=n)
     plan_ids = [ids for b in blocks for ids in b[3]]
     joined: dict[tuple, int] = {}  # a plan text split over several clauses: the joined text, once
 
@@ -377,8 +378,8 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.D
             texts.append("".join(text_of[m] for m in ids) or None)
         return joined[key]
 
-    plan_pos = np.array([at[ids[0]] if len(ids) == 1 else join(ids) if ids else -1 for ids in plan_ids],
-                        dtype=np.int64)
+    plan_pos = np.fromiter((at[ids[0]] if len(ids) == 1 else join(ids) if ids else -1 for ids in plan_ids),
+                           dtype=np.int64, count=n)
     texts, names = pa.array(texts, type=pa.large_string()), pa.array(list(text_of), type=pa.large_string())
 
     def take(pool, pos):
@@ -397,8 +398,9 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.D
              "reference_text": take(texts, ref_pos), "plan_text": take(texts, plan_pos)}
     data = {name: pd.arrays.ArrowStringArray(values) for name, values in arrow.items()}
     data["measure_ids"] = plan_ids
-    for k, name in enumerate(ALIGNMENT_COLUMNS[4:7], start=4):
-        data[name] = [v for b in blocks for v in b[k]]
+    for k, name in ((4, "similarity"), (5, "coverage")):
+        data[name] = np.fromiter((v for b in blocks for v in b[k]), dtype=np.float64, count=n)
+    data["edit_label"] = [v for b in blocks for v in b[6]]
     return pd.DataFrame(data, columns=columns)
 
 

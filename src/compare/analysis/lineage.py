@@ -345,7 +345,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     changes. ``cache.use()`` counts plans (``align``: every reference reused, or not), plan ×
     reference alignments (``align references``) and the inferred ancestors (``ancestors``).
     """
-    from compare.parallel import Cache, run_batches
+    from compare.parallel import Cache, release_memory, run_batches
 
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     cache = cache or Cache(None)
@@ -401,6 +401,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         blocks += [b for b, _ in results if b is not None]
         drift_rows += [row for _, row in results]
     del kept, new
+    release_memory()
     alignments = alignments_from_blocks(blocks, {c.measure_id: c.text for cl in ref_clauses.values() for c in cl})
     del blocks
     drift = pd.DataFrame(drift_rows)
