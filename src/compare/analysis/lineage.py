@@ -349,11 +349,11 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
 
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     cache = cache or Cache(None)
-    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
+    plan_rows = documents[documents["role"] == "plan"]
+    plans = plan_rows["doc_id"].tolist()
     digest = {d: _digest(cl) for d, cl in clauses.items()} if cache.folder is not None else {}
     # inferred ancestors and related plans depend on the plans' clauses alone: kept while no plan changes
-    provinces = documents.loc[documents["role"] == "plan", "province"].tolist()
-    key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, provinces)]) \
+    key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, plan_rows["province"])]) \
         if cache.folder is not None else None
     found = cache.get("ancestors", key) if key else None
     if found is None:
