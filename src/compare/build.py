@@ -376,7 +376,7 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
     report.timings = clock.seconds
-    report.cache = cache.use() if cache.folder else {}
+    report.cache = cache.use()
     return tables, report
 
 

@@ -141,9 +141,11 @@ class Cache:
         self.misses[stage] += built
 
     def use(self) -> dict[str, dict[str, int]]:
-        """Per stage: how many results were reused and how many built."""
+        """Per stage: how many results were reused and how many built (nothing without a folder)."""
+        if self.folder is None:
+            return {}
         return {stage: {"reused": self.hits[stage], "built": self.misses[stage]}
-                for stage in sorted(set(self.hits) | set(self.misses)) if self.folder is not None}
+                for stage in sorted(set(self.hits) | set(self.misses))}
 
     def put(self, stage: str, key: str, value) -> None:
         if self.folder is None:

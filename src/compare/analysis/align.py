@@ -366,7 +366,8 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.D
         return pd.DataFrame(columns=columns)
     at = {m: k for k, m in enumerate(text_of)}  # a measure's position in the id and text pools
     texts = [t or None for t in text_of.values()]
-    n = sum(len(b[2]) for b in blocks)
+    sizes = np.array([len(b[2]) for b in blocks], dtype=np.int64)  # rows per block
+    n = int(sizes.sum())
     ref_pos = np.fromiter((at[m] if m is not None else -1 for b in blocks for m in b[2]), dtype=np.int64, count=n)
     plan_ids = [ids for b in blocks for ids in b[3]]
     joined: dict[tuple, int] = {}  # a plan text split over several clauses: the joined text, once
@@ -385,13 +386,12 @@ def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.D
     def take(pool, pos):
         return compute.take(pool, pa.array(pos, mask=pos < 0))
 
-    sizes = np.array([len(b[2]) for b in blocks], dtype=np.int64)
     docs = list(dict.fromkeys(x for b in blocks for x in b[:2]))
     code = {x: k for k, x in enumerate(docs)}
     docs = pa.array(docs, type=pa.large_string())
     doc = take(docs, np.repeat(np.array([code[b[0]] for b in blocks], dtype=np.int64), sizes))
     ref = take(docs, np.repeat(np.array([code[b[1]] for b in blocks], dtype=np.int64), sizes))
-    number = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1  # 1, 2, … per block
+    number = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1  # 1, 2, … per block
     arrow = {"alignment_id": compute.binary_join_element_wise(doc, ref, compute.cast(pa.array(number), pa.large_string()),
                                                               pa.scalar("|", pa.large_string())),
              "doc_id": doc, "reference_doc_id": ref, "reference_measure_id": take(names, ref_pos),
