@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
-import yaml
 
-from compare.config import RESOURCES_DIR
+from compare.config import RESOURCES_DIR, load_yaml
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
 from compare.read.metadata import ADDRESSEE_RE, DATE_LINE_RE, TITLE_END_RE, is_issuer_line, parse_doc_numbers
@@ -312,7 +311,7 @@ def split_sentences(text: str) -> list[str]:
 # --------------------------------------------------------------------------- topics
 @lru_cache(maxsize=1)
 def taxonomy() -> dict[str, list[str]]:
-    data = yaml.safe_load((RESOURCES_DIR / "topics.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((RESOURCES_DIR / "topics.yaml").read_text(encoding="utf-8"))
     return {topic: [str(k) for k in kws] for topic, kws in data["topics"].items()}
 
 

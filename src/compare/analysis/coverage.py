@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from compare.config import RESOURCES_DIR
+from compare.config import RESOURCES_DIR, load_yaml
 from compare.errors import CompareError
 
 CODEBOOK = RESOURCES_DIR / "commitments.yaml"
@@ -156,7 +156,7 @@ def commitment(spec: dict | list | str, *, source: str = "ad hoc") -> Commitment
 def _load(path: str) -> tuple[Commitment, ...]:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = load_yaml(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise CompareError(f"{p}: the codebook is not valid YAML ({exc})") from exc
     items = [commitment(spec, source=p.name) for spec in data.get("commitments") or []]

@@ -21,8 +21,10 @@ def as_list(value) -> list[str]:
         if text.startswith("["):
             import yaml
 
+            from compare.config import load_yaml
+
             try:
-                loaded = yaml.safe_load(text)
+                loaded = load_yaml(text)
             except yaml.YAMLError as exc:
                 raise CompareError(f"cannot read the list {text!r}: {exc}") from exc
             return [str(v) for v in loaded or []]

@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
 
-from compare.config import RESOURCES_DIR
+from compare.config import RESOURCES_DIR, load_yaml
 
 ALIAS_FILE = RESOURCES_DIR / "agencies.yaml"
 
@@ -35,7 +34,7 @@ _INNER_JURISDICTION = re.compile(f"[{_LEVELS}]委")
 @lru_cache(maxsize=1)
 def aliases() -> dict[str, str]:
     """Spelling (without jurisdiction) → canonical function, from ``agencies.yaml``."""
-    data = yaml.safe_load(ALIAS_FILE.read_text(encoding="utf-8")) or {}
+    data = load_yaml(ALIAS_FILE.read_text(encoding="utf-8")) or {}
     out: dict[str, str] = {}
     for function, spellings in (data.get("functions") or {}).items():
         for spelling in spellings or []:

@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
 
-from compare.config import RESOURCES_DIR
+from compare.config import RESOURCES_DIR, load_yaml
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Boilerplate:
 
 @lru_cache(maxsize=1)
 def load_boilerplate() -> Boilerplate:
-    raw = yaml.safe_load((RESOURCES_DIR / "boilerplate.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((RESOURCES_DIR / "boilerplate.yaml").read_text(encoding="utf-8"))
     comp = lambda key: tuple(re.compile(p) for p in raw.get(key, []))  # noqa: E731
     return Boilerplate(comp("drop_lines"), comp("footer_starts"), comp("strip_in_line"),
                        dict(raw.get("metadata_labels", {})))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from compare.config import MANIFEST_NAMES
+from compare.config import MANIFEST_NAMES, load_yaml
 from compare.errors import DocumentError
 
 LEVELS = ("national", "provincial", "prefecture", "county")
@@ -55,7 +55,7 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
     except (OSError, UnicodeDecodeError) as exc:
         raise DocumentError(path, "is not a readable UTF-8 manifest") from exc
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
 
-from compare.config import RESOURCES_DIR
+from compare.config import RESOURCES_DIR, load_yaml
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
 
@@ -46,7 +45,7 @@ class Resources:
 
 @lru_cache(maxsize=1)
 def resources() -> Resources:
-    raw = yaml.safe_load((RESOURCES_DIR / "jurisdictions.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((RESOURCES_DIR / "jurisdictions.yaml").read_text(encoding="utf-8"))
     return Resources(
         tuple(sorted(raw["issuer_suffixes"], key=len, reverse=True)),
         frozenset(raw["national_issuers"]),
