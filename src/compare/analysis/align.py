@@ -43,7 +43,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -124,11 +124,24 @@ def gram_codes(text: str) -> np.ndarray:
 
 @dataclass
 class GramRows:
-    """The 3-gram codes of many texts at once: ``codes[i]`` belongs to text ``rows[i]``."""
+    """The 3-gram codes of many texts at once: ``codes[i]`` belongs to text ``rows[i]`` (``rows``
+    ascending)."""
 
     codes: np.ndarray
     rows: np.ndarray
     n: int
+
+    def subset(self, texts) -> "GramRows":
+        """The 3-grams of some of the texts only, renumbered ``0 … len(texts) - 1`` in the given order."""
+        texts = np.asarray(texts, dtype=np.int64)
+        lo, hi = self._starts[texts], self._starts[texts + 1]
+        lens = hi - lo
+        at = np.repeat(lo - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+        return GramRows(self.codes[at], np.repeat(np.arange(len(texts), dtype=np.int64), lens), len(texts))
+
+    @cached_property
+    def _starts(self) -> np.ndarray:
+        return np.searchsorted(self.rows, np.arange(self.n + 1))
 
     @classmethod
     def of(cls, texts: list[str]) -> "GramRows":

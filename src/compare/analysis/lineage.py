@@ -133,12 +133,13 @@ def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[
         new = local.candidates_many(grams, k=12, rows=rows)
         for t, cands_old, cands_new in zip(rows.tolist(), old, new):
             matches = [reps[c] for c in cands_old] + [start + c for c in cands_new if start + c < t]
-            for m in matches:
-                if find(m) != find(t) and similarity(texts[t], texts[m]) >= SHARED_MIN:
-                    a, b = sorted((find(m), find(t)))
-                    parent[b] = a
-                    size[a] += size.pop(b, 0)
             root = find(t)
+            for m in matches:
+                other = find(m)
+                if other != root and similarity(texts[t], texts[m]) >= SHARED_MIN:
+                    root, b = min(other, root), max(other, root)  # the merged cluster keeps the earlier root
+                    parent[b] = root
+                    size[root] += size.pop(b, 0)
             if size[root] < per_cluster:
                 size[root] += 1
                 reps.append(t)
@@ -147,12 +148,7 @@ def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[
 
 
 def _text_index(grams: GramRows, rows: list[int]) -> ClauseIndex:
-    order = np.array(rows)
-    keep = np.isin(grams.rows, order)
-    sorter = np.argsort(order, kind="stable")
-    local = sorter[np.searchsorted(order, grams.rows[keep], sorter=sorter)]
-    sub = GramRows(grams.codes[keep], local, len(rows))
-    return ClauseIndex([None] * len(rows), max_df=200, grams=sub)
+    return ClauseIndex([None] * len(rows), max_df=200, grams=grams.subset(rows))
 
 
 def _medoid(texts: list[str], counts: list[int], most: int = 20) -> tuple[int, float]:
