@@ -20,7 +20,7 @@ import pandas as pd
 from compare import schema
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, PROCESSED_DATA_DIR, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.errors import CompareError, DocumentError
-from compare.parallel import Cache, StageClock, release_memory, run_batches
+from compare.parallel import Cache, StageClock, no_cycle_collection, release_memory, run_batches
 from compare.read import Document, read_document
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
@@ -343,6 +343,7 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(table)
 
 
+@no_cycle_collection()
 def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
                  cache_dir: str | Path | None = None) -> tuple[dict[str, pd.DataFrame], BuildReport]:
     """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing.
@@ -380,6 +381,7 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     return tables, report
 
 
+@no_cycle_collection()
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSED_DATA_DIR,
                  report: BuildReport | None = None, *, validated: bool = False) -> list[Path]:
     """Validate then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM;

@@ -5,6 +5,7 @@ build can run on a Dask cluster by wrapping it in ``joblib.parallel_backend("das
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -50,7 +51,8 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(func)(b, *context(b)) for b in batches)
+        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(_without_cycle_collection)(func, b, *context(b))
+                                                               for b in batches)
     for b, result in zip(batches, results):
         out += result
         if bar is not None:
@@ -60,6 +62,32 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
     if parallel and release:
         _release_workers()
     return out
+
+
+@contextmanager
+def no_cycle_collection():
+    """Pause Python's cyclic garbage collector for the duration of a heavy stage.
+
+    A build holds millions of small long-lived objects (clauses, cached per-document results,
+    alignment rows) and makes almost no reference cycles, yet the collector walks the whole
+    heap again each time enough new objects have survived: on a cached rebuild of 2,000 plans
+    that was a third of the time. Unused objects are still freed at once (reference counting);
+    only cycles, which the build barely makes, wait until the collector runs again afterwards.
+    """
+    if not gc.isenabled():  # already paused (a build inside a build, or the user's choice)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _without_cycle_collection(func, *args):
+    """``func(*args)`` in a worker process, with :func:`no_cycle_collection`."""
+    with no_cycle_collection():
+        return func(*args)
 
 
 def _release_workers() -> None:
