@@ -11,6 +11,7 @@ import os
 import pickle
 import tempfile
 import time
+import warnings
 from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
@@ -53,10 +54,14 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
 
         results = Parallel(n_jobs=jobs, return_as="generator")(delayed(_without_cycle_collection)(func, b, *context(b))
                                                                for b in batches)
-    for b, result in zip(batches, results):
-        out += result
-        if bar is not None:
-            bar.update(len(b))
+    with warnings.catch_warnings():
+        # loky replaces a worker whose memory grew (its caches of compared wordings) and warns
+        # that it did; the work is resent and nothing is lost, so readers are not alarmed
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor")
+        for b, result in zip(batches, results):
+            out += result
+            if bar is not None:
+                bar.update(len(b))
     if bar is not None:
         bar.close()
     if parallel and release:

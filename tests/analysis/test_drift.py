@@ -36,6 +36,29 @@ def test_jurisdiction_swaps_are_not_edits(tables):
     assert "全区" in row.plan_text and "全市" in row.reference_text
 
 
+def test_alignment_rows_carry_the_texts_of_their_clauses(tables):
+    """Rows are put together from clause positions: every id and text must be that clause's own."""
+    a, m = tables["alignments"], tables["measures"]
+    text = dict(zip(m["measure_id"], m["text"]))
+    inferred = tables["inferred_clauses"]
+    text.update(zip(inferred["reference_measure_id"], inferred["text"]))
+    split = a[a["measure_ids"].map(len) > 1]
+    assert len(split) >= 3  # the corpus has 1:n alignments (a reference clause split over plan clauses)
+    for row in split.itertuples():
+        assert row.plan_text == "".join(text[i] for i in row.measure_ids)
+        assert all(i.startswith(row.doc_id + ":") for i in row.measure_ids)
+    single = a[a["measure_ids"].map(len) == 1]
+    assert (single["plan_text"] == single["measure_ids"].map(lambda ids: text[ids[0]])).all()
+    aligned = a[a["reference_measure_id"].notna()]
+    assert (aligned["reference_text"] == aligned["reference_measure_id"].map(text)).all()
+    assert all(m.startswith(r + ":") for m, r in zip(aligned["reference_measure_id"], aligned["reference_doc_id"]))
+    dropped, added = a[a["edit_label"] == "dropped"], a[a["edit_label"] == "added"]
+    assert len(dropped) and dropped["plan_text"].isna().all() and (dropped["measure_ids"].map(len) == 0).all()
+    assert len(added) and added["reference_measure_id"].isna().all() and added["reference_text"].isna().all()
+    assert (a["alignment_id"] == a["doc_id"] + "|" + a["reference_doc_id"] + "|"
+            + (a.groupby(["doc_id", "reference_doc_id"], sort=False).cumcount() + 1).astype(str)).all()
+
+
 def test_beijing_plans_are_each_others_and_the_municipal_texts_nearest(tables):
     lineage = tables["lineage"]
     beijing = ["chaoyang-2017", "fengtai-2018", "haidian"]

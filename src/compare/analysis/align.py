@@ -44,6 +44,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -357,63 +358,95 @@ ALIGNMENT_COLUMNS = ["doc_id", "reference_doc_id", "reference_measure_id", "meas
                      "edit_label", "reference_text", "plan_text"]
 
 
+#: Edit labels by code, as alignment blocks store them.
+LABEL_CODES = {label: k for k, label in enumerate(LABELS)}
+
+
 def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tuple:
-    """The pairs of one plan and reference as plain columns (ids, no texts): small to pickle, and
-    many blocks become one table at once (:func:`alignments_from_blocks`)."""
-    return (doc_id, reference_doc_id, [p.reference.measure_id if p.reference else None for p in pairs],
-            [[c.measure_id for c in p.plan] for p in pairs], [p.similarity for p in pairs],
-            [p.coverage for p in pairs], [p.label for p in pairs])
+    """The pairs of one plan and reference as compact columns: every clause by its position in
+    its document's clause list, then similarity, coverage and edit-label code. Numbers only,
+    no strings: small to pickle and to keep in the build cache by the million, and many
+    blocks become one table at once (:func:`alignments_from_blocks`).
+
+    ``(doc_id, reference_doc_id, reference position (-1: none), plan clauses per pair,
+    plan positions, similarity, coverage, label code)``.
+    """
+    n = len(pairs)
+    sizes = np.fromiter((len(p.plan) for p in pairs), dtype=np.int32, count=n)
+    return (doc_id, reference_doc_id,
+            np.fromiter((-1 if p.reference is None else p.reference.position for p in pairs), dtype=np.int32, count=n),
+            sizes, np.fromiter((c.position for p in pairs for c in p.plan), dtype=np.int32, count=int(sizes.sum())),
+            np.fromiter((p.similarity for p in pairs), dtype=np.float64, count=n),
+            np.fromiter((p.coverage for p in pairs), dtype=np.float64, count=n),
+            np.fromiter((LABEL_CODES[p.label] for p in pairs), dtype=np.int8, count=n))
 
 
-def alignments_from_blocks(blocks: list[tuple], text_of: dict[str, str]) -> pd.DataFrame:
-    """One ``alignments`` frame from :func:`alignment_block` blocks; texts looked up by measure id.
+def alignments_from_blocks(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> pd.DataFrame:
+    """One ``alignments`` frame from :func:`alignment_block` blocks; ids and texts from the
+    documents' ``clauses`` (each block's positions index its plan's and reference's lists).
 
-    Columns are put together in Arrow: each measure's id and text are stored once and taken by
+    Columns are put together in Arrow: each clause's id and text are stored once and taken by
     position, so millions of rows never cost millions of Python string conversions."""
     import pyarrow as pa
     from pyarrow import compute
 
-    blocks = [b for b in blocks if b[2]]
+    blocks = [b for b in blocks if len(b[2])]
     columns = ["alignment_id"] + ALIGNMENT_COLUMNS
     if not blocks:
         return pd.DataFrame(columns=columns)
-    at = {m: k for k, m in enumerate(text_of)}  # a measure's position in the id and text pools
-    texts = [t or None for t in text_of.values()]
+    docs = list(dict.fromkeys(x for b in blocks for x in b[:2]))
+    start: dict[str, int] = {}  # a document's first clause in the pools of ids and texts
+    names: list[str] = []
+    texts: list[str] = []
+    for d in docs:
+        start[d] = len(names)
+        names += [c.measure_id for c in clauses[d]]
+        texts += [c.text for c in clauses[d]]
+
+    def column(k: int, dtype=None) -> np.ndarray:
+        return np.concatenate([b[k] for b in blocks]).astype(dtype or np.int64)
+
     sizes = np.array([len(b[2]) for b in blocks], dtype=np.int64)  # rows per block
     n = int(sizes.sum())
-    ref_pos = np.fromiter((at[m] if m is not None else -1 for b in blocks for m in b[2]), dtype=np.int64, count=n)
-    plan_ids = [ids for b in blocks for ids in b[3]]
+    ref_pos = column(2)
+    ref_pos = np.where(ref_pos >= 0, ref_pos + np.repeat([start[b[1]] for b in blocks], sizes), -1)
+    per_row = column(3)  # plan clauses per row
+    plan_flat = column(4) + np.repeat([start[b[0]] for b in blocks], [len(b[4]) for b in blocks])
+    firsts = np.cumsum(per_row) - per_row
+    plan_pos = np.full(n, -1, dtype=np.int64)  # -1: no plan clause (dropped)
+    single = per_row == 1
+    plan_pos[single] = plan_flat[firsts[single]]
     joined: dict[tuple, int] = {}  # a plan text split over several clauses: the joined text, once
-
-    def join(ids: list[str]) -> int:
-        key = tuple(ids)
+    pool = len(texts)
+    for r in np.flatnonzero(per_row > 1).tolist():
+        key = tuple(plan_flat[firsts[r]: firsts[r] + per_row[r]].tolist())
         if key not in joined:
-            joined[key] = len(texts)
-            texts.append("".join(text_of[m] for m in ids) or None)
-        return joined[key]
-
-    plan_pos = np.fromiter((at[ids[0]] if len(ids) == 1 else join(ids) if ids else -1 for ids in plan_ids),
-                           dtype=np.int64, count=n)
-    texts, names = pa.array(texts, type=pa.large_string()), pa.array(list(text_of), type=pa.large_string())
+            joined[key] = pool + len(joined)
+        plan_pos[r] = joined[key]
+    texts += ["".join(texts[i] for i in key) for key in joined]
+    ids = iter([names[i] for i in plan_flat.tolist()])
+    # one list per row, taken in turn from the flat ids (counts are small ints: no list of offsets)
+    plan_ids = [[next(ids)] if c == 1 else [] if c == 0 else list(islice(ids, c)) for c in per_row.tolist()]
+    texts = pa.array([t or None for t in texts], type=pa.large_string())
+    names = pa.array(names, type=pa.large_string())
 
     def take(pool, pos):
         return compute.take(pool, pa.array(pos, mask=pos < 0))
 
-    docs = list(dict.fromkeys(x for b in blocks for x in b[:2]))
     code = {x: k for k, x in enumerate(docs)}
-    docs = pa.array(docs, type=pa.large_string())
-    doc = take(docs, np.repeat(np.array([code[b[0]] for b in blocks], dtype=np.int64), sizes))
-    ref = take(docs, np.repeat(np.array([code[b[1]] for b in blocks], dtype=np.int64), sizes))
+    doc_names = pa.array(docs, type=pa.large_string())
+    doc = take(doc_names, np.repeat(np.array([code[b[0]] for b in blocks], dtype=np.int64), sizes))
+    ref = take(doc_names, np.repeat(np.array([code[b[1]] for b in blocks], dtype=np.int64), sizes))
     number = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1  # 1, 2, … per block
     arrow = {"alignment_id": compute.binary_join_element_wise(doc, ref, compute.cast(pa.array(number), pa.large_string()),
                                                               pa.scalar("|", pa.large_string())),
              "doc_id": doc, "reference_doc_id": ref, "reference_measure_id": take(names, ref_pos),
-             "reference_text": take(texts, ref_pos), "plan_text": take(texts, plan_pos)}
+             "reference_text": take(texts, ref_pos), "plan_text": take(texts, plan_pos),
+             "edit_label": compute.take(pa.array(list(LABELS), type=pa.large_string()), pa.array(column(7)))}
     data = {name: pd.arrays.ArrowStringArray(values) for name, values in arrow.items()}
     data["measure_ids"] = plan_ids
-    for k, name in ((4, "similarity"), (5, "coverage")):
-        data[name] = np.fromiter((v for b in blocks for v in b[k]), dtype=np.float64, count=n)
-    data["edit_label"] = [v for b in blocks for v in b[6]]
+    data["similarity"] = column(5, np.float64)
+    data["coverage"] = column(6, np.float64)
     return pd.DataFrame(data, columns=columns)
 
 

@@ -100,7 +100,7 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
         for target in targets:
             support = docs if target == NATIONAL else by_target[target]
             k = len(out[target]) + 1
-            out[target].append(Clause(f"{target}:{k}", target, "0", k, m.text, m.exact, m.comp))
+            out[target].append(Clause(f"{target}:{k}", target, "0", k - 1, m.text, m.exact, m.comp))
             rows.append({"reference_doc_id": target, "reference_measure_id": f"{target}:{k}", "text": m.text,
                          "support_doc_ids": support, "support_count": len(support), "mean_similarity": mean_sim})
     return dict(out), pd.DataFrame(rows, columns=INFERRED_COLUMNS)
@@ -398,7 +398,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         drift_rows += [row for _, row in results]
     del kept, new
     release_memory()
-    alignments = alignments_from_blocks(blocks, {c.measure_id: c.text for cl in ref_clauses.values() for c in cl})
+    alignments = alignments_from_blocks(blocks, ref_clauses)
     del blocks
     drift = pd.DataFrame(drift_rows)
     if drift.empty:
