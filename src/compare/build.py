@@ -317,13 +317,14 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                               "extract",
                               context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
                               unit="doc")
-    tables = {"sections": _from_columns([s[0] for s in seg], "sections"),
-              "measures": _from_columns([s[1] for s in seg], "measures"),
-              "tasks": _from_columns([e[0] for e in ext], "tasks"), "agencies": _from_columns([e[1] for e in ext], "agencies"),
-              "targets": _from_columns([e[2] for e in ext], "targets"),
-              "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
-    tables = {name: schema.validate(df, name) for name, df in tables.items()}
-    clauses = {it[0]: _clauses(s[1], s[3]) for it, s in zip(items, seg)}
+        # the per-document tables put together and checked: counted with extraction, the last of them
+        tables = {"sections": _from_columns([s[0] for s in seg], "sections"),
+                  "measures": _from_columns([s[1] for s in seg], "measures"),
+                  "tasks": _from_columns([e[0] for e in ext], "tasks"), "agencies": _from_columns([e[1] for e in ext], "agencies"),
+                  "targets": _from_columns([e[2] for e in ext], "targets"),
+                  "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
+        tables = {name: schema.validate(df, name) for name, df in tables.items()}
+        clauses = {it[0]: _clauses(s[1], s[3]) for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]]
 
 
@@ -374,10 +375,10 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
         texts = texts_table(docs, documents["doc_id"])
     del docs
     per_doc, clauses, notes = document_stages(texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock)
-    release_memory()
     tables = {"documents": documents, "texts": texts, **per_doc}
     report.warnings += notes
     with clock("align"):
+        release_memory()
         from compare.analysis.lineage import drift_tables
 
         frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
