@@ -461,12 +461,15 @@ def _atomic(target: Path, write) -> Path:
     return target
 
 
+@no_cycle_collection()
 def load_tables(processed_dir: str | Path = PROCESSED_DATA_DIR, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """The built tables as DataFrames, typed as declared in :mod:`compare.schema`.
 
     >>> tables = load_tables()            # doctest: +SKIP
     >>> tables["documents"][["doc_id", "doc_number"]]
     """
+    from pyarrow import parquet
+
     processed_dir = Path(processed_dir)
     names = names or [n for n in schema.TABLES if (processed_dir / f"{n}.parquet").exists()]
     if not names:
@@ -476,9 +479,12 @@ def load_tables(processed_dir: str | Path = PROCESSED_DATA_DIR, names: list[str]
         path = processed_dir / f"{name}.parquet"
         if not path.exists():
             raise CompareError(f"{path}: table '{name}' has not been built; run `compare build`")
-        df = pd.read_parquet(path)
-        for col in schema.TABLES[name].columns:
-            if schema.FIELDS[col].type == "list":
-                df[col] = df[col].map(lambda v: [str(x) for x in v] if v is not None else [])
-        out[name] = schema.coerce(df, name)
+        columns = parquet.read_schema(path).names
+        lists = [c for c in columns if c in schema.FIELDS and schema.FIELDS[c].type == "list"]
+        df = pd.read_parquet(path, columns=[c for c in columns if c not in lists])
+        if lists:  # Python lists of strings, made by Arrow (a national corpus has millions of cells)
+            arrow = parquet.read_table(path, columns=lists)
+            for col in lists:
+                df[col] = [[] if v is None else v for v in arrow.column(col).to_pylist()]
+        out[name] = schema.coerce(df[columns], name)
     return out
