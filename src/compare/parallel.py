@@ -56,7 +56,8 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
                                                                for b in batches)
     with warnings.catch_warnings():
         # loky replaces a worker whose memory grew (its caches of compared wordings) and warns
-        # that it did; the work is resent and nothing is lost, so readers are not alarmed
+        # that it did; the worker leaves between two batches, so no work is lost: readers are
+        # not alarmed by a warning about memory leaks
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor")
         for b, result in zip(batches, results):
             out += result
