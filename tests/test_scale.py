@@ -161,6 +161,9 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built):
     batch = index.candidates_many(queries)
     assert batch == [index.candidates(t) for t in texts[300:]]
     assert index.candidates(texts[5])[0] == 5  # a clause finds itself first
+    some = [399, 3, 250, 4]  # a subset, in any order, is renumbered in that order
+    part, alone = rows.subset(some), GramRows.of([texts[i] for i in some])
+    assert part.n == 4 and np.array_equal(part.rows, alone.rows) and np.array_equal(part.codes, alone.codes)
 
 
 def test_synth_command_writes_plans_and_truth(raw_dir, tmp_path):
@@ -190,3 +193,36 @@ def test_released_workers_are_stopped_and_results_kept():
     workers = [c for c in psutil.Process().children(recursive=True)
                if any("popen_loky" in part for part in c.cmdline())]
     assert workers == []
+
+
+def _collector_state(batch):
+    import gc
+
+    return [gc.isenabled() for _ in batch]
+
+
+def test_cycle_collection_is_paused_for_batches_and_builds_and_restored_after(built):
+    """Builds pause the cyclic garbage collector (see parallel.no_cycle_collection) and leave it as they found it."""
+    import gc
+
+    assert gc.isenabled()  # the session's build (the ``built`` fixture) gave it back
+    assert parallel.run_batches(_collector_state, list(range(60)), lambda b: (), jobs=2) == [False] * 60
+    assert parallel.run_batches(_collector_state, list(range(3)), lambda b: (), jobs=1) == [False] * 3
+    assert gc.isenabled()
+    with parallel.no_cycle_collection():
+        assert not gc.isenabled()
+        with parallel.no_cycle_collection():  # nested: the inner one does not turn it back on
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with parallel.no_cycle_collection():
+            raise ValueError("a failed stage")
+    assert gc.isenabled()
+    gc.disable()  # a caller who turned it off keeps it off
+    try:
+        with parallel.no_cycle_collection():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

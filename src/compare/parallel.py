@@ -48,7 +48,7 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
         bar = tqdm(total=len(work), desc=desc, unit=unit, leave=False)
     out: list = []
     if not parallel:
-        results = (func(b, *context(b)) for b in batches)
+        results = (_without_cycle_collection(func, b, *context(b)) for b in batches)
     else:
         from joblib import Parallel, delayed
 
@@ -91,7 +91,7 @@ def no_cycle_collection():
 
 
 def _without_cycle_collection(func, *args):
-    """``func(*args)`` in a worker process, with :func:`no_cycle_collection`."""
+    """``func(*args)`` (a batch, in a worker process or not) with :func:`no_cycle_collection`."""
     with no_cycle_collection():
         return func(*args)
 
