@@ -226,3 +226,15 @@ def test_cycle_collection_is_paused_for_batches_and_builds_and_restored_after(bu
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_cached_clause_columns_give_back_the_same_clauses(built):
+    """The build cache keeps clauses as columns beside their measures; read back, they are the clauses."""
+    from compare.analysis.align import clause_columns, clauses_from_columns, clauses_of
+
+    measures = built[0]["measures"]
+    one = measures[measures["doc_id"] == "haidian"].reset_index(drop=True)
+    clauses = clauses_of(one, ("海淀区", "海淀"))
+    columns = {c: one[c].tolist() for c in one.columns}
+    assert clauses_from_columns(columns, clause_columns(clauses)) == clauses
+    assert clauses_from_columns({c: [] for c in one.columns}, ([], [], [])) == []

@@ -254,16 +254,16 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
 
 def _segment_batch(batch) -> list:
     """Per document: sections, measures, the line → section map, and the clauses used for alignment
-    (their own fields only, as columns: ids and texts are the measures'; see :func:`_clauses`)."""
-    from compare.analysis.align import clauses_of
+    (their own fields only, as columns: ids and texts are the measures'; see
+    :func:`~compare.analysis.align.clause_columns`)."""
+    from compare.analysis.align import clause_columns, clauses_of
     from compare.segment import segment_document_lines
 
     out = []
     for doc_id, text, places in batch:
         sections, measures, section_at = segment_document_lines(text, doc_id)
-        clauses = clauses_of(measures, places)
         out.append((_to_columns(sections), _to_columns(measures), section_at,
-                    ([c.top for c in clauses], [c.exact for c in clauses], [c.comp for c in clauses])))
+                    clause_columns(clauses_of(measures, places))))
     return out
 
 
@@ -298,6 +298,7 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                     ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str]]:
     """Every per-document table (sections, measures, tasks, agencies, targets, coverage), each
     document's alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
+    from compare.analysis.align import clauses_from_columns
     from compare.analysis.coverage import in_codebook_order
 
     clock = clock or StageClock()
@@ -324,19 +325,8 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                   "targets": _from_columns([e[2] for e in ext], "targets"),
                   "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
-        clauses = {it[0]: _clauses(s[1], s[3]) for it, s in zip(items, seg)}
+        clauses = {it[0]: clauses_from_columns(s[1], s[3]) for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]]
-
-
-def _clauses(measures: dict[str, list] | None, own: tuple[list, list, list]) -> list:
-    """A document's alignment clauses from its measures' columns and the clauses' own columns
-    (top-level section, comparison texts): cached this way, they cost half as much to read back."""
-    from compare.analysis.align import Clause
-
-    if not measures:
-        return []
-    return [Clause(*fields) for fields in zip(measures["measure_id"], measures["doc_id"], own[0],
-                                              range(len(own[0])), measures["text"], own[1], own[2])]
 
 
 def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:

@@ -115,6 +115,21 @@ def clauses_of(measures: pd.DataFrame, places: tuple[str, ...] = ()) -> list[Cla
     return out
 
 
+def clause_columns(clauses: list[Clause]) -> tuple[list, list, list]:
+    """What clauses have beyond their measures (top-level section, the two comparison texts), as
+    columns: the build cache keeps clauses this way, next to the measures' own columns."""
+    return [c.top for c in clauses], [c.exact for c in clauses], [c.comp for c in clauses]
+
+
+def clauses_from_columns(measures: dict[str, list], own: tuple[list, list, list]) -> list[Clause]:
+    """The clauses again from the measures' columns and :func:`clause_columns` (same order)."""
+    if not measures:
+        return []
+    return [Clause(measure_id=m, doc_id=d, top=top, position=k, text=t, exact=x, comp=c)
+            for k, (m, d, t, top, x, c) in enumerate(zip(measures["measure_id"], measures["doc_id"],
+                                                        measures["text"], *own))]
+
+
 def gram_codes(text: str) -> np.ndarray:
     """The distinct character 3-grams of ``text`` as sorted integers (exact: one code per 3-gram)."""
     if len(text) < _NGRAM:
