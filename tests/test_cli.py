@@ -39,3 +39,22 @@ def test_schema_command_prints_the_dictionary(tmp_path):
     out = tmp_path / "dd.md"
     assert CliRunner().invoke(main, ["schema", "--out", str(out)]).exit_code == 0
     assert "doc_number" in out.read_text(encoding="utf-8")
+
+
+def test_the_console_command_flushes_its_output_runs_exit_handlers_and_keeps_exit_codes(tmp_path):
+    """``run`` skips the interpreter's teardown: all output still arrives, exit handlers still
+    run, and an error still exits non-zero."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "handler-ran"
+    code = ("import atexit, pathlib, sys; "
+            f"atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text('yes')); "
+            "from compare.cli import run; sys.argv = ['compare'] + sys.argv[1:]; run()")
+    done = subprocess.run([sys.executable, "-c", code, "schema"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert CliRunner().invoke(main, ["schema"]).output == done.stdout  # every line, to the last
+    assert marker.read_text() == "yes"
+    failed = subprocess.run([sys.executable, "-c", code, "build", "--raw", str(tmp_path / "missing"), "--out",
+                             str(tmp_path / "out")], capture_output=True, text=True)
+    assert failed.returncode == 1 and "the raw folder does not exist" in failed.stderr
