@@ -65,13 +65,19 @@ def normalize_spaces(text: str) -> str:
     for line in text.split("\n"):
         line = line.rstrip(" ").lstrip(" ")
         # a space touching CJK context on one side and CJK/digit/punctuation on the other
-        line = re.sub(f"(?<=[{CJK_CONTEXT}]) +(?=[{CJK_CONTEXT}0-9%(),.:;])", "", line)
-        line = re.sub(f"(?<=[{CJK_CONTEXT}0-9%(),.:;]) +(?=[{CJK_CONTEXT}])", "", line)
+        line = _SPACE_AFTER_CJK.sub("", line)
+        line = _SPACE_BEFORE_CJK.sub("", line)
         if _CJK_CHAR.search(line):  # a space after punctuation in Chinese text is converter noise
-            line = re.sub(r"(?<=[，。：；、！？,.:;!?）)]) +(?=[0-9A-Za-z(（])", "", line)
-        line = re.sub(r" {2,}", " ", line)
+            line = _SPACE_AFTER_MARK.sub("", line)
+        line = _SPACES.sub(" ", line)
         lines.append(line)
     return "\n".join(lines)
+
+
+_SPACE_AFTER_CJK = re.compile(f"(?<=[{CJK_CONTEXT}]) +(?=[{CJK_CONTEXT}0-9%(),.:;])")
+_SPACE_BEFORE_CJK = re.compile(f"(?<=[{CJK_CONTEXT}0-9%(),.:;]) +(?=[{CJK_CONTEXT}])")
+_SPACE_AFTER_MARK = re.compile(r"(?<=[，。：；、！？,.:;!?）)]) +(?=[0-9A-Za-z(（])")
+_SPACES = re.compile(r" {2,}")
 
 
 _PUNCT_PAIRS = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
@@ -85,23 +91,29 @@ def normalize_punctuation(text: str) -> str:
     ``(朝政发〔2017〕7号)`` → ``（朝政发〔2017〕7号）``). ASCII in ASCII context is untouched
     (``1:2``, ``http://``).
     """
-    for ascii_mark, wide in _PUNCT_PAIRS.items():
-        esc = re.escape(ascii_mark)
-        text = re.sub(f"(?<=[{CJK_CONTEXT}]){esc}|{esc}(?=[{CJK}])", wide, text)
-
-    def _pair(match: re.Match) -> str:
-        inner, before, after = match.group(2), match.group(1), match.group(3)
-        if _CJK_CHAR.search(inner) or _CJK_CHAR.match(before or "") or _CJK_CHAR.match(after or ""):
-            return f"{before}（{inner}）{after}"
-        return match.group(0)
-
-    pair_re = re.compile(r"(^|.)\(([^()\n]{0,120})\)(.|$)", re.M)
+    for mark, pattern, wide in _PUNCT_MARKS:  # in turn: a mark made wide is context for the next
+        if mark in text:
+            text = pattern.sub(wide, text)
+    if "(" not in text:
+        return text
     for _ in range(3):  # nested brackets, innermost first
-        new = pair_re.sub(_pair, text)
+        new = _BRACKET_PAIR.sub(_wide_pair, text)
         if new == text:
             break
         text = new
     return text
+
+
+_PUNCT_MARKS = [(m, re.compile(f"(?<=[{CJK_CONTEXT}]){re.escape(m)}|{re.escape(m)}(?=[{CJK}])"), wide)
+                for m, wide in _PUNCT_PAIRS.items()]
+_BRACKET_PAIR = re.compile(r"(^|.)\(([^()\n]{0,120})\)(.|$)", re.M)
+
+
+def _wide_pair(match: re.Match) -> str:
+    inner, before, after = match.group(2), match.group(1), match.group(3)
+    if _CJK_CHAR.search(inner) or _CJK_CHAR.match(before or "") or _CJK_CHAR.match(after or ""):
+        return f"{before}（{inner}）{after}"
+    return match.group(0)
 
 
 # A document number such as 国发〔2015〕7号. Brackets seen in the wild: 〔〕 [] ［］ 【】 () （）;

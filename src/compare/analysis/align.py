@@ -51,7 +51,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from compare.normalize import comparison_text
+from compare.normalize import comparison_text, fold_jurisdiction
 from compare.schema import LABELS
 
 #: All alignment thresholds, in one place. Similarity and coverage are in [0, 1].
@@ -110,8 +110,8 @@ def clauses_of(measures: pd.DataFrame, places: tuple[str, ...] = ()) -> list[Cla
     out = []
     for pos, (mid, doc, number, text) in enumerate(zip(measures["measure_id"], measures["doc_id"],
                                                        measures["section_number"], measures["text"])):
-        exact = comparison_text(text, jurisdiction=False)
-        out.append(Clause(mid, doc, str(number).split(".")[0], pos, text, exact, comparison_text(text, places)))
+        exact = comparison_text(text, jurisdiction=False)  # comparison text = this, jurisdiction folded
+        out.append(Clause(mid, doc, str(number).split(".")[0], pos, text, exact, fold_jurisdiction(exact, places)))
     return out
 
 

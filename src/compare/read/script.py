@@ -25,5 +25,7 @@ def detect_script(text: str, *, threshold: float = 0.03) -> str:
     if total == 0:
         return "simplified"
     converted = to_simplified(text)
+    if converted == text:
+        return "simplified"
     changed = sum(1 for a, b in zip(text, converted) if a != b)
     return "traditional" if changed >= max(3, threshold * total) else "simplified"
