@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 build: $(STAMP)
+	@$(BIN)/python -m compileall -q src >/dev/null  # bytecode, also where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/compare build --raw data/raw --out data/processed
 	$(BIN)/compare reports --processed data/processed --out reports
 
