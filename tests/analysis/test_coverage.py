@@ -115,3 +115,12 @@ def test_build_coverage_made_per_batch_equals_the_whole_corpus_table(built):
                      "coverage")
     pd.testing.assert_frame_equal(t["coverage"], whole)
     assert list(t["coverage"]["commitment_id"].drop_duplicates()) == [c.id for c in codebook()]
+
+
+def test_whole_column_matching_agrees_with_matching_one_text_at_a_time(built):
+    """Coverage finds annex tasks (and clauses) by one regular expression per word group over all
+    texts at once; that must be exactly what the word rule says of each text alone."""
+    tables = built[0]
+    texts = tables["tasks"]["task"].tolist() + tables["measures"]["text"].tolist()
+    for c in codebook():
+        assert c.matching(texts) == [i for i, t in enumerate(texts) if c.matches(t)], c.id

@@ -83,8 +83,10 @@ class Commitment:
 
     def task_matches(self, text: str) -> bool:
         """Does an annex task's text satisfy the rule, figure condition included?"""
-        if not self.matches(text):
-            return False
+        return self.matches(text) and self.task_figure_ok(text)
+
+    def task_figure_ok(self, text: str) -> bool:
+        """Does a figure in an annex task's text meet the figure condition (always true without one)?"""
         if not self.target:
             return True
         from compare.extract.targets import find_figures
@@ -233,15 +235,16 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
     texts = measures["text"].astype("string").fillna("").tolist()
     task_recs = (list(zip(tasks["doc_id"], tasks["task_no"], tasks["task"], tasks["lead_agencies"]))
                  if tasks is not None and not tasks.empty else [])
+    task_texts = [rec[2] for rec in task_recs]
     rows = []
     for c in commitments:
         hits_by_doc: dict[str, list[tuple]] = defaultdict(list)
         for i, strength in _clause_hits(c, texts, measure_ids, figures):
             hits_by_doc[doc_ids[i]].append((measure_ids[i], strength, texts[i]))
         tasks_by_doc: dict[str, list[tuple]] = defaultdict(list)
-        for rec in task_recs:
-            if c.task_matches(rec[2]):
-                tasks_by_doc[rec[0]].append(rec[1:])
+        for i in c.matching(task_texts):  # (as task_matches, a word group at a time over all tasks)
+            if c.task_figure_ok(task_texts[i]):
+                tasks_by_doc[task_recs[i][0]].append(task_recs[i][1:])
         for doc_id in plans:
             h, t = hits_by_doc.get(doc_id, []), tasks_by_doc.get(doc_id, [])
             leads = list(dict.fromkeys(a for _, _, names in t for a in names))
