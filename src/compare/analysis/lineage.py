@@ -143,7 +143,8 @@ def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[
             if size[root] < per_cluster:
                 size[root] += 1
                 reps.append(t)
-        index = _text_index(grams, reps)
+        if start + batch < len(texts):  # the next batch searches this one's wordings too
+            index = _text_index(grams, reps)
     return [find(t) for t in range(len(texts))]
 
 
