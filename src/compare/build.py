@@ -295,20 +295,26 @@ def _extract_batch(batch) -> list:
 
 def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
                     cache: Cache | None = None, clock: StageClock | None = None
-                    ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str]]:
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str], dict[str, str]]:
     """Every per-document table (sections, measures, tasks, agencies, targets, coverage), each
-    document's alignment clauses, and notes; documents in parallel batches, unchanged ones from the cache."""
+    document's alignment clauses, notes, and (with a cache) a key of each document's clauses;
+    documents in parallel batches, unchanged ones from the cache.
+
+    A document's clauses follow from its segment key (its id, text and place names, and the
+    code), so that key names them: the alignment stage need not hash every clause again."""
     from compare.analysis.align import clauses_from_columns
     from compare.analysis.coverage import in_codebook_order
 
+    cache = cache or Cache(None)
     clock = clock or StageClock()
     places = {row.doc_id: document_places(row) for row in documents.itertuples()}
     role = dict(zip(documents["doc_id"], documents["role"]))
     plan_end = {d: (None if pd.isna(e) else int(e)) for d, e in zip(documents["doc_id"], documents["period_end_year"])}
     digest = {d: hashlib.sha256(t.encode("utf-8")).hexdigest() for d, t in zip(texts["doc_id"], texts["text"])}
     items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
+    seg_key = {it[0]: Cache.key("segment", it[0], digest[it[0]], it[2]) for it in items} if cache.folder else {}
     with clock("segment"):
-        seg = _cached_batches(_segment_batch, items, lambda it: Cache.key("segment", it[0], digest[it[0]], it[2]),
+        seg = _cached_batches(_segment_batch, items, lambda it: seg_key[it[0]],
                               cache, "segment", context=lambda b: (), jobs=jobs, progress=progress,
                               desc="Segmenting", unit="doc")
     with clock("extract"):
@@ -326,7 +332,7 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                   "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
         clauses = {it[0]: clauses_from_columns(s[1], s[3]) for it, s in zip(items, seg)}
-    return tables, clauses, [n for e in ext for n in e[3]]
+    return tables, clauses, [n for e in ext for n in e[3]], seg_key
 
 
 def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:
@@ -364,7 +370,8 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
         documents = documents_table(docs)
         texts = texts_table(docs, documents["doc_id"])
     del docs
-    per_doc, clauses, notes = document_stages(texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock)
+    per_doc, clauses, notes, clause_keys = document_stages(texts, documents, progress=progress, jobs=jobs,
+                                                           cache=cache, clock=clock)
     tables = {"documents": documents, "texts": texts, **per_doc}
     report.warnings += notes
     with clock("align"):
@@ -372,7 +379,7 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
         from compare.analysis.lineage import drift_tables
 
         frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
-                                       cache=cache)
+                                       cache=cache, clause_keys=clause_keys)
         del clauses
         release_memory()
         for name in list(frames):

@@ -326,13 +326,16 @@ def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clau
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
-                 clauses: dict[str, list[Clause]] | None = None, cache=None) -> tuple[dict[str, pd.DataFrame], dict]:
+                 clauses: dict[str, list[Clause]] | None = None, cache=None, clause_keys: dict[str, str] | None = None
+                 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``, plus figures for the build report.
 
     Each plan is aligned with every template, the national and its own province's inferred
     ancestors, and its :data:`RELATED_PLANS` most similar fellow plans (all of them in a small
     corpus). With ``jobs`` > 1, plans are aligned in parallel worker processes (joblib).
-    ``clauses`` (from the build's per-document stage) saves making them again from ``measures``.
+    ``clauses`` (from the build's per-document stage) saves making them again from ``measures``;
+    ``clause_keys`` (from the same stage) name each document's clauses for the cache, which
+    otherwise hashes them.
 
     With a ``cache`` (:class:`compare.parallel.Cache`), a plan keeps its alignment with each
     reference while neither text changes: only the references that are new or changed since
@@ -348,7 +351,9 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     cache = cache or Cache(None)
     plan_rows = documents[documents["role"] == "plan"]
     plans = plan_rows["doc_id"].tolist()
-    digest = {d: _digest(cl) for d, cl in clauses.items()} if cache.folder is not None else {}
+    clause_keys = clause_keys or {}
+    digest = ({d: clause_keys.get(d) or _digest(cl) for d, cl in clauses.items()} if cache.folder is not None
+              else {})
     # inferred ancestors and related plans depend on the plans' clauses alone: kept while no plan changes
     key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, plan_rows["province"])]) \
         if cache.folder is not None else None
