@@ -139,3 +139,21 @@ def test_every_csv_reads_back_as_its_table(built, tmp_path):
         back = schema.from_csv_frame(pd.read_csv(tmp_path / f"{name}.csv", encoding="utf-8-sig"), name)
         expected = schema.from_csv_frame(schema.to_csv_frame(table, name).replace("", None), name)
         pd.testing.assert_frame_equal(back, expected, check_dtype=False, obj=name)
+
+
+def test_a_table_longer_than_a_spreadsheet_gets_a_note(built, tmp_path, monkeypatch):
+    """A national corpus has millions of alignment rows: the CSV is still written whole, and the
+    build report says that a spreadsheet shows only its beginning."""
+    import copy
+
+    import compare.build
+
+    tables, report = built[0], copy.deepcopy(built[1])
+    monkeypatch.setattr(compare.build, "SPREADSHEET_ROWS", len(tables["measures"]))
+    write_tables(tables, tmp_path, report, validated=True)
+    notes = json.loads((tmp_path / "build_report.json").read_text(encoding="utf-8"))["warnings"]
+    long = sorted(n for n, df in tables.items() if len(df) >= len(tables["measures"]))
+    assert long and "documents" not in long and "measures" in long
+    assert sorted(w.split(".csv")[0] for w in notes if "a spreadsheet" in w) == long
+    assert f"measures.csv has {len(tables['measures']):,} rows" in report.summary()
+    assert len(pd.read_csv(tmp_path / "measures.csv")) == len(tables["measures"])  # written whole

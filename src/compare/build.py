@@ -26,6 +26,8 @@ from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
 
 REPORT_NAME = "build_report.json"
+#: Rows a spreadsheet shows (Excel, WPS: 1,048,576 with the header); a longer CSV opens cut short.
+SPREADSHEET_ROWS = 1_048_576
 
 
 @dataclass
@@ -406,6 +408,11 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSE
     out_dir.mkdir(parents=True, exist_ok=True)
     # tables straight from build_tables are validated already; anything else is checked here
     checked = tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
+    if report is not None:
+        report.warnings += [f"{name}.csv has {len(df):,} rows: a spreadsheet (Excel, WPS) opens only the first "
+                            f"{SPREADSHEET_ROWS - 1:,}; read {name}.parquet (pandas, R arrow), or filter the table, "
+                            f"for the whole of it"
+                            for name, df in checked.items() if len(df) >= SPREADSHEET_ROWS]
     import pyarrow as pa
     from pyarrow import parquet
 
