@@ -79,6 +79,11 @@ def build(raw: Path, out: Path, *, cache: bool, jobs: int | None = None) -> dict
     return {"wall": wall, "rss": rss, "peak_stage": _stage_at(run.peak_at, wall, data["seconds"]), **data}
 
 
+def _stages(result: dict) -> str:
+    """A build's stage clocks: ``read 4.4, segment 3.5, …`` (seconds)."""
+    return ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items())
+
+
 def _stage_at(moment: float, wall: float, seconds: dict[str, float]) -> str:
     """The stage running ``moment`` seconds after the build started (stages run in order; the
     time before the first is start-up: interpreter and imports)."""
@@ -210,7 +215,7 @@ def main() -> None:
         r["generate"] = gen
         r["quality"] = correctness(corpus, corpus / "processed", args.sample)
         results[n] = r
-        stages = ", ".join(f"{k} {v:.1f}" for k, v in r["seconds"].items())
+        stages = _stages(r)
         q = r["quality"]
         print(f"\nN = {n} synthetic plans ({r['documents']} documents built; generated in {gen:.1f} s)")
         print(f"  wall {r['wall']:.1f} s; stages (s): {stages}; peak RSS {r['rss'] / 2**30:.2f} GiB "
@@ -234,13 +239,13 @@ def main() -> None:
     corpus = work / f"n{big}"
     # the same files again: everything from the cache
     r = build(corpus / "raw", corpus / "processed", cache=True, jobs=args.jobs)
-    stages = ", ".join(f"{k} {v:.1f}" for k, v in r["seconds"].items())
+    stages = _stages(r)
     print(f"rebuilding {big} with nothing changed: {r['wall']:.1f} s; stages (s): {stages}; "
           f"peak RSS {r['rss'] / 2**30:.2f} GiB")
     # one more plan: the generator's plan N is new, the N before it are unchanged files
     generate(ROOT / "data" / "raw", corpus, big + 1, seed=args.seed)
     r = build(corpus / "raw", corpus / "processed", cache=True, jobs=args.jobs)
-    stages = ", ".join(f"{k} {v:.1f}" for k, v in r["seconds"].items())
+    stages = _stages(r)
     print(f"adding one plan to {big}: {r['wall']:.1f} s (target < 30 s); stages (s): {stages}; "
           f"peak RSS {r['rss'] / 2**30:.2f} GiB; cache: {r['cache']}")
     if not args.work:
