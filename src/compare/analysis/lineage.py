@@ -351,12 +351,12 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     cache = cache or Cache(None)
     plan_rows = documents[documents["role"] == "plan"]
     plans = plan_rows["doc_id"].tolist()
+    cached = cache.folder is not None  # results are kept between builds
     clause_keys = clause_keys or {}
-    digest = ({d: clause_keys.get(d) or _digest(cl) for d, cl in clauses.items()} if cache.folder is not None
-              else {})
+    digest = {d: clause_keys.get(d) or _digest(cl) for d, cl in clauses.items()} if cached else {}
     # inferred ancestors and related plans depend on the plans' clauses alone: kept while no plan changes
     key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, plan_rows["province"])]) \
-        if cache.folder is not None else None
+        if cached else None
     found = cache.get("ancestors", key) if key else None
     if found is None:
         found = infer_ancestors(clauses, documents) + (related_plans(clauses, plans),)
@@ -367,7 +367,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     partial = dict(zip(documents["doc_id"], documents["is_partial"]))
     refs = reference_plan(documents, inferred, related)
     ref_clauses = {**clauses, **inferred}
-    if cache.folder is not None:
+    if cached:
         digest.update({d: _digest(cl) for d, cl in inferred.items()})
 
     def ref_key(ref: str, kind: str) -> tuple:
@@ -376,14 +376,14 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     kept: dict[str, dict] = {}  # plan → {reference key: (block, drift row)} from the last build
     work = []
     for p in plans:
-        if cache.folder is not None:
+        if cached:
             kept[p] = cache.get("align", Cache.key("align", p, digest[p]), count=False) or {}
-        missing = [(r, k) for r, k in refs[p] if cache.folder is None or ref_key(r, k) not in kept[p]]
+        missing = [(r, k) for r, k in refs[p] if not cached or ref_key(r, k) not in kept[p]]
         cache.count("align", reused=not missing)
         cache.count("align references", reused=len(refs[p]) - len(missing), built=len(missing))
         if missing:
             # wordings the plan met before are not aligned again (its memo, kept while its own clauses are unchanged)
-            work.append((p, missing, Cache.key("memo", p, digest[p]) if cache.folder is not None else None))
+            work.append((p, missing, Cache.key("memo", p, digest[p]) if cached else None))
     # plans of one province share their inferred text and mostly their related plans: batched
     # together, each batch sends workers far fewer reference clauses (results do not depend on it)
     province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
@@ -397,7 +397,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     blocks, drift_rows = [], []
     for p in plans:
         results = [new[p][(r, k)] if (r, k) in new.get(p, {}) else kept[p][ref_key(r, k)] for r, k in refs[p]]
-        if p in new and cache.folder is not None:  # only this build's references are kept
+        if p in new and cached:  # only this build's references are kept
             cache.put("align", Cache.key("align", p, digest[p]),
                       {ref_key(r, k): result for (r, k), result in zip(refs[p], results)})
         blocks += [b for b, _ in results if b is not None]
