@@ -166,6 +166,34 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built):
     assert part.n == 4 and np.array_equal(part.rows, alone.rows) and np.array_equal(part.codes, alone.codes)
 
 
+def test_searching_without_the_index_finds_the_same_candidates(built):
+    """A plan met with a few changed wordings is searched clause by clause: the same candidates,
+    in the same order, as its 3-gram index gives (stop-grams and ties included)."""
+    from compare.analysis.align import Clause, Side
+    from compare.analysis.lineage import document_clauses
+
+    tables = built[0]
+    clauses = document_clauses(tables["measures"], tables["documents"])
+    queries = [c.comp for cl in clauses.values() for c in cl[::4]]  # every document's wordings
+    texts = [comparison_text(t) for t in tables["measures"]["text"].head(300)]
+    # every clause opens with the same words: their 3-grams are in more than 200 clauses (stop-grams)
+    crowded = [Clause(str(i), "d", "1", i, t, t, "关于残疾人事业" + t) for i, t in enumerate(texts)]
+    plans = [clauses[d] for d in tables["documents"].query("role == 'plan'")["doc_id"]] + [crowded]
+    compared = 0
+    for plan in plans:
+        side, index = Side(plan), ClauseIndex(plan)
+        for q in queries + ["关于残疾人事业" + q for q in queries[:20]]:
+            assert side._search(gram_codes(q), 8) == index.candidates(q), q
+            compared += 1
+    assert compared > 1000
+    # the first few wordings are searched without the index, later ones with it: the same answers
+    reference, side = Side(plans[1]), Side(plans[0])
+    rows = list(range(len(reference.clauses)))
+    one_by_one = [side.candidates(reference, [r])[0] for r in rows]
+    assert "index" in side.__dict__ and len(rows) > 100
+    assert one_by_one == ClauseIndex(plans[0]).candidates_many(reference.grams, rows=np.array(rows))
+
+
 def test_synth_command_writes_plans_and_truth(raw_dir, tmp_path):
     from click.testing import CliRunner
 

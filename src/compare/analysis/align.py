@@ -41,10 +41,9 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import islice
+from itertools import chain, islice
 
 import numpy as np
 import pandas as pd
@@ -162,19 +161,24 @@ class GramRows:
     @classmethod
     def of(cls, texts: list[str]) -> "GramRows":
         """All texts in one vectorised pass: 3-grams that cross from one text into the next are left out."""
-        lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        if lens.sum() < _NGRAM:
-            return cls(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), len(texts))
-        a = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        row = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
-        codes = (a[:-2] << np.uint64(42)) | (a[1:-1] << np.uint64(21)) | a[2:]
-        inside = row[:-2] == row[2:]
-        codes, row = codes[inside], row[:-2][inside]
+        codes, row = _raw_grams(texts)
         order = np.lexsort((codes, row))
         codes, row = codes[order], row[order]
         first = np.ones(len(codes), dtype=bool)
         first[1:] = (codes[1:] != codes[:-1]) | (row[1:] != row[:-1])
         return cls(codes[first], row[first], len(texts))
+
+
+def _raw_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every 3-gram of the texts (repeats included) and the text it is in, in text order."""
+    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    if lens.sum() < _NGRAM:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    a = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    row = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
+    codes = (a[:-2] << np.uint64(42)) | (a[1:-1] << np.uint64(21)) | a[2:]
+    inside = row[:-2] == row[2:]
+    return codes[inside], row[:-2][inside]
 
 
 class ClauseIndex:
@@ -251,57 +255,167 @@ class Pair:
     shared: int = 0     # reference characters found in the plan text (runs of ≥ 3), for copy rates
 
 
-def align(reference: list[Clause], plan: list[Clause], index=None, reference_grams=None,
-          memo: dict | None = None) -> list[Pair]:
+#: A plan searched for at most this many wordings in all is searched clause by clause; after
+#: that its 3-gram index is made (worth it for a plan met for the first time, not for one
+#: that only meets a reference's few changed wordings).
+SEARCH_WITHOUT_INDEX = 16
+
+
+class Side:
+    """One document's clauses as arrays, for alignment, each made on first need: a plan meets
+    ten or more references, a reference hundreds of plans, and neither is prepared twice."""
+
+    def __init__(self, clauses: list[Clause]):
+        self.clauses = clauses
+        self.searched = 0  # wordings searched without the index
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(c.comp) for c in self.clauses), dtype=np.int64, count=len(self.clauses))
+
+    @cached_property
+    def counted(self) -> np.ndarray:
+        """Positions of the clauses long enough to align (``THRESHOLDS["min_chars"]``)."""
+        return np.flatnonzero(self.lengths >= THRESHOLDS["min_chars"])
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        return np.fromiter((c.position for c in self.clauses), dtype=np.int64, count=len(self.clauses))
+
+    @cached_property
+    def keys(self) -> list[bytes]:
+        """Memo keys of the counted clauses (see :func:`memo_key`)."""
+        return [memo_key(self.clauses[i].comp, self.clauses[i].exact) for i in self.counted.tolist()]
+
+    @cached_property
+    def first(self) -> dict[str, int]:
+        """Each wording's first clause."""
+        first: dict[str, int] = {}
+        for i, c in enumerate(self.clauses):
+            first.setdefault(c.comp, i)
+        return first
+
+    @cached_property
+    def top_codes(self) -> np.ndarray:
+        """Each clause's top-level section, as a number."""
+        codes: dict[str, int] = {}
+        return np.fromiter((codes.setdefault(c.top, len(codes)) for c in self.clauses), dtype=np.int64,
+                           count=len(self.clauses))
+
+    @cached_property
+    def measure_codes(self) -> np.ndarray:
+        """Each clause's measure, as a number (clauses of one measure share it)."""
+        codes: dict[str, int] = {}
+        return np.fromiter((codes.setdefault(c.measure_id, len(codes)) for c in self.clauses), dtype=np.int64,
+                           count=len(self.clauses))
+
+    @cached_property
+    def grams(self) -> GramRows:
+        return GramRows.of([c.comp for c in self.clauses])
+
+    @cached_property
+    def index(self) -> ClauseIndex:
+        return ClauseIndex(self.clauses, grams=self.grams)
+
+    @cached_property
+    def _raw(self) -> tuple[np.ndarray, np.ndarray]:
+        return _raw_grams([c.comp for c in self.clauses])
+
+    def candidates(self, reference: "Side", rows: list[int], k: int = 8) -> list[list[int]]:
+        """:meth:`ClauseIndex.candidates_many` of this side's clauses for the ``rows`` of ``reference``:
+        the same candidates, with or without the index (see :data:`SEARCH_WITHOUT_INDEX`)."""
+        if "index" in self.__dict__ or self.searched + len(rows) > SEARCH_WITHOUT_INDEX:
+            return self.index.candidates_many(reference.grams, k, rows=np.asarray(rows, dtype=np.int64))
+        self.searched += len(rows)
+        return [self._search(gram_codes(reference.clauses[i].comp), k) for i in rows]
+
+    def _search(self, query: np.ndarray, k: int) -> list[int]:
+        """One query's candidates from the clauses' 3-grams, as :class:`ClauseIndex` ranks them:
+        most shared distinct 3-grams (at least two) first, then the earlier clause; 3-grams in
+        more than the index's ``max_df`` clauses left out."""
+        codes, rows = self._raw
+        n = len(self.clauses)
+        if not len(query) or not len(codes):
+            return []
+        pos = np.minimum(np.searchsorted(query, codes), len(query) - 1)
+        hit = query[pos] == codes
+        pair = np.unique(rows[hit] * len(query) + pos[hit])  # (clause, query 3-gram), each once
+        clause, gram = pair // len(query), pair % len(query)
+        df = np.bincount(gram, minlength=len(query))
+        counts = np.bincount(clause[df[gram] <= max(200, n // 20)], minlength=n)
+        found = np.flatnonzero(counts >= 2)
+        return found[np.lexsort((found, -counts[found]))][:k].tolist()
+
+
+@dataclass(slots=True)
+class Aligned:
+    """One plan aligned with one reference, as arrays: a row per reference clause (counted ones,
+    in order), then a row per added plan clause. ``sizes[i]`` plan clauses belong to row ``i``,
+    listed in turn in ``plan`` (positions in the plan's clause list); ``reference`` is -1 on
+    added rows."""
+
+    reference: np.ndarray
+    sizes: np.ndarray
+    plan: np.ndarray
+    similarity: np.ndarray
+    coverage: np.ndarray
+    label: np.ndarray       # codes of LABELS
+    shared: np.ndarray
+    n_reference_rows: int
+
+
+def aligned(reference: Side, plan: Side, memo: dict | None = None) -> Aligned:
     """Align every reference clause to plan clauses; then list the plan's added clauses.
 
-    ``index`` (of the plan) and ``reference_grams`` (3-grams of the reference's comparison
-    texts) may be passed in when the same plan or reference is aligned many times, or as
-    functions that make them: they are needed only when some wording must be searched. ``memo``
-    (one dict per plan) remembers each reference wording's alignment with this plan: a
-    clause's alignment depends only on its wording and the plan, so a wording met again (in
-    another reference, or in the next build when the plan is unchanged) is not aligned again.
+    ``memo`` (one dict per plan) remembers each reference wording's alignment with this plan:
+    a clause's alignment depends only on its wording and the plan, so a wording met again (in
+    another reference, or in the next build when the plan is unchanged) is not aligned again,
+    and a plan whose references change by a few wordings is searched for those alone.
     """
-    t = THRESHOLDS
-    first: dict[str, int] = {}
-    for i, c in enumerate(plan):
-        first.setdefault(c.comp, i)
-    todo = [i for i, r in enumerate(reference) if len(r.comp) >= t["min_chars"]]
-    results: dict[int, tuple] = {}
-    keys: dict[int, bytes] = {}
-    if memo is not None:
-        for i in todo:
-            keys[i] = memo_key(reference[i].comp, reference[i].exact)
-            if (hit := memo.get(keys[i])) is not None:
-                results[i] = hit
-    # identical wording needs no search
-    need = [i for i in todo if i not in results and reference[i].comp not in first]
-    found: dict[int, list[int]] = {}
-    if need:
-        grams = reference_grams() if callable(reference_grams) else reference_grams
-        grams = grams or GramRows.of([r.comp for r in reference])
-        index = index() if callable(index) else index
-        index = index or ClauseIndex(plan)
-        found = dict(zip(need, index.candidates_many(grams, rows=np.array(need))))
-    pairs: list[Pair] = []
-    used: set[int] = set()
-    for ri in todo:
-        r = reference[ri]
-        result = results.get(ri)
-        if result is None:
-            result = _align_clause(r, plan, first.get(r.comp), found.get(ri, ()))
+    todo = reference.counted.tolist()
+    keys = reference.keys if memo is not None else None
+    results = [memo.get(k) for k in keys] if memo is not None else [None] * len(todo)
+    missing = [j for j, r in enumerate(results) if r is None]
+    if missing:
+        # identical wording needs no search
+        need = [todo[j] for j in missing if reference.clauses[todo[j]].comp not in plan.first]
+        found = dict(zip(need, plan.candidates(reference, need))) if need else {}
+        for j in missing:
+            r = reference.clauses[todo[j]]
+            results[j] = _align_clause(r, plan.clauses, plan.first.get(r.comp), found.get(todo[j], ()))
             if memo is not None:
-                memo[keys[ri]] = result
-        chosen, sim, cov, label, shared = result
-        if chosen:
-            used.update(chosen)
-            pairs.append(Pair(r, [plan[k] for k in chosen], sim, cov, label, shared))
-        else:
-            pairs.append(Pair(r, [], sim, cov, "dropped"))
-    covered_parts = {c.top for p in pairs for c in p.plan}
-    for i, c in enumerate(plan):
-        if i not in used and c.top in covered_parts and len(c.comp) >= t["min_chars"]:
-            pairs.append(Pair(None, [c], 0.0, 0.0, "added"))
+                memo[keys[j]] = results[j]
+    n = len(results)
+    chosen, sims, covs, labels, shared = zip(*results) if results else ((), (), (), (), ())
+    sizes = np.fromiter(map(len, chosen), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(chosen), dtype=np.int64, count=int(sizes.sum()))
+    used = np.zeros(len(plan.clauses), dtype=bool)
+    used[flat] = True
+    covered = np.zeros(len(plan.clauses) + 1, dtype=bool)  # top-level parts the reference reaches
+    covered[plan.top_codes[flat]] = True
+    added = plan.counted[~used[plan.counted]]
+    added = added[covered[plan.top_codes[added]]]
+    m = len(added)
+    return Aligned(reference=np.concatenate([reference.counted, np.full(m, -1)]),
+                   sizes=np.concatenate([sizes, np.ones(m, dtype=np.int64)]),
+                   plan=np.concatenate([flat, added]),
+                   similarity=np.concatenate([np.array(sims, dtype=np.float64), np.zeros(m)]),
+                   coverage=np.concatenate([np.array(covs, dtype=np.float64), np.zeros(m)]),
+                   label=np.concatenate([np.fromiter(map(LABEL_CODES.__getitem__, labels), dtype=np.int8, count=n),
+                                         np.full(m, LABEL_CODES["added"], dtype=np.int8)]),
+                   shared=np.concatenate([np.array(shared, dtype=np.int64), np.zeros(m, dtype=np.int64)]),
+                   n_reference_rows=n)
+
+
+def align(reference: list[Clause], plan: list[Clause], memo: dict | None = None) -> list[Pair]:
+    """:func:`aligned` as a list of :class:`Pair` (clauses, not positions), for reading."""
+    a = aligned(Side(reference), Side(plan), memo)
+    ends = np.cumsum(a.sizes).tolist()
+    pairs = []
+    for row, (ref, end, size) in enumerate(zip(a.reference.tolist(), ends, a.sizes.tolist())):
+        chosen = [plan[k] for k in a.plan[end - size: end].tolist()]
+        pairs.append(Pair(reference[ref] if ref >= 0 else None, chosen, float(a.similarity[row]),
+                          float(a.coverage[row]), LABELS[a.label[row]], int(a.shared[row])))
     return pairs
 
 
@@ -377,23 +491,19 @@ ALIGNMENT_COLUMNS = ["doc_id", "reference_doc_id", "reference_measure_id", "meas
 LABEL_CODES = {label: k for k, label in enumerate(LABELS)}
 
 
-def alignment_block(pairs: list[Pair], doc_id: str, reference_doc_id: str) -> tuple:
-    """The pairs of one plan and reference as compact columns: every clause by its position in
+def alignment_block(a: Aligned, doc_id: str, reference_doc_id: str, reference: Side, plan: Side) -> tuple:
+    """One plan's alignment with one reference as compact columns: every clause by its position in
     its document's clause list, then similarity, coverage and edit-label code. Numbers only,
     no strings: small to pickle and to keep in the build cache by the million, and many
     blocks become one table at once (:func:`alignments_from_blocks`).
 
-    ``(doc_id, reference_doc_id, reference position (-1: none), plan clauses per pair,
+    ``(doc_id, reference_doc_id, reference position (-1: none), plan clauses per row,
     plan positions, similarity, coverage, label code)``.
     """
-    n = len(pairs)
-    sizes = np.fromiter((len(p.plan) for p in pairs), dtype=np.int32, count=n)
-    return (doc_id, reference_doc_id,
-            np.fromiter((-1 if p.reference is None else p.reference.position for p in pairs), dtype=np.int32, count=n),
-            sizes, np.fromiter((c.position for p in pairs for c in p.plan), dtype=np.int32, count=int(sizes.sum())),
-            np.fromiter((p.similarity for p in pairs), dtype=np.float64, count=n),
-            np.fromiter((p.coverage for p in pairs), dtype=np.float64, count=n),
-            np.fromiter((LABEL_CODES[p.label] for p in pairs), dtype=np.int8, count=n))
+    ref = np.where(a.reference >= 0, reference.positions[np.maximum(a.reference, 0)], -1) \
+        if len(reference.clauses) else a.reference
+    return (doc_id, reference_doc_id, ref.astype(np.int32), a.sizes.astype(np.int32),
+            plan.positions[a.plan].astype(np.int32), a.similarity, a.coverage, a.label)
 
 
 def alignments_from_blocks(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> pd.DataFrame:
@@ -474,37 +584,33 @@ STYLE_RULES = (
 )
 
 
-def drift_row(pairs: list[Pair], doc_id: str, reference_doc_id: str, reference: list[Clause],
-              plan: list[Clause] | None = None) -> dict:
+def drift_row(a: Aligned, doc_id: str, reference_doc_id: str, reference: Side, plan: Side) -> dict:
     """One ``drift`` row: how much of the available reference the plan reuses and how it edits it,
-    and (given the ``plan``'s clauses) how much of the plan the reference explains."""
-    t = THRESHOLDS
-    counted = [r for r in reference if len(r.comp) >= t["min_chars"]]
-    available = sum(len(r.comp) for r in counted)
-    reused = sum(p.shared for p in pairs if p.reference is not None and p.plan)
-    labels = Counter(p.label for p in pairs)
+    and how much of the plan the reference explains."""
+    available = int(reference.lengths[reference.counted].sum())
+    reused = int(a.shared.sum())  # dropped and added rows share nothing
+    counts = np.bincount(a.label, minlength=len(LABELS)).tolist()
+    labels = dict(zip(LABELS, counts))
     copy_rate = round(reused / available, 4) if available else None
-    aligned = sum(labels[k] for k in LABELS[:7])
-    explained = None
-    if plan is not None:
-        best: dict[str, float] = {}
-        for p in pairs:
-            if p.reference is not None:
-                for c in p.plan:
-                    best[c.measure_id] = max(best.get(c.measure_id, 0.0), p.similarity)
-        own = [c for c in plan if len(c.comp) >= t["min_chars"]]
-        total = sum(len(c.comp) for c in own)
-        explained = round(sum(best.get(c.measure_id, 0.0) * len(c.comp) for c in own) / total, 4) if total else None
-    row = {"doc_id": doc_id, "reference_doc_id": reference_doc_id, "reference_clauses": len(counted),
+    aligned_rows = sum(counts[:7])
+    # each plan measure explained as far as its best aligned reference clause is similar
+    n = a.n_reference_rows
+    on_reference = int(a.sizes[:n].sum())
+    best = np.zeros(len(plan.clauses))
+    np.maximum.at(best, plan.measure_codes[a.plan[:on_reference]], np.repeat(a.similarity[:n], a.sizes[:n]))
+    own = plan.counted
+    total = int(plan.lengths[own].sum())
+    explained = round(sum((best[plan.measure_codes[own]] * plan.lengths[own]).tolist()) / total, 4) if total else None
+    row = {"doc_id": doc_id, "reference_doc_id": reference_doc_id, "reference_clauses": len(reference.counted),
            "reference_chars_available": available, "copy_rate": copy_rate, "explained_rate": explained}
     row.update({f"n_{k}": int(labels[k]) for k in LABELS})
     if copy_rate is None:
         style = None
-    elif copy_rate >= 0.8 and (labels["verbatim"] + labels["jurisdiction_only"]) * 2 >= max(aligned, 1):
+    elif copy_rate >= 0.8 and (labels["verbatim"] + labels["jurisdiction_only"]) * 2 >= max(aligned_rows, 1):
         style = "perfunctory"
     elif copy_rate >= 0.5:
         style = "conservative"
-    elif labels["added"] >= len(counted):
+    elif labels["added"] >= len(reference.counted):
         style = "innovative"
     else:
         style = "defensive"

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from compare.read.metadata import document_places
 
-from compare.analysis.align import (Clause, ClauseIndex, GramRows, _shared, align, alignment_block,
+from compare.analysis.align import (Clause, ClauseIndex, GramRows, Side, _shared, aligned, alignment_block,
                                     alignments_from_blocks, clauses_of, drift_row, similarity)
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
@@ -272,31 +272,26 @@ def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], r
 
 
 def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
-               partial: dict[str, bool], grams: dict[str, GramRows] | None = None, memo: dict | None = None
+               partial: dict[str, bool], sides: dict[str, Side] | None = None, memo: dict | None = None
                ) -> list[tuple[tuple | None, dict]]:
     """Per reference of one plan: its alignment block (templates and inferred ancestors, else
     None; see :func:`~compare.analysis.align.alignment_block`) and its drift row.
 
-    ``grams`` caches each document's 3-grams across calls (a document is a plan once and a
-    reference many times); ``memo`` is the plan's memo of aligned wordings (see :func:`align`).
+    ``sides`` keeps each document's prepared clauses across calls (a document is a plan once
+    and a reference many times); ``memo`` is the plan's memo of aligned wordings (see
+    :func:`~compare.analysis.align.aligned`).
     """
-    memo = {} if memo is None else memo
-    grams = {} if grams is None else grams
-
-    def grams_of(doc):
-        if doc not in grams:
-            grams[doc] = GramRows.of([c.comp for c in clauses[doc]])
-        return grams[doc]
-
-    # made on first need: a plan whose wordings are all in its memo needs no index
-    index_of = cache(lambda: ClauseIndex(clauses[plan], grams=grams_of(plan)))
-
+    sides = {} if sides is None else sides
+    for doc in [plan] + [ref for ref, _ in refs]:
+        if doc not in sides:
+            sides[doc] = Side(clauses[doc])
+    own = sides[plan]
     out = []
     for ref, kind in refs:
-        pairs = align(clauses[ref], clauses[plan], index_of, lambda ref=ref: grams_of(ref), memo)
+        a = aligned(sides[ref], own, memo)
         # plan-to-plan pairs feed similarity only; their clause pairs stay out of the alignments
-        block = alignment_block(pairs, plan, ref) if kind != "plan" else None
-        row = drift_row(pairs, plan, ref, clauses[ref], clauses[plan])
+        block = alignment_block(a, plan, ref, sides[ref], own) if kind != "plan" else None
+        row = drift_row(a, plan, ref, sides[ref], own)
         row["reference_kind"] = kind
         is_partial = partial.get(ref)
         row["reference_is_partial"] = (bool(is_partial) if kind == "template" and not pd.isna(is_partial)
@@ -314,12 +309,12 @@ def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clau
     from compare.parallel import Cache
 
     cache = Cache(cache_folder)
-    grams: dict[str, GramRows] = {}
+    sides: dict[str, Side] = {}
     out = []
     for plan, refs, memo_key in work:
         memo = (cache.get("memo", memo_key) if memo_key else None) or {}
         known = len(memo)
-        out.append(align_plan(plan, refs, clauses, partial, grams, memo))
+        out.append(align_plan(plan, refs, clauses, partial, sides, memo))
         if memo_key and len(memo) > known:
             cache.put("memo", memo_key, memo)
     return out
