@@ -147,7 +147,7 @@ def test_workers_give_the_same_tables_as_one_process(built, raw_dir, monkeypatch
         pd.testing.assert_frame_equal(df, tables[name], obj=name)
 
 
-def test_gram_rows_and_batch_candidates_match_single_queries(built):
+def test_gram_rows_and_batch_candidates_match_single_queries(built, monkeypatch):
     measures = built[0]["measures"]
     texts = [comparison_text(t) for t in measures["text"].head(400)]
     rows = GramRows.of(texts)
@@ -160,6 +160,9 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built):
     queries = GramRows.of(texts[300:])
     batch = index.candidates_many(queries)
     assert batch == [index.candidates(t) for t in texts[300:]]
+    # in small pieces, two threads at a time (as the clustering of a national corpus runs)
+    monkeypatch.setattr(ClauseIndex, "CELLS", 3_000)
+    assert ClauseIndex(clauses, threads=2).candidates_many(queries) == batch
     assert index.candidates(texts[5])[0] == 5  # a clause finds itself first
     some = [399, 3, 250, 4]  # a subset, in any order, is renumbered in that order
     part, alone = rows.subset(some), GramRows.of([texts[i] for i in some])

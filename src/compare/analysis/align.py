@@ -191,10 +191,15 @@ class ClauseIndex:
     them keeps each query's work bounded however large the index grows.
     """
 
-    def __init__(self, clauses: list[Clause], max_df: int | None = None, grams: GramRows | None = None):
+    #: Cells of the dense query × clause count matrix made at a time.
+    CELLS = 2_000_000
+
+    def __init__(self, clauses: list[Clause], max_df: int | None = None, grams: GramRows | None = None,
+                 threads: int = 1):
         from scipy import sparse
 
         self.clauses = clauses
+        self.threads = threads  # for a large batch of queries
         self.max_df = max_df or max(200, len(clauses) // 20)
         grams = grams or GramRows.of([c.comp for c in clauses])
         vocab, inverse, df = np.unique(grams.codes, return_inverse=True, return_counts=True)
@@ -231,18 +236,31 @@ class ClauseIndex:
         local = np.searchsorted(wanted, qrows[hit]) if rows is not None else qrows[hit]
         q = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.int32), (local, pos[hit])),
                               shape=(len(wanted), len(self.vocab)))
-        out: list[list[int]] = []
-        step = max(1, 2_000_000 // n)  # rows of the dense count matrix at a time: bounded memory
+        step = max(1, self.CELLS // n)  # rows of the dense count matrix at a time: bounded memory
         order_key = np.arange(n, dtype=np.int64)
         kk = min(k, n)
-        for start in range(0, len(wanted), step):
-            counts = (q[start: start + step] @ self.matrix).toarray().astype(np.int64)
-            key = counts * (n + 1) - order_key  # more shared 3-grams first, then the earlier clause (keys unique)
-            top = np.argpartition(-key, kk - 1, axis=1)[:, :kk] if kk < n else np.tile(order_key, (len(key), 1))
-            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(key, top, axis=1), axis=1), axis=1)
+
+        def chunk(start: int) -> list[list[int]]:
+            counts = (q[start: start + step] @ self.matrix).toarray()
+            # ascending key: more shared 3-grams first, then the earlier clause (keys unique); in
+            # 32 bits when they fit (half the memory to sort through)
+            small = (int(counts.max(initial=0)) + 1) * (n + 1) < 2 ** 31
+            key = order_key.astype(np.int32) if small else order_key.copy()
+            key = key - counts.astype(key.dtype, copy=False) * key.dtype.type(n + 1)
+            top = np.argpartition(key, kk - 1, axis=1)[:, :kk] if kk < n else np.tile(order_key, (len(key), 1))
+            top = np.take_along_axis(top, np.argsort(np.take_along_axis(key, top, axis=1), axis=1), axis=1)
             enough = np.take_along_axis(counts, top, axis=1) >= 2
-            out += [[i for i, ok in zip(idx, oks) if ok] for idx, oks in zip(top.tolist(), enough.tolist())]
-        return out
+            return [[i for i, ok in zip(idx, oks) if ok] for idx, oks in zip(top.tolist(), enough.tolist())]
+
+        starts = range(0, len(wanted), step)
+        if self.threads > 1 and len(starts) > 1:  # sparse products and partitions run outside the interpreter lock
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.threads) as pool:
+                parts = list(pool.map(chunk, starts))
+        else:
+            parts = [chunk(start) for start in starts]
+        return [c for part in parts for c in part]
 
 
 @dataclass(slots=True)

@@ -149,7 +149,7 @@ def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[
 
 
 def _text_index(grams: GramRows, rows: list[int]) -> ClauseIndex:
-    return ClauseIndex([None] * len(rows), max_df=200, grams=grams.subset(rows))
+    return ClauseIndex([None] * len(rows), max_df=200, grams=grams.subset(rows), threads=2)
 
 
 def _medoid(texts: list[str], counts: list[int], most: int = 20) -> tuple[int, float]:
