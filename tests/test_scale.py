@@ -197,6 +197,36 @@ def test_searching_without_the_index_finds_the_same_candidates(built):
     assert one_by_one == ClauseIndex(plans[0]).candidates_many(reference.grams, rows=np.array(rows))
 
 
+def test_a_memo_kept_between_builds_gives_the_same_alignments(built):
+    """Wordings a plan met before come from its memo (stored and reloaded, whole or in part):
+    every alignment is the one made from nothing."""
+    from compare.analysis.align import Memo, Side, aligned
+    from compare.analysis.lineage import document_clauses
+
+    tables = built[0]
+    clauses = document_clauses(tables["measures"], tables["documents"])
+    docs = tables["documents"]
+    plans = docs.loc[docs["role"] == "plan", "doc_id"].tolist()
+    references = docs.loc[docs["role"] == "template", "doc_id"].tolist() + plans
+    fields = ["reference", "sizes", "plan", "similarity", "coverage", "label", "shared"]
+    for p in plans:
+        plan = Side(clauses[p])
+        fresh = {r: aligned(Side(clauses[r]), plan) for r in references if r != p}
+        memo = Memo()
+        for r in fresh:
+            aligned(Side(clauses[r]), plan, memo)
+        stored = memo.arrays()
+        assert len(stored[0]) == len(memo) and np.all(np.diff(stored[0].astype(np.float64)) >= 0)
+        part = Memo()  # the wordings of one reference only
+        aligned(Side(clauses[references[0]]), plan, part)
+        for again in (Memo(stored), Memo(part.arrays())):
+            for r, a in fresh.items():
+                b = aligned(Side(clauses[r]), plan, again)
+                for f in fields:
+                    assert np.array_equal(getattr(a, f), getattr(b, f)), (p, r, f)
+        assert Memo(stored).find(stored[0][:5]).tolist() == [0, 1, 2, 3, 4]
+
+
 def test_synth_command_writes_plans_and_truth(raw_dir, tmp_path):
     from click.testing import CliRunner
 

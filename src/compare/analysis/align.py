@@ -301,9 +301,10 @@ class Side:
         return np.fromiter((c.position for c in self.clauses), dtype=np.int64, count=len(self.clauses))
 
     @cached_property
-    def keys(self) -> list[bytes]:
+    def keys(self) -> np.ndarray:
         """Memo keys of the counted clauses (see :func:`memo_key`)."""
-        return [memo_key(self.clauses[i].comp, self.clauses[i].exact) for i in self.counted.tolist()]
+        return np.fromiter((memo_key(self.clauses[i].comp, self.clauses[i].exact) for i in self.counted.tolist()),
+                           dtype=np.uint64, count=len(self.counted))
 
     @cached_property
     def first(self) -> dict[str, int]:
@@ -382,31 +383,95 @@ class Aligned:
     n_reference_rows: int
 
 
-def aligned(reference: Side, plan: Side, memo: dict | None = None) -> Aligned:
+class Memo:
+    """What one plan's alignments have found, by reference wording: a wording met again (in
+    another reference, or in the next build while the plan is unchanged) is not aligned again.
+
+    Kept as arrays sorted by wording key (:func:`memo_key`), so a reference's wordings are
+    looked up at once and a plan's memo of thousands of wordings loads in one piece; wordings
+    aligned since it was loaded are in :attr:`added` until :meth:`arrays` stores them too.
+    """
+
+    def __init__(self, arrays: tuple | None = None):
+        if arrays is None:
+            arrays = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32),
+                      np.empty(0), np.empty(0), np.empty(0, dtype=np.int8), np.empty(0, dtype=np.int64))
+        self.keys, self.sizes, self.flat, self.similarity, self.coverage, self.label, self.shared = arrays
+        self.starts = np.cumsum(self.sizes, dtype=np.int64) - self.sizes
+        self.added: dict[int, tuple] = {}  # key → (chosen plan positions, similarity, coverage, label, shared)
+
+    def __len__(self) -> int:
+        return len(self.keys) + len(self.added)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The stored row of each key, or -1."""
+        if not len(self.keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, pos, -1)
+
+    def arrays(self) -> tuple:
+        """Everything, stored and added, as sorted arrays (to keep between builds)."""
+        if not self.added:
+            return self.keys, self.sizes, self.flat, self.similarity, self.coverage, self.label, self.shared
+        new = list(self.added.items())
+        keys = np.concatenate([self.keys, np.fromiter((k for k, _ in new), dtype=np.uint64, count=len(new))])
+        sizes = np.concatenate([self.sizes, np.fromiter((len(r[0]) for _, r in new), dtype=np.int32, count=len(new))])
+        flat = np.concatenate([self.flat, np.fromiter(chain.from_iterable(r[0] for _, r in new), dtype=np.int32)])
+        order = np.argsort(keys, kind="stable")
+        starts = np.cumsum(sizes, dtype=np.int64) - sizes
+        return (keys[order], sizes[order], flat[_ragged(starts[order], sizes[order])],
+                np.concatenate([self.similarity, [r[1] for _, r in new]])[order],
+                np.concatenate([self.coverage, [r[2] for _, r in new]])[order],
+                np.concatenate([self.label, [LABEL_CODES[r[3]] for _, r in new]]).astype(np.int8)[order],
+                np.concatenate([self.shared, [r[4] for _, r in new]]).astype(np.int64)[order])
+
+
+def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i] … starts[i] + sizes[i] - 1`` for every ``i``, in turn."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    total = int(sizes.sum())
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
+
+
+def aligned(reference: Side, plan: Side, memo: Memo | None = None) -> Aligned:
     """Align every reference clause to plan clauses; then list the plan's added clauses.
 
-    ``memo`` (one dict per plan) remembers each reference wording's alignment with this plan:
-    a clause's alignment depends only on its wording and the plan, so a wording met again (in
-    another reference, or in the next build when the plan is unchanged) is not aligned again,
-    and a plan whose references change by a few wordings is searched for those alone.
+    A clause's alignment depends only on its wording and the plan, so wordings in the plan's
+    ``memo`` (see :class:`Memo`) are taken from it, and a plan whose references change by a few
+    wordings is searched for those alone.
     """
-    todo = reference.counted.tolist()
-    keys = reference.keys if memo is not None else None
-    results = [memo.get(k) for k in keys] if memo is not None else [None] * len(todo)
-    missing = [j for j, r in enumerate(results) if r is None]
+    memo = Memo() if memo is None else memo
+    todo = reference.counted
+    n = len(todo)
+    rows = memo.find(reference.keys)
+    computed: dict[int, tuple] = {}  # row → result, for wordings not stored
+    missing = np.flatnonzero(rows < 0).tolist()
     if missing:
+        keys = reference.keys[missing].tolist()
+        pending = [j for j, k in zip(missing, keys) if k not in memo.added]
         # identical wording needs no search
-        need = [todo[j] for j in missing if reference.clauses[todo[j]].comp not in plan.first]
+        need = [int(todo[j]) for j in pending if reference.clauses[todo[j]].comp not in plan.first]
         found = dict(zip(need, plan.candidates(reference, need))) if need else {}
-        for j in missing:
-            r = reference.clauses[todo[j]]
-            results[j] = _align_clause(r, plan.clauses, plan.first.get(r.comp), found.get(todo[j], ()))
-            if memo is not None:
-                memo[keys[j]] = results[j]
-    n = len(results)
-    chosen, sims, covs, labels, shared = zip(*results) if results else ((), (), (), (), ())
-    sizes = np.fromiter(map(len, chosen), dtype=np.int64, count=n)
-    flat = np.fromiter(chain.from_iterable(chosen), dtype=np.int64, count=int(sizes.sum()))
+        for j, k in zip(missing, keys):
+            if k not in memo.added:
+                r = reference.clauses[todo[j]]
+                memo.added[k] = _align_clause(r, plan.clauses, plan.first.get(r.comp), found.get(int(todo[j]), ()))
+            computed[j] = memo.added[k]
+    stored = np.flatnonzero(rows >= 0)
+    at = rows[stored]
+    sizes = np.zeros(n, dtype=np.int64)
+    sizes[stored] = memo.sizes[at]
+    sims, covs, labels, shared = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int64)
+    sims[stored], covs[stored], labels[stored], shared[stored] = (memo.similarity[at], memo.coverage[at],
+                                                                   memo.label[at], memo.shared[at])
+    for j, (chosen, sim, cov, label, common) in computed.items():
+        sizes[j], sims[j], covs[j], labels[j], shared[j] = len(chosen), sim, cov, LABEL_CODES[label], common
+    starts = np.cumsum(sizes) - sizes
+    flat = np.empty(int(sizes.sum()), dtype=np.int64)
+    flat[_ragged(starts[stored], sizes[stored])] = memo.flat[_ragged(memo.starts[at], sizes[stored])]
+    for j, result in computed.items():
+        flat[starts[j]: starts[j] + len(result[0])] = result[0]
     used = np.zeros(len(plan.clauses), dtype=bool)
     used[flat] = True
     covered = np.zeros(len(plan.clauses) + 1, dtype=bool)  # top-level parts the reference reaches
@@ -414,18 +479,17 @@ def aligned(reference: Side, plan: Side, memo: dict | None = None) -> Aligned:
     added = plan.counted[~used[plan.counted]]
     added = added[covered[plan.top_codes[added]]]
     m = len(added)
-    return Aligned(reference=np.concatenate([reference.counted, np.full(m, -1)]),
+    return Aligned(reference=np.concatenate([todo, np.full(m, -1)]),
                    sizes=np.concatenate([sizes, np.ones(m, dtype=np.int64)]),
                    plan=np.concatenate([flat, added]),
-                   similarity=np.concatenate([np.array(sims, dtype=np.float64), np.zeros(m)]),
-                   coverage=np.concatenate([np.array(covs, dtype=np.float64), np.zeros(m)]),
-                   label=np.concatenate([np.fromiter(map(LABEL_CODES.__getitem__, labels), dtype=np.int8, count=n),
-                                         np.full(m, LABEL_CODES["added"], dtype=np.int8)]),
-                   shared=np.concatenate([np.array(shared, dtype=np.int64), np.zeros(m, dtype=np.int64)]),
+                   similarity=np.concatenate([sims, np.zeros(m)]),
+                   coverage=np.concatenate([covs, np.zeros(m)]),
+                   label=np.concatenate([labels, np.full(m, LABEL_CODES["added"], dtype=np.int8)]),
+                   shared=np.concatenate([shared, np.zeros(m, dtype=np.int64)]),
                    n_reference_rows=n)
 
 
-def align(reference: list[Clause], plan: list[Clause], memo: dict | None = None) -> list[Pair]:
+def align(reference: list[Clause], plan: list[Clause], memo: Memo | None = None) -> list[Pair]:
     """:func:`aligned` as a list of :class:`Pair` (clauses, not positions), for reading."""
     a = aligned(Side(reference), Side(plan), memo)
     ends = np.cumsum(a.sizes).tolist()
@@ -438,9 +502,9 @@ def align(reference: list[Clause], plan: list[Clause], memo: dict | None = None)
 
 
 @lru_cache(maxsize=1 << 18)
-def memo_key(comp: str, exact: str) -> bytes:
-    """A short, stable key of a reference wording (for :func:`align`'s memo)."""
-    return hashlib.blake2b(f"{comp}\x1f{exact}".encode("utf-8"), digest_size=12).digest()
+def memo_key(comp: str, exact: str) -> int:
+    """A short, stable key of a reference wording (64 bits, for :class:`Memo`)."""
+    return int.from_bytes(hashlib.blake2b(f"{comp}\x1f{exact}".encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _align_clause(r: Clause, plan: list[Clause], identical: int | None, candidates) -> tuple:

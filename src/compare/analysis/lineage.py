@@ -24,7 +24,7 @@ import pandas as pd
 
 from compare.read.metadata import document_places
 
-from compare.analysis.align import (Clause, ClauseIndex, GramRows, Side, _shared, aligned, alignment_block,
+from compare.analysis.align import (Clause, ClauseIndex, GramRows, Memo, Side, _shared, aligned, alignment_block,
                                     alignments_from_blocks, clauses_of, drift_row, similarity)
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
@@ -272,7 +272,7 @@ def reference_plan(documents: pd.DataFrame, inferred: dict[str, list[Clause]], r
 
 
 def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[Clause]],
-               partial: dict[str, bool], sides: dict[str, Side] | None = None, memo: dict | None = None
+               partial: dict[str, bool], sides: dict[str, Side] | None = None, memo: Memo | None = None
                ) -> list[tuple[tuple | None, dict]]:
     """Per reference of one plan: its alignment block (templates and inferred ancestors, else
     None; see :func:`~compare.analysis.align.alignment_block`) and its drift row.
@@ -282,6 +282,7 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
     :func:`~compare.analysis.align.aligned`).
     """
     sides = {} if sides is None else sides
+    memo = Memo() if memo is None else memo
     for doc in [plan] + [ref for ref, _ in refs]:
         if doc not in sides:
             sides[doc] = Side(clauses[doc])
@@ -312,11 +313,10 @@ def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clau
     sides: dict[str, Side] = {}
     out = []
     for plan, refs, memo_key in work:
-        memo = (cache.get("memo", memo_key) if memo_key else None) or {}
-        known = len(memo)
+        memo = Memo(cache.get("memo", memo_key) if memo_key else None)
         out.append(align_plan(plan, refs, clauses, partial, sides, memo))
-        if memo_key and len(memo) > known:
-            cache.put("memo", memo_key, memo)
+        if memo_key and memo.added:
+            cache.put("memo", memo_key, memo.arrays())
     return out
 
 
