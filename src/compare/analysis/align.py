@@ -465,13 +465,15 @@ def aligned(reference: Side, plan: Side, memo: Memo | None = None) -> Aligned:
     sims, covs, labels, shared = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int64)
     sims[stored], covs[stored], labels[stored], shared[stored] = (memo.similarity[at], memo.coverage[at],
                                                                    memo.label[at], memo.shared[at])
-    for j, (chosen, sim, cov, label, common) in computed.items():
-        sizes[j], sims[j], covs[j], labels[j], shared[j] = len(chosen), sim, cov, LABEL_CODES[label], common
+    new = np.fromiter(computed, dtype=np.int64, count=len(computed))
+    chosen, sims[new], covs[new], label_names, shared[new] = zip(*computed.values()) if computed else ((),) * 5
+    sizes[new] = np.fromiter(map(len, chosen), dtype=np.int64, count=len(new))
+    labels[new] = np.fromiter(map(LABEL_CODES.__getitem__, label_names), dtype=np.int8, count=len(new))
     starts = np.cumsum(sizes) - sizes
     flat = np.empty(int(sizes.sum()), dtype=np.int64)
     flat[_ragged(starts[stored], sizes[stored])] = memo.flat[_ragged(memo.starts[at], sizes[stored])]
-    for j, result in computed.items():
-        flat[starts[j]: starts[j] + len(result[0])] = result[0]
+    flat[_ragged(starts[new], sizes[new])] = np.fromiter(chain.from_iterable(chosen), dtype=np.int64,
+                                                         count=int(sizes[new].sum()))
     used = np.zeros(len(plan.clauses), dtype=bool)
     used[flat] = True
     covered = np.zeros(len(plan.clauses) + 1, dtype=bool)  # top-level parts the reference reaches
