@@ -12,6 +12,9 @@ swap is not an edit. Redlines show the display text.
 **Candidate retrieval.** Plan clauses are indexed by character 3-grams; a reference clause
 is compared only with the plan clauses sharing most 3-grams with it
 (:class:`ClauseIndex`). Cost grows with the number of clauses, not with their product.
+Wordings a plan was aligned with before come from its memo (:class:`Memo`), and a plan that
+meets only a few new wordings (its references changed) is searched clause by clause, with
+the same candidates its index would give.
 
 **Similarity** is :func:`similarity`: ``rapidfuzz.fuzz.ratio`` / 100 (normalised Indel
 distance) — **1 means identical**, 0 nothing in common. *Coverage* of a text by another is
@@ -273,9 +276,9 @@ class Pair:
     shared: int = 0     # reference characters found in the plan text (runs of ≥ 3), for copy rates
 
 
-#: A plan searched for at most this many wordings in all is searched clause by clause; after
-#: that its 3-gram index is made (worth it for a plan met for the first time, not for one
-#: that only meets a reference's few changed wordings).
+#: A plan aligned before (its memo holds wordings) that meets at most this many new wordings in
+#: all is searched clause by clause; after that, or for a plan met for the first time, its
+#: 3-gram index is made (worth it for hundreds of wordings, not for a reference's few changed ones).
 SEARCH_WITHOUT_INDEX = 16
 
 
@@ -340,10 +343,11 @@ class Side:
     def _raw(self) -> tuple[np.ndarray, np.ndarray]:
         return _raw_grams([c.comp for c in self.clauses])
 
-    def candidates(self, reference: "Side", rows: list[int], k: int = 8) -> list[list[int]]:
+    def candidates(self, reference: "Side", rows: list[int], k: int = 8, *, few: bool = True) -> list[list[int]]:
         """:meth:`ClauseIndex.candidates_many` of this side's clauses for the ``rows`` of ``reference``:
-        the same candidates, with or without the index (see :data:`SEARCH_WITHOUT_INDEX`)."""
-        if "index" in self.__dict__ or self.searched + len(rows) > SEARCH_WITHOUT_INDEX:
+        the same candidates, with or without the index (without it only while ``few`` wordings are
+        expected in all; see :data:`SEARCH_WITHOUT_INDEX`)."""
+        if not few or "index" in self.__dict__ or self.searched + len(rows) > SEARCH_WITHOUT_INDEX:
             return self.index.candidates_many(reference.grams, k, rows=np.asarray(rows, dtype=np.int64))
         self.searched += len(rows)
         return [self._search(gram_codes(reference.clauses[i].comp), k) for i in rows]
@@ -445,30 +449,30 @@ def aligned(reference: Side, plan: Side, memo: Memo | None = None) -> Aligned:
     todo = reference.counted
     n = len(todo)
     rows = memo.find(reference.keys)
-    computed: dict[int, tuple] = {}  # row → result, for wordings not stored
-    missing = np.flatnonzero(rows < 0).tolist()
-    if missing:
-        keys = reference.keys[missing].tolist()
-        pending = [j for j, k in zip(missing, keys) if k not in memo.added]
-        # identical wording needs no search
-        need = [int(todo[j]) for j in pending if reference.clauses[todo[j]].comp not in plan.first]
-        found = dict(zip(need, plan.candidates(reference, need))) if need else {}
-        for j, k in zip(missing, keys):
-            if k not in memo.added:
-                r = reference.clauses[todo[j]]
-                memo.added[k] = _align_clause(r, plan.clauses, plan.first.get(r.comp), found.get(int(todo[j]), ()))
-            computed[j] = memo.added[k]
-    stored = np.flatnonzero(rows >= 0)
+    stored, new = np.flatnonzero(rows >= 0), np.flatnonzero(rows < 0)
     at = rows[stored]
     sizes = np.zeros(n, dtype=np.int64)
     sizes[stored] = memo.sizes[at]
     sims, covs, labels, shared = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int64)
     sims[stored], covs[stored], labels[stored], shared[stored] = (memo.similarity[at], memo.coverage[at],
                                                                    memo.label[at], memo.shared[at])
-    new = np.fromiter(computed, dtype=np.int64, count=len(computed))
-    chosen, sims[new], covs[new], label_names, shared[new] = zip(*computed.values()) if computed else ((),) * 5
-    sizes[new] = np.fromiter(map(len, chosen), dtype=np.int64, count=len(new))
-    labels[new] = np.fromiter(map(LABEL_CODES.__getitem__, label_names), dtype=np.int8, count=len(new))
+    chosen: tuple = ()
+    if len(new):
+        positions, keys = todo[new].tolist(), reference.keys[new].tolist()
+        known, clauses, first = memo.added, reference.clauses, plan.first
+        # identical wording needs no search
+        need = [i for i, k in zip(positions, keys) if k not in known and clauses[i].comp not in first]
+        found = dict(zip(need, plan.candidates(reference, need, few=len(memo.keys) > 0))) if need else {}
+        results = []
+        for i, k in zip(positions, keys):
+            result = known.get(k)
+            if result is None:
+                r = clauses[i]
+                result = known[k] = _align_clause(r, plan.clauses, first.get(r.comp), found.get(i, ()))
+            results.append(result)
+        chosen, sims[new], covs[new], label_names, shared[new] = zip(*results)
+        sizes[new] = np.fromiter(map(len, chosen), dtype=np.int64, count=len(new))
+        labels[new] = np.fromiter(map(LABEL_CODES.__getitem__, label_names), dtype=np.int8, count=len(new))
     starts = np.cumsum(sizes) - sizes
     flat = np.empty(int(sizes.sum()), dtype=np.int64)
     flat[_ragged(starts[stored], sizes[stored])] = memo.flat[_ragged(memo.starts[at], sizes[stored])]
