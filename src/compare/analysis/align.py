@@ -184,6 +184,11 @@ def _raw_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes[inside], row[:-2][inside]
 
 
+def stop_gram_df(n: int) -> int:
+    """Clauses (of ``n``) a 3-gram may be in and still tell clauses apart: 200, or 5% when that is more."""
+    return max(200, n // 20)
+
+
 class ClauseIndex:
     """Which clauses share most character 3-grams with a text: candidate retrieval for alignment.
 
@@ -203,7 +208,7 @@ class ClauseIndex:
 
         self.clauses = clauses
         self.threads = threads  # for a large batch of queries
-        self.max_df = max_df or max(200, len(clauses) // 20)
+        self.max_df = max_df or stop_gram_df(len(clauses))
         grams = grams or GramRows.of([c.comp for c in clauses])
         vocab, inverse, df = np.unique(grams.codes, return_inverse=True, return_counts=True)
         keep = df[inverse] <= self.max_df
@@ -355,7 +360,7 @@ class Side:
     def _search(self, query: np.ndarray, k: int) -> list[int]:
         """One query's candidates from the clauses' 3-grams, as :class:`ClauseIndex` ranks them:
         most shared distinct 3-grams (at least two) first, then the earlier clause; 3-grams in
-        more than the index's ``max_df`` clauses left out."""
+        more than :func:`stop_gram_df` clauses left out."""
         codes, rows = self._raw
         n = len(self.clauses)
         if not len(query) or not len(codes):
@@ -365,7 +370,7 @@ class Side:
         pair = np.unique(rows[hit] * len(query) + pos[hit])  # (clause, query 3-gram), each once
         clause, gram = pair // len(query), pair % len(query)
         df = np.bincount(gram, minlength=len(query))
-        counts = np.bincount(clause[df[gram] <= max(200, n // 20)], minlength=n)
+        counts = np.bincount(clause[df[gram] <= stop_gram_df(n)], minlength=n)
         found = np.flatnonzero(counts >= 2)
         return found[np.lexsort((found, -counts[found]))][:k].tolist()
 
