@@ -81,10 +81,6 @@ class Commitment:
                 return []
         return [i for i in idx if not exclude.search(texts[i])] if exclude is not None else list(idx)
 
-    def task_matches(self, text: str) -> bool:
-        """Does an annex task's text satisfy the rule, figure condition included?"""
-        return self.matches(text) and self.task_figure_ok(text)
-
     def task_figure_ok(self, text: str) -> bool:
         """Does a figure in an annex task's text meet the figure condition (always true without one)?"""
         if not self.target:
@@ -242,7 +238,7 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
         for i, strength in _clause_hits(c, texts, measure_ids, figures):
             hits_by_doc[doc_ids[i]].append((measure_ids[i], strength, texts[i]))
         tasks_by_doc: dict[str, list[tuple]] = defaultdict(list)
-        for i in c.matching(task_texts):  # (as task_matches, a word group at a time over all tasks)
+        for i in c.matching(task_texts):  # the rule, a word group at a time over all tasks; then the figure
             if c.task_figure_ok(task_texts[i]):
                 tasks_by_doc[task_recs[i][0]].append(task_recs[i][1:])
         for doc_id in plans:
