@@ -52,6 +52,21 @@ def normalize_newlines(text: str) -> str:
     return re.sub("[\u2028\u2029\x0b]", "\n", text).replace("\x0c", "\n\n")
 
 
+#: Control characters that no document means: C0 codes other than tab, line feed and carriage
+#: return (NUL, ESC, form feed …), DEL and the C1 codes. They break spreadsheets (openpyxl
+#: refuses them) and terminals (ESC sequences), and carry no text.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_chars(text: str) -> str:
+    """Remove control characters (:data:`CONTROL_CHARS`); tabs and line breaks stay.
+
+    >>> strip_control_chars("朝阳\x00区\x1b[31m")
+    '朝阳区[31m'
+    """
+    return CONTROL_CHARS.sub("", text) if CONTROL_CHARS.search(text) else text
+
+
 def normalize_spaces(text: str) -> str:
     """Remove whitespace that carries no meaning in Chinese text, keeping tabs and newlines.
 
@@ -163,6 +178,7 @@ def make_pipeline(funcs: Iterable[Callable[[str], str]]) -> Callable[[str], str]
 clean_text = make_pipeline([
     unicode_nfc,
     normalize_newlines,
+    strip_control_chars,
     fold_width,
     normalize_spaces,
     normalize_punctuation,

@@ -712,8 +712,8 @@ def drift_row(a: Aligned, doc_id: str, reference_doc_id: str, reference: Side, p
 
 
 # --------------------------------------------------------------------------- redline
-_DEL = "background:#fde0dc;color:#a50e0e;text-decoration:line-through"
-_INS = "background:#d7f5dd;color:#0b6b1f;text-decoration:none"
+_DEL = "background-color:#fde0dc;color:#a50e0e;text-decoration:line-through"
+_INS = "background-color:#d7f5dd;color:#0b6b1f;text-decoration:none"
 
 
 def diff_segments(a: str, b: str) -> list[tuple[int, str]]:

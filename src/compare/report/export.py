@@ -3,17 +3,30 @@
 The HTML is for readers on networks without internet access: code cells are hidden, images
 are embedded as data URIs, and nothing is loaded from elsewhere — no scripts at all, no
 web fonts, no CDN stylesheets. The page uses the reader's Chinese system fonts
-(Microsoft YaHei, PingFang, Noto Sans CJK, WenQuanYi …). Document text reaches the page
-only through escaping (pandas tables, stream output, the redline), and every ``<script>``
-element that a notebook output might carry is removed as a second guard.
+(Microsoft YaHei, PingFang, Noto Sans CJK, WenQuanYi …).
+
+Document text is untrusted (a scraped page can carry markup in its title). Three guards:
+
+1. it reaches a page only as escaped text (:func:`text_html`, pandas tables, stream output,
+   the redline); notebooks never build Markdown from it;
+2. the finished page body goes through an allow-list sanitiser (:func:`sanitize`, ammonia
+   through ``nh3``): only layout tags, no event handlers, images only as embedded data,
+   links only within the reports folder;
+3. the page itself forbids every request and script with a Content-Security-Policy
+   (:data:`CSP`), so even markup that slipped through could load nothing.
+
+Workbooks hold text as text: a cell that begins with ``=`` is a string, never a formula.
 """
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+
+from compare.normalize import strip_control_chars
 
 from compare.report.views import join_lists
 
@@ -33,9 +46,39 @@ img {{ max-width: 100%; height: auto; }}
 pre {{ white-space: pre-wrap; font-family: {FONT_STACK}; background: #f7f7f7; padding: 8px; }}
 .jp-OutputPrompt, .jp-InputPrompt, .prompt {{ display: none; }}
 footer {{ color: #737373; font-size: 12px; margin-top: 32px; }}
+.redline-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 14px; line-height: 1.6; }}
+.redline-table td, .redline-table th {{ border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }}
+del {{ background: #fde0dc; color: #a50e0e; text-decoration: line-through; }}
+ins {{ background: #d7f5dd; color: #0b6b1f; text-decoration: none; }}
 """
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
-_EXTERNAL = re.compile(r"""<(?:link|script|img|iframe)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//""", re.I)
+
+#: The page may load nothing and run nothing: images and fonts only when embedded in the page
+#: (data: URIs), styles only its own. Forms, frames, plug-ins and base URLs are all refused.
+CSP = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+       "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
+
+#: Tags a report body may hold: text, headings, lists, tables, images. Nothing that runs,
+#: embeds, plays or submits (script, iframe, object, embed, video, audio, form, svg, math, link).
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div", "dl", "dt", "em",
+    "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p",
+    "pre", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "style"},
+    "a": {"href"}, "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "table": {"border"},
+}
+#: Inline style properties kept (the redline's colours, table layout): none of them takes a URL.
+ALLOWED_STYLES = {
+    "color", "background-color", "text-decoration", "text-align", "vertical-align", "font-weight", "font-size",
+    "font-style", "line-height", "width", "min-width", "max-width", "height", "padding", "margin", "border",
+    "border-collapse", "table-layout", "white-space",
+}
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z")
+#: A link target inside the reports folder: a relative path or an anchor, never a scheme.
+_LOCAL_LINK = re.compile(r"(?:#[\w\-.:]*|(?:\.\./|\./)?[\w\-./\u3400-\u9fff]+\.(?:html|xlsx)(?:#[\w\-.:]*)?)\Z")
 
 
 def notebook_body(nb_path: str | Path) -> str:
@@ -47,22 +90,53 @@ def notebook_body(nb_path: str | Path) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
-    body = re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill gives its injected cell a random id
-    return _SCRIPT.sub("", body)
+    return re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill gives its injected cell a random id
+
+
+def text_html(text: str, tag: str = "p") -> str:
+    """Document text as an HTML element holding it as text only: ``text_html("<b>", "h2")`` →
+    ``<h2>&lt;b&gt;</h2>``. Notebooks show titles, issuers and headings through this (or a
+    table), never through Markdown, which would make markup in the text live."""
+    return f"<{tag}>{html.escape(strip_control_chars(str(text)))}</{tag}>"
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """Keep an attribute only when it can load nothing from elsewhere (see :data:`CSP`)."""
+    if name == "src":
+        return value if tag == "img" and _DATA_IMAGE.match(value) else None
+    if name == "href":
+        return value if _LOCAL_LINK.match(value) else None
+    return value
+
+
+@lru_cache(maxsize=1)
+def _cleaner():
+    import nh3
+
+    return nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_attribute,
+                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "xmp", "title"},
+                       url_schemes={"data"}, link_rel=None, strip_comments=True,
+                       filter_style_properties=ALLOWED_STYLES)
+
+
+def sanitize(fragment: str) -> str:
+    """An HTML fragment with everything but layout removed: tags outside :data:`ALLOWED_TAGS`
+    (their text is kept, except inside script and style), event handlers, style properties outside
+    :data:`ALLOWED_STYLES`, and any URL other than an embedded image or a link within the
+    reports folder."""
+    return _cleaner().clean(fragment)
 
 
 def page(title: str, body: str, *, nav: list[tuple[str, str]] = (), footer: str = "") -> str:
-    """A complete offline HTML page around ``body``; ``title`` and link texts are escaped."""
+    """A complete offline HTML page around ``body`` (sanitised); ``title`` and link texts are escaped."""
     links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for text, href in nav)
-    doc = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-           f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f'<title>{html.escape(title)}</title><style>{CSS}</style></head>'
-           f'<body><header>{links}</header><main>{body}'
-           f'<footer>{html.escape(footer)}</footer></main></body></html>\n')
-    external = _EXTERNAL.search(doc)
-    if external:  # a notebook output pointed off-machine: refuse rather than ship a page that needs the network
-        raise ValueError(f"the page '{title}' would load an external resource: {external.group(0)[:80]}")
-    return doc
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta name="referrer" content="no-referrer">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{html.escape(strip_control_chars(title))}</title><style>{CSS}</style></head>'
+            f'<body><header>{sanitize(links)}</header><main>{sanitize(body)}'
+            f'<footer>{html.escape(strip_control_chars(footer))}</footer></main></body></html>\n')
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
@@ -79,8 +153,11 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
             for col in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[col]):
                     out[col] = out[col].dt.strftime("%Y-%m-%d")
+                elif not pd.api.types.is_numeric_dtype(out[col]):  # openpyxl refuses control characters
+                    out[col] = out[col].map(lambda v: strip_control_chars(v) if isinstance(v, str) else v)
             out.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
+            _text_not_formulas(ws)
             ws.freeze_panes = "A2"
             for cell in ws[1]:
                 cell.font = Font(bold=True)
@@ -94,6 +171,15 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
                         for cell in row:
                             cell.alignment = Alignment(wrap_text=True, vertical="top")
     return path
+
+
+def _text_not_formulas(ws) -> None:
+    """Every text cell of a sheet stays text: openpyxl makes a string that begins with ``=`` a
+    formula (``=HYPERLINK(…)`` in a task cell would be live); it is stored as a string instead."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _width(text: str) -> int:

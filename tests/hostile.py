@@ -1,0 +1,104 @@
+"""Writers of hostile raw files: bombs, deep nesting, payloads. Each is small on disk."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from pathlib import Path
+
+from tests.helpers import write_docx
+
+#: Markup that would run if a report made document text live (each sets the page title).
+SCRIPT_PAYLOADS = (
+    "<img src=x onerror=\"document.title='PWNED'\">",
+    "<svg onload=\"document.title='PWNED'\">",
+    "<math><img src=x onerror=\"document.title='PWNED'\"></math>",
+    "<a href=\"javascript:document.title='PWNED'\">点击</a>",
+    "[点我](javascript:document.title='PWNED')",
+    "<script>document.title='PWNED'</script>",
+)
+
+
+def beacons(base: str) -> tuple[str, ...]:
+    """Markup that would fetch ``base/<tag>.gif`` when a page containing it is opened: one per tag
+    or attribute that can load a URL."""
+    return (
+        f'<img src="{base}/img.gif">',
+        f'<video poster="{base}/video.gif"></video>',
+        f'<audio src="{base}/audio.gif"></audio>',
+        f'<video><source src="{base}/source.gif"></video>',
+        f'<object data="{base}/object.gif"></object>',
+        f'<embed src="{base}/embed.gif">',
+        f'<link rel="stylesheet" href="{base}/link.css">',
+        f'<style>@import url("{base}/style.css");</style>',
+        f'<div style="background:url({base}/url.gif)">背景</div>',
+        f'<img srcset="{base}/srcset.gif 1x">',
+    )
+
+
+def deep_html(depth: int, tag: str = "div") -> bytes:
+    """A web page nesting ``tag`` ``depth`` levels deep around one sentence."""
+    return (
+        f"<html><body>{f'<{tag}>' * depth}残疾人工作{f'</{tag}>' * depth}</body></html>"
+    ).encode()
+
+
+def _docx_with(
+    path: Path, change_body=lambda xml: xml, extra: tuple[str, int] | None = None
+) -> Path:
+    """A real one-line .docx, its body changed by ``change_body``, with an ``extra`` part of
+    (name, megabytes of zeros) streamed in."""
+    buf = io.BytesIO()
+    write_docx(buf, "北京市测试区人民政府关于加快推进残疾人小康进程的实施意见")
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, change_body(data) if info.filename == "word/document.xml" else data)
+        if extra:
+            with out.open(extra[0], "w") as part:
+                block = b"\0" * (1 << 20)
+                for _ in range(extra[1]):
+                    part.write(block)
+    return path
+
+
+def zip_bomb_docx(path: Path, unpacked_mb: int = 300) -> Path:
+    """A real .docx with an extra part of ``unpacked_mb`` MB of zeros (a few hundred KB on disk)."""
+    return _docx_with(path, extra=("word/media/image1.bin", unpacked_mb))
+
+
+def paragraph_bomb_docx(path: Path, paragraphs: int = 600_000) -> Path:
+    """A real .docx whose body holds ``paragraphs`` empty paragraphs."""
+    return _docx_with(
+        path, lambda xml: xml.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * paragraphs, 1)
+    )
+
+
+def stream_bomb_pdf(path: Path, unpacked_mb: int = 300) -> Path:
+    """A one-page PDF whose content stream inflates to ``unpacked_mb`` MB (of spaces)."""
+    compressor = zlib.compressobj(9)
+    block = b" " * (1 << 20)
+    stream = b"".join(compressor.compress(block) for _ in range(unpacked_mb)) + compressor.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    path.write_bytes(out.getvalue())
+    return path
