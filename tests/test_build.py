@@ -146,10 +146,10 @@ def test_a_table_longer_than_a_spreadsheet_gets_a_note(built, tmp_path, monkeypa
     build report says that a spreadsheet shows only its beginning."""
     import copy
 
-    import compare.build
+    import compare.store
 
     tables, report = built[0], copy.deepcopy(built[1])
-    monkeypatch.setattr(compare.build, "SPREADSHEET_ROWS", len(tables["measures"]))
+    monkeypatch.setattr(compare.store, "SPREADSHEET_ROWS", len(tables["measures"]))
     write_tables(tables, tmp_path, report, validated=True)
     notes = json.loads((tmp_path / "build_report.json").read_text(encoding="utf-8"))["warnings"]
     long = sorted(n for n, df in tables.items() if len(df) >= len(tables["measures"]))

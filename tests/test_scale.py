@@ -120,7 +120,7 @@ def test_adding_a_plan_to_a_cached_build_gives_the_tables_of_a_fresh_build(synth
     raw, cache = tmp_path / "raw", tmp_path / "cache"
     shutil.copytree(work / "raw", raw)
     shutil.copytree(work / "cache", cache)
-    memos = sorted((cache / "memo").glob("*.pkl"))
+    memos = sorted((cache / "memo").glob("*.entry"))
     assert len(memos) >= N + 5  # a memo per plan (and per version of the plan the test before edited)
     new = sorted(set(_files(tmp_path / "more" / "raw")) - set(_files(raw)))
     assert len(new) == 1

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -18,16 +15,17 @@ from pathlib import Path
 import pandas as pd
 
 from compare import schema
-from compare.config import IGNORED_NAMES, MANIFEST_NAMES, PROCESSED_DATA_DIR, RAW_DATA_DIR, SUPPORTED_SUFFIXES
-from compare.errors import CompareError, DocumentError
-from compare.parallel import Cache, StageClock, no_cycle_collection, release_memory, run_batches
+from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
+from compare.cache import Cache
+from compare.errors import CompareError, DocumentError, printable
+from compare.parallel import StageClock, no_cycle_collection, release_memory, run_batches
 from compare.read import Document, read_document
+from compare.read.limits import DEFAULT_LIMITS, Limits
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
+from compare.store import load_tables, write_tables  # noqa: F401  (the build's two ends, in one place)
 
-REPORT_NAME = "build_report.json"
-#: Rows a spreadsheet shows (Excel, WPS: 1,048,576 with the header); a longer CSV opens cut short.
-SPREADSHEET_ROWS = 1_048_576
+__all__ = ["BuildReport", "FileStatus", "build_tables", "read_corpus", "load_tables", "write_tables"]
 
 
 @dataclass
@@ -85,19 +83,53 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def discover(raw_dir: Path) -> list[Path]:
-    """Every file under ``raw_dir`` that could be a document, in a stable order."""
+def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], list[FileStatus]]:
+    """Every file under ``raw_dir`` that could be a document, in a stable order, and what was
+    refused on the way: links that lead out of the raw folder (unless ``follow_links``), links
+    that lead nowhere, and things that are not files (pipes, devices)."""
     skip = set(IGNORED_NAMES) | set(MANIFEST_NAMES)
-    return sorted((p for p in raw_dir.rglob("*") if p.is_file() and p.name not in skip and not p.name.startswith(".")),
-                  key=lambda p: p.relative_to(raw_dir).as_posix())
+    root = raw_dir.resolve()
+    found, refused = [], []
+    for p in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
+        if p.name in skip or p.name.startswith("."):
+            continue
+        rel = printable(p.relative_to(raw_dir).as_posix())
+        if p.is_symlink():
+            target = p.resolve()
+            inside = target == root or root in target.parents
+            if not p.exists():
+                refused.append(FileStatus(rel, "skipped", messages=[f"{rel}: is a link to nothing (its target "
+                                                                    "does not exist)"]))
+                continue
+            if target.is_dir():  # never walked: a link could lead round in a circle or anywhere on the disk
+                refused.append(FileStatus(rel, "skipped", messages=[
+                    f"{rel}: is a link to a folder ({printable(str(target))}); links to folders are not followed "
+                    "(copy the folder into the raw folder)"]))
+                continue
+            if not inside and not follow_links:
+                refused.append(FileStatus(rel, "skipped", messages=[
+                    f"{rel}: is a link to a file outside the raw folder ({printable(str(target))}); not read "
+                    "(copy the file into the raw folder, or build with --follow-links)"]))
+                continue
+        if p.is_dir():
+            continue
+        if not p.is_file():
+            refused.append(FileStatus(rel, "skipped", messages=[f"{rel}: is not a regular file (a pipe, socket "
+                                                                "or device); not read"]))
+            continue
+        found.append(p)
+    return found, refused
 
 
 def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
-                cache: Cache | None = None) -> tuple[list[Document], BuildReport]:
+                cache: Cache | None = None, limits: Limits = DEFAULT_LIMITS,
+                follow_links: bool = False) -> tuple[list[Document], BuildReport]:
     """Read every document under ``raw_dir``; return the good ones and a report on all files.
 
     With ``jobs`` > 1 files are read in worker processes; with a ``cache``, a file whose bytes,
-    path and manifest entry are unchanged is not read again.
+    path and manifest entry are unchanged is not read again. ``limits`` bound what one file may
+    cost (see :class:`~compare.read.limits.Limits`); ``follow_links``: read files that links in
+    the raw folder point to outside it (refused by default).
     """
     raw_dir = Path(raw_dir)
     report = BuildReport(raw_dir=raw_dir.as_posix())
@@ -114,23 +146,25 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, j
         report.warnings += warnings
     docs: list[Document] = []
     by_hash: dict[str, Document] = {}
-    files = discover(raw_dir)
+    files, refused = discover(raw_dir, follow_links=follow_links)
+    report.files += refused
     readable = []
     for path in files:
-        rel = path.relative_to(raw_dir).as_posix()
+        rel = printable(path.relative_to(raw_dir).as_posix())
         if path.suffix.lower() not in SUPPORTED_SUFFIXES + (".doc", ".wps") and path.suffix:
             report.files.append(FileStatus(rel, "skipped", messages=[
-                f"{rel}: not a document type compare reads ({path.suffix}); supported: "
+                f"{rel}: not a document type compare reads ({printable(path.suffix)}); supported: "
                 + ", ".join(SUPPORTED_SUFFIXES)]))
             continue
         readable.append((path, rel, manifest.get(path.resolve())))
-    results = _cached_batches(_read_batch, readable, lambda item: _read_key(item), cache, "read",
-                              context=lambda batch: (raw_dir,), jobs=jobs, progress=progress,
-                              desc="Reading documents", unit="file")
+    results = _cached_batches(_read_batch, readable, lambda item: _read_key(item, limits), cache, "read",
+                              context=lambda batch: (raw_dir, limits), jobs=jobs, progress=progress,
+                              desc="Reading documents", unit="file", shape=lambda v: isinstance(v, Document))
     for (path, rel, _), doc in zip(readable, results):
         if isinstance(doc, str):
             report.files.append(FileStatus(rel, "error", messages=[doc]))
             continue
+        doc.source_file = rel  # the name under the raw folder, as every message gives it
         key = doc.content_sha256
         text_key = "text:" + doc.text
         twin = by_hash.get(key) or by_hash.get(text_key)
@@ -143,23 +177,25 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, j
         report.files.append(FileStatus(rel, "ok", messages=[f"{rel}: {w}" for w in doc.warnings]))
     report.files.sort(key=lambda f: f.source_file)
     assign_doc_ids(docs)
-    status = {f.source_file: f for f in report.files}
+    status = {f.source_file: f for f in report.files if f.status == "ok"}
     for doc in docs:
         status[doc.source_file].doc_id = doc.meta["doc_id"]
     return docs, report
 
 
-def _read_batch(batch, raw_dir: Path) -> list:
+def _read_batch(batch, raw_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list:
     out = []
-    for path, _, entry in batch:
+    for path, rel, entry in batch:
         try:
-            out.append(read_document(path, raw_root=raw_dir, manifest=entry))
+            out.append(read_document(path, raw_root=raw_dir, manifest=entry, limits=limits))
         except DocumentError as exc:
             out.append(str(exc))
+        except RecursionError:  # a limit should have caught it first: refuse the file, keep the batch
+            out.append(str(DocumentError(rel, "is nested too deeply to be read")))
     return out
 
 
-def _read_key(item) -> str:
+def _read_key(item, limits: Limits = DEFAULT_LIMITS) -> str:
     path, rel, entry = item
     try:
         data = path.read_bytes()
@@ -167,15 +203,16 @@ def _read_key(item) -> str:
         return ""  # unreadable: never cached, read (and reported) every time
     # the entry's own file path is absolute: left out, so a moved raw folder keeps its cache
     fields = None if entry is None else {k: v for k, v in vars(entry).items() if k != "file"}
-    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), fields)
+    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), fields, limits)
 
 
 def _cached_batches(func, items: list, key_of, cache: Cache | None, stage: str, *, context, jobs: int,
-                    progress: bool, desc: str, unit: str) -> list:
-    """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by key."""
+                    progress: bool, desc: str, unit: str, shape=None) -> list:
+    """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by
+    key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`)."""
     cache = cache or Cache(None)
     keys = [key_of(item) if cache.folder else "" for item in items]
-    results = [cache.get(stage, k) if k else None for k in keys]
+    results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
     fresh = run_batches(func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc, unit=unit)
     for i, value in zip(todo, fresh):
@@ -318,14 +355,14 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     with clock("segment"):
         seg = _cached_batches(_segment_batch, items, lambda it: seg_key[it[0]],
                               cache, "segment", context=lambda b: (), jobs=jobs, progress=progress,
-                              desc="Segmenting", unit="doc")
+                              desc="Segmenting", unit="doc", shape=_tuple_of(4))
     with clock("extract"):
         items = [(d, t, p, plan_end.get(d), role.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)]
         ext = _cached_batches(_extract_batch, items,
                               lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3], it[4]), cache,
                               "extract",
                               context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
-                              unit="doc")
+                              unit="doc", shape=_tuple_of(5))
         # the per-document tables put together and checked: counted with extraction, the last of them
         tables = {"sections": _from_columns([s[0] for s in seg], "sections"),
                   "measures": _from_columns([s[1] for s in seg], "measures"),
@@ -335,6 +372,11 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
         clauses = {it[0]: clauses_from_columns(s[1], s[3]) for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]], seg_key
+
+
+def _tuple_of(n: int):
+    """A check that a cached result is a tuple of ``n`` parts (as a stage returns it)."""
+    return lambda value: isinstance(value, tuple) and len(value) == n
 
 
 def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:
@@ -358,17 +400,22 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 
 @no_cycle_collection()
 def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
-                 cache_dir: str | Path | None = None) -> tuple[dict[str, pd.DataFrame], BuildReport]:
-    """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing.
+                 cache_dir: str | Path | None = None, limits: Limits = DEFAULT_LIMITS,
+                 follow_links: bool = False) -> tuple[dict[str, pd.DataFrame], BuildReport]:
+    """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing but
+    the cache.
 
     ``jobs``: worker processes for per-document stages and alignment (1 = in this process).
     ``cache_dir``: where results of unchanged raw files are kept between builds (none by default).
+    ``limits``: what one raw file may cost to read (:class:`~compare.read.limits.Limits`).
+    ``follow_links``: read files that links in the raw folder point to outside it.
     Wall time per stage is in ``report.timings``.
     """
     clock = StageClock()
     cache = Cache(cache_dir)
     with clock("read"):
-        docs, report = read_corpus(raw_dir, progress=progress, jobs=jobs, cache=cache)
+        docs, report = read_corpus(raw_dir, progress=progress, jobs=jobs, cache=cache, limits=limits,
+                                   follow_links=follow_links)
         documents = documents_table(docs)
         texts = texts_table(docs, documents["doc_id"])
     del docs
@@ -392,103 +439,5 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     report.tables = {name: len(df) for name, df in tables.items()}
     report.timings = clock.seconds
     report.cache = cache.use()
+    report.warnings += cache.notes
     return tables, report
-
-
-@no_cycle_collection()
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path = PROCESSED_DATA_DIR,
-                 report: BuildReport | None = None, *, validated: bool = False) -> list[Path]:
-    """Validate then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM;
-    text cells quoted).
-
-    All tables are validated before the first file is written, and each file is written to
-    a temporary name and renamed, so a failed build never leaves a half-written table.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # tables straight from build_tables are validated already; anything else is checked here
-    checked = tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
-    if report is not None:
-        report.warnings += [f"{name}.csv has {len(df):,} rows: a spreadsheet (Excel, WPS) opens only the first "
-                            f"{SPREADSHEET_ROWS - 1:,}; read {name}.parquet (pandas, R arrow), or filter the table, "
-                            f"for the whole of it"
-                            for name, df in checked.items() if len(df) >= SPREADSHEET_ROWS]
-    import pyarrow as pa
-    from pyarrow import parquet
-
-    written = []
-    # a table's parquet and CSV files are written at once, in two threads (Arrow's writers do
-    # not hold the interpreter lock); one table at a time, so memory holds one Arrow copy
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for name, df in checked.items():
-            table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
-            files = [pool.submit(_atomic, out_dir / f"{name}.parquet", lambda p, t=table: parquet.write_table(t, p)),
-                     pool.submit(_atomic, out_dir / f"{name}.csv", lambda p, t=table, n=name: _write_csv(t, n, p))]
-            written += [f.result() for f in files]
-            del table, files
-    if report is not None:
-        written.append(_atomic(out_dir / REPORT_NAME, lambda p: Path(p).write_text(report.to_json(), encoding="utf-8")))
-    return written
-
-
-def _write_csv(table, name: str, path) -> None:
-    """One table (an Arrow table) as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then
-    reads Chinese correctly), a header row, text cells in double quotes, list cells joined with
-    、, dates as YYYY-MM-DD, empty cells for missing values. Arrow's CSV writer: a national
-    corpus has millions of alignment rows."""
-    import pyarrow as pa
-    from pyarrow import compute, csv
-
-    for k, col in enumerate(table.column_names):
-        kind, column = schema.FIELDS[col].type, table[col]
-        if pa.types.is_null(column.type):  # every cell missing (or no rows): stays empty
-            continue
-        if kind == "list":  # (a column of only empty lists has no item type: strings, then)
-            table = table.set_column(k, col, compute.binary_join(column.cast(pa.list_(pa.string())),
-                                                                 schema.LIST_SEPARATOR))
-        elif kind == "date":
-            table = table.set_column(k, col, compute.strftime(column, format="%Y-%m-%d"))
-    with pa.OSFile(str(path), "wb") as sink:
-        sink.write("\ufeff".encode("utf-8"))
-        csv.write_csv(table, sink)
-
-
-def _atomic(target: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
-
-
-@no_cycle_collection()
-def load_tables(processed_dir: str | Path = PROCESSED_DATA_DIR, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The built tables as DataFrames, typed as declared in :mod:`compare.schema`.
-
-    >>> tables = load_tables()            # doctest: +SKIP
-    >>> tables["documents"][["doc_id", "doc_number"]]
-    """
-    from pyarrow import parquet
-
-    processed_dir = Path(processed_dir)
-    names = names or [n for n in schema.TABLES if (processed_dir / f"{n}.parquet").exists()]
-    if not names:
-        raise CompareError(f"{processed_dir}: no tables found; run `compare build` first")
-    out = {}
-    for name in names:
-        path = processed_dir / f"{name}.parquet"
-        if not path.exists():
-            raise CompareError(f"{path}: table '{name}' has not been built; run `compare build`")
-        columns = parquet.read_schema(path).names
-        lists = [c for c in columns if c in schema.FIELDS and schema.FIELDS[c].type == "list"]
-        df = pd.read_parquet(path, columns=[c for c in columns if c not in lists])
-        if lists:  # Python lists of strings, made by Arrow (a national corpus has millions of cells)
-            arrow = parquet.read_table(path, columns=lists)
-            for col in lists:
-                df[col] = [[] if v is None else v for v in arrow.column(col).to_pylist()]
-        out[name] = schema.coerce(df[columns], name)
-    return out

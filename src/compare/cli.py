@@ -31,34 +31,50 @@ def main() -> None:
               help="Worker processes for large corpora (default: the number of cores; 1 = no workers).")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and parsed again.")
+@click.option("--limit", "limit_options", multiple=True, metavar="NAME=VALUE",
+              help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
+                   "unpacked_bytes, text_chars, html_depth, paragraphs, pages, seconds (defaults: compare.read."
+                   "limits.Limits). A file over a limit is refused by name and the rest are built.")
+@click.option("--follow-links", is_flag=True,
+              help="Read files that links in the raw folder point to outside it (refused by default).")
 @click.option("--timings", "timings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the wall time of each stage (read, segment, extract, coverage, align, write) "
                    "to this JSON file.")
 def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, jobs: int | None, cache: bool,
-          timings_file: Path | None) -> None:
+          limit_options: tuple[str, ...], follow_links: bool, timings_file: Path | None) -> None:
     """Read every plan and template and write the tables (documents, texts …)."""
     import json
 
     from compare.build import build_tables, write_tables
+    from compare.cache import Cache
     from compare.errors import CompareError
     from compare.parallel import StageClock, default_jobs
+    from compare.read.limits import DEFAULT_LIMITS
+    from compare.store import output_lock
 
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or default_jobs(),
-                                      cache_dir=out_dir / ".cache" if cache else None)
+        limits = DEFAULT_LIMITS.with_options(limit_options)
+        # one build at a time per output folder: its tables and its cache are this build's alone
+        with output_lock(out_dir):
+            if cache:
+                Cache(out_dir / ".cache").tidy()
+            tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or default_jobs(),
+                                          cache_dir=out_dir / ".cache" if cache else None, limits=limits,
+                                          follow_links=follow_links)
+            if report.n_ok == 0:
+                click.echo(report.summary(), err=True)
+                raise click.ClickException(f"no document in {raw_dir} could be read; nothing was written")
+            if strict and report.problems:  # before anything is replaced: the last good tables stay
+                click.echo(report.summary(), err=True)
+                raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict); "
+                                           f"nothing was written")
+            clock = StageClock()
+            with clock("write"):
+                write_tables(tables, out_dir, report, validated=True)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
-    if report.n_ok == 0:
-        click.echo(report.summary(), err=True)
-        raise click.ClickException(f"no document in {raw_dir} could be read; nothing was written")
-    clock = StageClock()
-    try:
-        with clock("write"):
-            write_tables(tables, out_dir, report, validated=True)
-    except CompareError as exc:
-        raise click.ClickException(f"tables not written: {exc}") from exc
     report.timings.update(clock.seconds)
     click.echo(report.summary())
     click.echo("Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
@@ -68,8 +84,6 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, job
     if timings_file:
         timings_file.write_text(json.dumps({"seconds": report.timings, "cache": report.cache,
                                             "documents": report.n_ok}, indent=2) + "\n", encoding="utf-8")
-    if strict and report.problems:
-        raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict)")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""Work over many documents: batches, worker processes, a content-addressed cache, stage clocks.
+"""Work over many documents: batches, worker processes, stage clocks (the cache: :mod:`compare.cache`).
 
 Parallel work goes through joblib (loky process workers), never hand-made processes, so a
 build can run on a Dask cluster by wrapping it in ``joblib.parallel_backend("dask")``.
@@ -8,11 +8,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
-import tempfile
 import time
 import warnings
-from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -130,70 +127,6 @@ def code_version() -> str:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
-
-
-class Cache:
-    """Results of per-document stages, stored by a hash of their inputs and of the code.
-
-    Unchanged raw files are not read, segmented or extracted again; a changed file, a
-    changed manifest entry or changed code gives a new key. Entries are pickles written
-    atomically; an unreadable entry is treated as missing.
-    """
-
-    def __init__(self, folder: str | Path | None):
-        self.folder = Path(folder) if folder else None
-        self.hits: Counter = Counter()    # stage → results reused
-        self.misses: Counter = Counter()  # stage → results built
-
-    @staticmethod
-    def key(stage: str, *parts) -> str:
-        h = hashlib.sha256(code_version().encode() + stage.encode())
-        for part in parts:
-            h.update(b"\0" + (part if isinstance(part, bytes) else repr(part).encode()))
-        return h.hexdigest()
-
-    def get(self, stage: str, key: str, *, count: bool = True):
-        """The stored value, or None; counted as reused or built unless ``count`` is False."""
-        if self.folder is None:
-            return None
-        path = self.folder / stage / f"{key}.pkl"
-        try:
-            with path.open("rb") as fh:
-                value = pickle.load(fh)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-            value = None
-        if count:
-            self.count(stage, reused=value is not None)
-        return value
-
-    def count(self, stage: str, reused: int | bool = 0, built: int | None = None) -> None:
-        """Count results of ``stage`` reused and built: ``count(stage, reused=True)`` is one
-        reused, ``reused=False`` one built; or give both numbers."""
-        if built is None:
-            reused, built = int(bool(reused)), int(not reused)
-        self.hits[stage] += reused
-        self.misses[stage] += built
-
-    def use(self) -> dict[str, dict[str, int]]:
-        """Per stage: how many results were reused and how many built (nothing without a folder)."""
-        if self.folder is None:
-            return {}
-        return {stage: {"reused": self.hits[stage], "built": self.misses[stage]}
-                for stage in sorted(set(self.hits) | set(self.misses))}
-
-    def put(self, stage: str, key: str, value) -> None:
-        if self.folder is None:
-            return
-        folder = self.folder / stage
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{key}.pkl")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 class StageClock:

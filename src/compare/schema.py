@@ -12,6 +12,7 @@ Types:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import chain
 
@@ -366,8 +367,22 @@ def _has_duplicates(df: pd.DataFrame, key: tuple[str, ...]) -> bool:
     return bool(df.duplicated(list(key), keep=False).any())
 
 
+#: A text cell a spreadsheet would read as a formula (OWASP "CSV injection"): it begins with
+#: = + - @ (or their full-width forms, which some spreadsheets fold), a tab or a carriage return.
+#: In CSV such a cell is written with a leading ``'``; Parquet keeps the exact text.
+FORMULA_START = r"^[=+\-@\t\r＝＋－＠]"
+_FORMULA_START = re.compile(FORMULA_START)
+
+
+def formula_safe(value):
+    """A CSV cell as written: text that begins like a formula gets a leading ``'``
+    (``"=1+1"`` → ``"'=1+1"``); anything else is returned as it is."""
+    return "'" + value if isinstance(value, str) and _FORMULA_START.match(value) else value
+
+
 def to_csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """The table as shown in CSV: list cells joined with ``、``, dates as YYYY-MM-DD."""
+    """The table as shown in CSV: list cells joined with ``、``, dates as YYYY-MM-DD, text that
+    begins like a formula neutralised (:func:`formula_safe`)."""
     out = df.copy()
     for col in TABLES[table].columns:
         kind = FIELDS[col].type
@@ -375,6 +390,8 @@ def to_csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
             out[col] = out[col].map(lambda v: LIST_SEPARATOR.join(v) if isinstance(v, list) else v)
         elif kind == "date":
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+        if kind in ("list", "string"):
+            out[col] = out[col].map(formula_safe)
     return out
 
 

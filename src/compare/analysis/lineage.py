@@ -302,22 +302,31 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
 
 
 def _align_batch(work: list[tuple[str, list[tuple[str, str]], str | None]], clauses: dict[str, list[Clause]],
-                 partial: dict[str, bool], cache_folder=None) -> list[list[tuple[tuple | None, dict]]]:
-    """Align a batch of plans, each with the references listed for it. Clause texts travel back
-    as ids (the caller puts the shared text objects back). With a cache, each plan's memo of
-    aligned wordings is read before and kept after (by the worker: memos never travel through
-    the main process)."""
-    from compare.parallel import Cache
+                 partial: dict[str, bool], cache_folder=None) -> list[tuple[list[tuple[tuple | None, dict]], list]]:
+    """Align a batch of plans, each with the references listed for it; per plan, its results
+    and notes on cache entries that could not be used. Clause texts travel back as ids (the
+    caller puts the shared text objects back). With a cache, each plan's memo of aligned
+    wordings is read before and kept after (by the worker: memos never travel through the main
+    process)."""
+    from compare.cache import Cache
 
     cache = Cache(cache_folder)
     sides: dict[str, Side] = {}
     out = []
     for plan, refs, memo_key in work:
-        memo = Memo(cache.get("memo", memo_key) if memo_key else None)
-        out.append(align_plan(plan, refs, clauses, partial, sides, memo))
+        memo = Memo(_memo_arrays(cache.get("memo", memo_key)) if memo_key else None)
+        out.append((align_plan(plan, refs, clauses, partial, sides, memo), cache.notes))
+        cache.notes = []
         if memo_key and memo.added:
             cache.put("memo", memo_key, memo.arrays())
     return out
+
+
+def _memo_arrays(value) -> tuple | None:
+    """A stored memo's arrays, or None when the entry does not hold seven arrays."""
+    if isinstance(value, tuple) and len(value) == 7 and all(isinstance(a, np.ndarray) for a in value):
+        return value
+    return None
 
 
 def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
@@ -332,7 +341,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     ``clause_keys`` (from the same stage) name each document's clauses for the cache, which
     otherwise hashes them.
 
-    With a ``cache`` (:class:`compare.parallel.Cache`), a plan keeps its alignment with each
+    With a ``cache`` (:class:`compare.cache.Cache`), a plan keeps its alignment with each
     reference while neither text changes: only the references that are new or changed since
     the last build are aligned (adding a plan changes the inferred texts and a few plans'
     related plans, not every reference of every plan), and wordings the plan met before are
@@ -340,7 +349,8 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     changes. ``cache.use()`` counts plans (``align``: every reference reused, or not), plan ×
     reference alignments (``align references``) and the inferred ancestors (``ancestors``).
     """
-    from compare.parallel import Cache, release_memory, run_batches
+    from compare.cache import Cache
+    from compare.parallel import release_memory, run_batches
 
     clauses = document_clauses(measures, documents) if clauses is None else clauses
     cache = cache or Cache(None)
@@ -352,7 +362,7 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     # inferred ancestors and related plans depend on the plans' clauses alone: kept while no plan changes
     key = Cache.key("ancestors", [(p, province, digest[p]) for p, province in zip(plans, plan_rows["province"])]) \
         if cached else None
-    found = cache.get("ancestors", key) if key else None
+    found = cache.get("ancestors", key, shape=lambda v: isinstance(v, tuple) and len(v) == 3) if key else None
     if found is None:
         found = infer_ancestors(clauses, documents) + (related_plans(clauses, plans),)
         if key:
@@ -372,7 +382,8 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     work = []
     for p in plans:
         if cached:
-            kept[p] = cache.get("align", Cache.key("align", p, digest[p]), count=False) or {}
+            kept[p] = cache.get("align", Cache.key("align", p, digest[p]), count=False,
+                                shape=lambda v: isinstance(v, dict)) or {}
         missing = [(r, k) for r, k in refs[p] if not cached or ref_key(r, k) not in kept[p]]
         cache.count("align", reused=not missing)
         cache.count("align references", reused=len(refs[p]) - len(missing), built=len(missing))
@@ -387,7 +398,8 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
                                                            cache.folder),
                         jobs=jobs, progress=progress, desc="Aligning plans with references", unit="plan",
                         release=True)
-    new = {p: dict(zip(missing, result)) for (p, missing, _), result in zip(work, fresh)}
+    new = {p: dict(zip(missing, result)) for (p, missing, _), (result, _) in zip(work, fresh)}
+    cache.notes += [n for _, notes in fresh for n in notes]
     del fresh
     blocks, drift_rows = [], []
     for p in plans:

@@ -7,16 +7,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compare.config import MIN_POLICY_CJK_CHARS, ROLE_FOLDERS
-from compare.errors import DocumentError
-from compare.normalize import clean_text, cjk_count, collapse_blank_lines
+from compare.errors import DocumentError, printable
+from compare.normalize import CONTROL_CHARS, clean_text, cjk_count, collapse_blank_lines
 from compare.read import metadata as md
 from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
 from compare.read.formats import read_file_text
+from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, time_limit
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
 
@@ -50,23 +52,45 @@ def role_from_path(path: Path, raw_root: Path | None) -> str | None:
 
 
 def _relative(path: Path, raw_root: Path | None) -> str:
+    """The file's name as people see it: its path under the raw folder (links not followed), with
+    control characters in a file name written out (``\\x1b``), never sent to a terminal."""
     if raw_root is not None:
         try:
-            return path.resolve().relative_to(raw_root.resolve()).as_posix()
+            return printable(Path(os.path.abspath(path)).relative_to(os.path.abspath(raw_root)).as_posix())
         except ValueError:
             pass
-    return path.as_posix()
+    return printable(path.as_posix())
 
 
-def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None) -> Document:
-    """Read one file into a :class:`Document`.
+def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Read one file into a :class:`Document`, within ``limits`` (size, unpacked size, nesting,
+    paragraphs, pages, time: see :class:`~compare.read.limits.Limits`).
 
     Raises :class:`DocumentError` (naming the file and the reason) for empty, binary,
-    undecodable, scanned or non-policy files. The file itself is only read, never written.
+    undecodable, scanned, over-limit or non-policy files. The file itself is only read, never
+    written.
     """
     path = Path(path)
     raw_root = Path(raw_root) if raw_root is not None else None
     shown = _relative(path, raw_root)
+    try:
+        with time_limit(limits.seconds):
+            return _read_document(path, raw_root, manifest, limits, shown)
+    except LimitExceeded as exc:
+        raise DocumentError(shown, f"is refused: {exc}",
+                            hint="if it is a real plan, raise the limit with compare build --limit") from None
+
+
+def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | None, limits: Limits,
+                   shown: str) -> Document:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading it says what is wrong
+    if size > limits.file_bytes:
+        raise LimitExceeded(f"the file is {size / 1024 / 1024:,.0f} MB (limit: file_bytes = "
+                            f"{limits.file_bytes / 1024 / 1024:,.0f} MB)")
     try:
         data = path.read_bytes()
     except PermissionError as exc:
@@ -77,7 +101,10 @@ def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None)
         raise DocumentError(shown, f"cannot be read ({exc.strerror or exc})") from exc
     if not data:
         raise DocumentError(shown, "is empty (0 bytes)")
-    original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown)
+    notes: list[str] = []
+    original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown,
+                                             limits, notes)
+    original, n_control = _without_control_chars(original)
     if not original.strip():
         raise DocumentError(shown, "contains only whitespace")
 
@@ -98,9 +125,23 @@ def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None)
         content_sha256=hashlib.sha256(data).hexdigest(), original_text=original, text=text,
         removed_lines=removed,
     )
+    doc.warnings += notes
+    if n_control:
+        doc.warnings.append(f"{n_control} control character(s) (NUL, ESC …) removed from the text")
     doc.meta = extract_metadata(text, meta_block, manifest=manifest, warnings=doc.warnings)
     _check_policy_text(doc, shown)
     return doc
+
+
+def _without_control_chars(text: str) -> tuple[str, int]:
+    """The text without control characters, and how many were removed: they break spreadsheets
+    and terminals and mean nothing. A form feed (a page break in text copied from a PDF) and a
+    vertical tab are line breaks, kept as such and not counted."""
+    if not CONTROL_CHARS.search(text):
+        return text, 0
+    text = text.replace("\x0c", "\n\n").replace("\x0b", "\n")
+    n = len(CONTROL_CHARS.findall(text))
+    return CONTROL_CHARS.sub("", text), n
 
 
 def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], list[str]]:

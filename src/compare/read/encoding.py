@@ -31,11 +31,12 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
-def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
+def decode_bytes(data: bytes, path: str = "<bytes>", notes: list[str] | None = None) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding_name)``.
 
-    Raises :class:`DocumentError` naming ``path`` when the bytes are binary or in no
-    encoding we can read.
+    A UTF-8 text with a few invalid bytes (a damaged download, a bad copy) is read with each
+    invalid byte replaced by U+FFFD, and ``notes`` gets a sentence saying how many. Raises
+    :class:`DocumentError` naming ``path`` when the bytes are binary or in no encoding we can read.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -64,6 +65,12 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    repaired = _mostly_utf8(data)
+    if repaired is not None:
+        text, bad = repaired
+        if notes is not None:
+            notes.append(f"{bad} invalid byte(s) in otherwise valid UTF-8 replaced by �")
+        return text, "utf-8"
     if len(data) % 2 == 0:  # UTF-16 without BOM and without ASCII: judge by how Chinese it reads
         legacy = _plausibility(_try(data, "gb18030"))
         for name in ("utf-16-le", "utf-16-be"):
@@ -71,6 +78,21 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
             if text is not None and _plausibility(text) > max(0.6, legacy):
                 return text, name
     return _decode_legacy(data, path)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """``(text, invalid bytes)`` when ``data`` is UTF-8 but for a few invalid bytes, else None.
+
+    A few means at most 1 in 1,000 bytes (and at most 1,000), with at least ten times as many
+    valid multi-byte characters: text in GBK or Big5 read as UTF-8 is invalid at nearly every
+    Chinese character, so it never passes.
+    """
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    wide = sum(1 for c in text if "\u0800" <= c < "\ud800" or "\ue000" <= c)
+    if bad > min(1000, max(8, len(data) // 1000)) or wide < 10 * bad:
+        return None
+    return data.decode("utf-8", errors="replace"), bad
 
 
 # The most frequent characters of modern Chinese prose: a text decoded with the wrong

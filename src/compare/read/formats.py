@@ -12,6 +12,8 @@ from pathlib import Path
 from compare.errors import DocumentError
 from compare.normalize import cjk_count
 from compare.read.encoding import decode_bytes
+from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, check_docx, check_html_depth, check_pages, \
+    check_pdf
 
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "thead", "section", "article",
@@ -22,17 +24,21 @@ _DROP_TAGS = ["script", "style", "noscript", "iframe", "nav", "header", "footer"
 _CONTENT_HINT = re.compile(r"content|article|zoom|trs_editor|main|text|detail|body|zw|wzzw|con", re.I)
 
 
-def read_text_file(data: bytes, path: str) -> tuple[str, str]:
+def read_text_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+                   notes: list[str] | None = None) -> tuple[str, str]:
     """Plain text or Markdown: decode and return ``(text, encoding)``."""
-    return decode_bytes(data, path)
+    return decode_bytes(data, path, notes)
 
 
-def read_html(data: bytes, path: str) -> tuple[str, str]:
-    """A web page: keep the article, drop navigation, scripts and styles."""
+def read_html(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+              notes: list[str] | None = None) -> tuple[str, str]:
+    """A web page: keep the article, drop navigation, scripts and styles. A page nested deeper
+    than ``limits.html_depth`` is refused before any work that grows with its depth."""
     from bs4 import BeautifulSoup
 
-    html, encoding = decode_bytes(data, path)
+    html, encoding = decode_bytes(data, path, notes)
     soup = BeautifulSoup(html, "lxml")
+    check_html_depth(soup, limits)
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_DROP_TAGS):
         tag.decompose()
@@ -105,8 +111,11 @@ def _html_text(el) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def read_docx(data: bytes, path: str) -> tuple[str, str]:
-    """A Word document: paragraphs and tables in body order; table rows as tab-separated lines."""
+def read_docx(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+              notes: list[str] | None = None) -> tuple[str, str]:
+    """A Word document: paragraphs and tables in body order; table rows as tab-separated lines.
+    Sizes and paragraph counts are checked against ``limits`` before it is parsed."""
+    check_docx(data, limits)
     try:
         import docx
         from docx.table import Table
@@ -155,13 +164,19 @@ def join_cell_paragraphs(paras: list[str]) -> str:
     return "".join(paras)
 
 
-def read_pdf(data: bytes, path: str) -> tuple[str, str]:
-    """A PDF with a text layer; pages are separated by a blank line. Scanned PDFs are refused."""
+def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+             notes: list[str] | None = None) -> tuple[str, str]:
+    """A PDF with a text layer; pages are separated by a blank line. Scanned PDFs are refused.
+    Stream sizes and the page count are checked against ``limits`` before text is extracted."""
     import pdfplumber
 
+    check_pdf(data, limits)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            check_pages(len(pdf.pages), limits)
             pages = [(page.extract_text() or "") for page in pdf.pages]
+    except LimitExceeded:
+        raise
     except Exception as exc:
         name = type(exc).__name__
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
@@ -180,10 +195,13 @@ READERS = {
 }
 
 
-def read_file_text(path: Path, data: bytes, shown: str | None = None) -> tuple[str, str, str]:
-    """Read ``data`` (the bytes of ``path``) with the reader for its extension.
+def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                   notes: list[str] | None = None) -> tuple[str, str, str]:
+    """Read ``data`` (the bytes of ``path``) with the reader for its extension, within ``limits``.
 
-    Returns ``(text, format, encoding)``; errors name the file as ``shown``.
+    Returns ``(text, format, encoding)``; errors name the file as ``shown``; what was repaired on
+    the way goes into ``notes``. Going over a limit raises
+    :class:`~compare.read.limits.LimitExceeded`.
     """
     shown = shown or str(path)
     suffix = path.suffix.lower()
@@ -193,6 +211,9 @@ def read_file_text(path: Path, data: bytes, shown: str | None = None) -> tuple[s
     if reader is None:
         raise DocumentError(shown, f"has an unsupported file type '{suffix or '(none)'}'",
                             hint="supported: " + ", ".join(sorted(READERS)))
-    text, encoding = reader(data, shown)
+    text, encoding = reader(data, shown, limits, notes)
+    if len(text) > limits.text_chars:
+        raise LimitExceeded(f"the file yields {len(text):,} characters of text (limit: text_chars = "
+                            f"{limits.text_chars:,})")
     fmt = {".htm": "html", ".text": "txt", ".markdown": "md"}.get(suffix, suffix.lstrip("."))
     return text, fmt, encoding

@@ -161,7 +161,7 @@ def run_reports(processed_dir: str | Path = PROCESSED_DATA_DIR, out_dir: str | P
     processed_dir, out_dir = Path(processed_dir).resolve(), Path(out_dir).resolve()
     tables = load_tables(processed_dir)
     todo = plan_jobs(tables, plans, reports)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(out_dir)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     done: list[Job] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -177,6 +177,20 @@ def run_reports(processed_dir: str | Path = PROCESSED_DATA_DIR, out_dir: str | P
     done.sort(key=lambda j: order[(j.report, j.plan)])
     write_index(_with_earlier_reports(done, tables, out_dir), tables, out_dir, _build_problems(processed_dir))
     return done
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Say plainly, before any notebook runs, that the reports folder cannot be written."""
+    import tempfile
+
+    from compare.store import writing_error
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise CompareError(writing_error(out_dir, exc)) from exc
 
 
 def _with_earlier_reports(done: list[Job], tables, out_dir: Path) -> list[Job]:

@@ -1,0 +1,224 @@
+"""How much one raw file may cost to read, so a hostile or broken file is refused, not obeyed.
+
+A zip bomb disguised as a .docx, a PDF whose streams unpack to gigabytes, a web page nested a
+hundred thousand levels deep: each would stop a batch or exhaust the machine. The reader checks
+the cheap signs before the expensive work (declared sizes, counted paragraphs, stream sizes
+unpacked a little at a time) and gives every file a time budget. A file over a limit is refused
+by name with the reason, and the batch goes on.
+
+The defaults are generous for real plans (the largest real plan we have seen is under 1 MB of
+text); change them with ``compare build --limit NAME=VALUE``.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+
+from compare.errors import CompareError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on reading one raw file. Every field can be set from the command line."""
+
+    #: Size of the file on disk, in bytes.
+    file_bytes: int = 256 * MB
+    #: Bytes a container may unpack to: the parts of a .docx, the text streams of a PDF.
+    unpacked_bytes: int = 256 * MB
+    #: Characters of text a file may yield.
+    text_chars: int = 10_000_000
+    #: Nesting depth of elements in a web page.
+    html_depth: int = 512
+    #: Paragraphs and table rows in a Word file.
+    paragraphs: int = 500_000
+    #: Pages of a PDF.
+    pages: int = 3_000
+    #: Seconds one file may take to read (checked where the platform allows: the main thread of
+    #: a process on Unix). 0 turns the clock off.
+    seconds: float = 300.0
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def with_options(self, options: list[str] | tuple[str, ...]) -> Limits:
+        """These limits changed by ``NAME=VALUE`` options (``pages=5000``, ``seconds=60``)."""
+        changes = {}
+        for option in options:
+            name, _, value = option.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in self.names() or not value.strip():
+                raise CompareError(
+                    f"unknown limit '{option}'; use NAME=VALUE with NAME one of "
+                    + ", ".join(self.names())
+                )
+            kind = type(getattr(self, name))
+            try:
+                changes[name] = kind(float(value)) if kind is int else kind(value)
+            except ValueError as exc:
+                raise CompareError(f"limit '{option}': {value!r} is not a number") from exc
+            if changes[name] < 0:
+                raise CompareError(f"limit '{option}': must not be negative")
+        return replace(self, **changes)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitExceeded(Exception):
+    """A file went over one of its :class:`Limits`; the message says which and by how much."""
+
+
+class _Timeout(BaseException):
+    """Raised by the timer's signal handler; turned into :class:`LimitExceeded`."""
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:,.0f} MB" if n >= MB else f"{n:,} bytes"
+
+
+# --------------------------------------------------------------------------- time
+@contextmanager
+def time_limit(seconds: float):
+    """Raise :class:`LimitExceeded` in this block after ``seconds`` of wall time.
+
+    Uses the process's interval timer, so only in the main thread on Unix; elsewhere (a
+    thread, Windows) the block runs without a clock. A previous timer is put back afterwards.
+    """
+    usable = (
+        seconds
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Timeout  # not an Exception: no reader's own error handling can swallow it
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    before = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise LimitExceeded(f"reading took longer than {seconds:g} s (limit: seconds)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if before[0]:
+            signal.setitimer(signal.ITIMER_REAL, *before)
+
+
+# --------------------------------------------------------------------------- containers
+def check_docx(data: bytes, limits: Limits) -> None:
+    """Refuse a .docx whose parts unpack to more than ``unpacked_bytes`` (a zip bomb) or whose
+    body holds more than ``paragraphs`` paragraphs and rows, before it is parsed."""
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip at all: python-docx says so in its own words
+    with archive:
+        declared = sum(info.file_size for info in archive.infolist())
+        if declared > limits.unpacked_bytes:
+            raise LimitExceeded(
+                f"the Word file unpacks to {_size(declared)} (limit: unpacked_bytes = "
+                f"{_size(limits.unpacked_bytes)}); it may be a zip bomb"
+            )
+        try:
+            body = archive.read("word/document.xml")
+        except KeyError:
+            return
+    # a paragraph or a table row; the declared sizes above bound what is read here
+    count = len(re.findall(rb"<w:(?:p|tr)[\s>/]", body))
+    if count > limits.paragraphs:
+        raise LimitExceeded(
+            f"the Word file has {count:,} paragraphs and table rows "
+            f"(limit: paragraphs = {limits.paragraphs:,})"
+        )
+
+
+_STREAM = re.compile(rb"stream\r?\n")
+_IMAGE = re.compile(rb"/Subtype\s*/Image")
+
+
+def check_pdf(data: bytes, limits: Limits) -> None:
+    """Refuse a PDF whose compressed streams (other than images, which reading text never
+    unpacks) unpack to more than ``unpacked_bytes`` in all: a stream bomb. Each stream is
+    unpacked a piece at a time and counting stops at the limit, so the check itself is cheap."""
+    budget = limits.unpacked_bytes
+    total = 0
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        head = data[max(0, match.start() - 600) : match.start()]
+        dictionary = head[head.rfind(b"<<") :]
+        if b"FlateDecode" not in dictionary or _IMAGE.search(dictionary):
+            continue
+        end = data.find(b"endstream", start)
+        total += _inflated_size(data[start : end if end > 0 else len(data)], budget - total + 1)
+        if total > budget:
+            raise LimitExceeded(
+                f"the PDF's streams unpack to more than {_size(budget)} "
+                f"(limit: unpacked_bytes); it may be a stream bomb"
+            )
+
+
+def _inflated_size(raw: bytes, cap: int) -> int:
+    """Bytes ``raw`` (zlib data) inflates to, counted up to ``cap`` (damaged: what it gave)."""
+    inflater = zlib.decompressobj()
+    total, pending = 0, raw
+    chunk = 1 << 20
+    try:
+        while pending and total <= cap:
+            out = inflater.decompress(pending, chunk)
+            total += len(out)
+            pending = inflater.unconsumed_tail
+            if not out and not pending:
+                break
+        while total <= cap:  # the rest buffered inside the inflater
+            out = inflater.decompress(b"", chunk)
+            if not out:
+                break
+            total += len(out)
+    except zlib.error:
+        pass
+    return total
+
+
+def check_pages(n: int, limits: Limits) -> None:
+    if n > limits.pages:
+        raise LimitExceeded(f"the PDF has {n:,} pages (limit: pages = {limits.pages:,})")
+
+
+def html_depth(root) -> int:
+    """Deepest nesting of elements under ``root`` (a BeautifulSoup tree), without recursion."""
+    from bs4 import Tag
+
+    depth = {id(root): 0}
+    deepest = 0
+    for el in root.descendants:
+        if isinstance(el, Tag):
+            d = depth.get(id(el.parent), 0) + 1
+            depth[id(el)] = d
+            deepest = max(deepest, d)
+    return deepest
+
+
+def check_html_depth(root, limits: Limits) -> None:
+    deepest = html_depth(root)
+    if deepest > limits.html_depth:
+        raise LimitExceeded(
+            f"the web page nests its elements {deepest:,} levels deep "
+            f"(limit: html_depth = {limits.html_depth:,})"
+        )
