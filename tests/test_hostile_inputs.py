@@ -85,6 +85,27 @@ def test_pdf_stream_bomb_is_refused_not_called_a_scan(tmp_path):
     assert state == "error" and "stream bomb" in message and "OCR" not in message
 
 
+@pytest.mark.parametrize(
+    "limit,words",
+    [
+        ({"file_bytes": 3000}, "limit: file_bytes"),
+        ({"text_chars": 1000}, "limit: text_chars"),
+        ({"pages": 1}, "limit: pages"),
+        ({"paragraphs": 5}, "limit: paragraphs"),
+    ],
+)
+def test_every_limit_refuses_a_file_over_it(tmp_path, limit, words):
+    from tests.helpers import write_docx, write_pdf
+
+    files = {"over.pdf": lambda p: write_pdf(p, GOOD.replace("良好区", "超限区") * 10)}  # 2 pages
+    if "paragraphs" in limit:
+        files = {"over.docx": lambda p: write_docx(p, GOOD.replace("良好区", "超限区"))}
+    name = next(iter(files))
+    status, _, _ = _batch(tmp_path, files, limits=Limits(**limit))
+    state, message = _message(status, name)
+    assert state == "error" and words in message and "--limit" in message, message
+
+
 def test_limits_can_be_raised_or_lowered(tmp_path):
     status, _, _ = _batch(
         tmp_path,
