@@ -50,7 +50,7 @@ CASES = [
     ("plans/bad_annex.txt", lambda p: p.write_text(BAD_ANNEX.replace("测试", "子"), encoding="utf-8"), "ok", None),
     ("plans/重复 gbk.txt", lambda p: p.write_bytes(SAMPLE_PLAN.replace("测试", "甲").encode("gbk")), "duplicate",
      "same text as"),
-    ("plans/news.txt", lambda p: p.write_text(NEWS, encoding="utf-8"), "error", "does not look like a policy"),
+    ("plans/news.txt", lambda p: p.write_text(NEWS, encoding="utf-8"), "error", "reads as a news report"),
     ("plans/测试 区 方案.txt", lambda p: p.write_text(SAMPLE_PLAN.replace("测试", "丑"), encoding="utf-8"), "ok", None),
     ("plans/old.doc", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64), "error", "old binary Word"),
     ("plans/sheet.xlsx", lambda p: p.write_bytes(b"PK\x03\x04"), "skipped", "not a document type"),

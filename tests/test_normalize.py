@@ -55,6 +55,15 @@ def test_normalize_punctuation(raw, expected):
     ("国發〔2016〕47號", "国發〔2016〕47号"),
     ("（2021—2025年）", "（2021—2025年）"),
     ("特殊教育提升计划（20142016年）", "特殊教育提升计划（20142016年）"),
+    ("国发）2015〕7号", "国发〔2015〕7号"),                          # a bracket turned into )
+    ("（国办发(2004)76）", "（国办发〔2004〕76号）"),                   # the 号 lost in a citation
+    ("根据国发20157号文件", "根据国发〔2015〕7号文件"),                  # both brackets lost
+    ("国办发„2009‟3号", "国办发〔2009〕3号"),                         # a PDF converter's „‟ for 〔〕
+    ("（衢政办发〔202316号）", "（衢政办发〔2023〕16号）"),
+    ("闽政〔2014〕3 号", "闽政〔2014〕3号"),
+    ("国发 〔2015〕7号", "国发〔2015〕7号"),                           # a space before 〔
+    ("补助2015元，发放20157人", "补助2015元，发放20157人"),              # not numbers: no organ, no 号
+    ("到2015年7号楼", "到2015年7号楼"),
 ])
 def test_repair_doc_numbers(raw, expected):
     assert repair_doc_numbers(raw) == expected

@@ -64,8 +64,8 @@ def test_charts_have_every_chinese_glyph(built):
 
 def test_drift_notebook(processed, tmp_path):
     text, images = run("drift.ipynb", tmp_path, processed_dir=str(processed), plan="丰台区",
-                       reference="jingzhengfa-2016-8", section="总体要求")
-    assert "plan: fengtai-2018   reference: jingzhengfa-2016-8" in text
+                       reference="beijing-2016-8", section="总体要求")
+    assert "plan: fengtai-2018   reference: beijing-2016-8" in text
     assert len(images) == 2
     assert "jurisdiction_only" in text
 

@@ -86,7 +86,7 @@ def _chars(s: str) -> str:
     return re.sub(r"\s|#", "", s)
 
 
-@pytest.mark.parametrize("doc_id", sorted(TOP_LEVEL) + ["guofa-2015-7", "jingzhengfa-2016-8"])
+@pytest.mark.parametrize("doc_id", sorted(TOP_LEVEL) + ["guofa-2015-7", "beijing-2016-8"])
 def test_segmentation_loses_no_character(texts, doc_id):
     text = texts[doc_id]
     _, blocks = segment(text)

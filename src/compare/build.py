@@ -223,14 +223,21 @@ def _cached_batches(func, items: list, key_of, cache: Cache | None, stage: str, 
 
 
 def base_doc_id(meta: dict) -> str:
-    """Readable id before de-duplication: ``dongcheng-2017``, ``guofa-2015-7``, ``beijing-2016``."""
+    """Readable id before de-duplication, always opening with the issuer's place.
+
+    A county's plan: ``chaoyang-2017``; a city's or province's document with a number:
+    ``nanjing-2022-52``, ``beijing-2016-8`` (the number keeps two documents of one place and
+    year apart); a national document: its number (``guofa-2015-7``) or its issuer
+    (``guowuyuan-2016``). A document whose place cannot be found: ``unplaced-2025``, never a
+    generic word made from a body's name (``shirenminzhengfu``).
+    """
     from pypinyin import lazy_pinyin
 
     def pinyin(name: str) -> str:
         stem, suffix = strip_place_suffix(name)
         syllables = lazy_pinyin(name)  # the full name gives the right reading (东城区 → dong cheng qu)
         syllables = syllables[: len(syllables) - len(suffix)] if suffix else syllables
-        return "".join(s for s in syllables if s.isascii() and s.isalnum()).lower() or "doc"
+        return "".join(s for s in syllables if s.isascii() and s.isalnum()).lower() or "unplaced"
 
     year = None
     if meta.get("issued_date") is not None:
@@ -240,16 +247,17 @@ def base_doc_id(meta: dict) -> str:
         year = parts[1]
     if year is None:
         year = meta.get("period_start_year")
-    if meta.get("level") == "county" and meta.get("county"):
-        slug = pinyin(meta["county"])
-    elif parts:
-        return f"{pinyin(parts[0])}-{parts[1]}-{parts[2]}"
-    elif meta.get("prefecture") or meta.get("province"):
-        slug = pinyin(meta.get("prefecture") or meta["province"])
-    elif meta.get("issuer"):
-        slug = pinyin(meta["issuer"])
+    place = meta.get("county") or meta.get("prefecture") or meta.get("province")
+    if place:
+        slug = pinyin(place)
+        if meta.get("level") != "county" and parts:
+            return f"{slug}-{parts[1]}-{parts[2]}"
+    elif meta.get("level") == "national":
+        if parts:
+            return f"{pinyin(parts[0])}-{parts[1]}-{parts[2]}"
+        slug = pinyin(meta["issuer"]) if meta.get("issuer") else "national"
     else:
-        slug = "doc"
+        slug = "unplaced"
     return f"{slug}-{year}" if year else slug
 
 
@@ -269,12 +277,13 @@ def documents_table(docs: list[Document]) -> pd.DataFrame:
         m = doc.meta
         rows.append({
             "doc_id": m["doc_id"], "source_file": doc.source_file, "role": doc.role, "title": m["title"],
-            "issuer": m["issuer"], "province": m["province"], "prefecture": m["prefecture"],
+            "notice_title": m.get("notice_title"), "issuer": m["issuer"], "province": m["province"], "prefecture": m["prefecture"],
             "county": m["county"], "level": m["level"], "doc_number": m["doc_number"],
             "issued_date": m["issued_date"], "issued_date_source": m["issued_date_source"],
             "plan_period": m["plan_period"], "period_start_year": m["period_start_year"],
             "period_end_year": m["period_end_year"], "cites": list(m["cites"]), "char_count": len(doc.text),
-            "is_partial": m["is_partial"], "manifest_fields": list(m["manifest_fields"]), "format": doc.format,
+            "is_partial": m["is_partial"], "partial_reason": m.get("partial_reason"),
+            "manifest_fields": list(m["manifest_fields"]), "format": doc.format,
             "encoding": doc.encoding, "original_script": doc.script, "content_sha256": doc.content_sha256,
         })
     df = pd.DataFrame(rows, columns=schema.TABLES["documents"].columns)

@@ -22,7 +22,9 @@ MANIFEST_NAMES = ("sources.yaml", "sources.yml", "manifest.yaml", "manifest.yml"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx", ".pdf")
 #: Files in the raw folder that are never documents.
 IGNORED_NAMES = {".gitkeep", "README.md", "readme.md", ".DS_Store", "Thumbs.db"}
-#: A document shorter than this (in CJK characters) is not analysed as a policy text.
+#: A text shorter than this (in CJK characters) is never analysed as a policy text.
+MIN_TEXT_CJK_CHARS = 60
+#: A text shorter than this must show three signs of a policy text (not two) to be analysed.
 MIN_POLICY_CJK_CHARS = 200
 
 

@@ -131,18 +131,35 @@ def _wide_pair(match: re.Match) -> str:
     return match.group(0)
 
 
-# A document number such as 国发〔2015〕7号. Brackets seen in the wild: 〔〕 [] ［］ 【】 () （）;
-# the closing bracket is sometimes lost (国发〔20157号) and is restored when the year is 4 digits.
+# A document number such as 国发〔2015〕7号. Brackets seen in the wild: 〔〕 [] ［］ 【】 () （） „‟ (a
+# PDF converter's mapping of 〔〕),
+# an opening bracket turned into a closing one (国发）2015〕7号); the closing bracket is sometimes
+# lost (国发〔20157号) and is restored when the year is 4 digits.
 _DOC_NO_DAMAGED = re.compile(
-    f"(?<=[{CJK}])\\s*[〔\\[［【(（]\\s*((?:19|20)\\d{{2}})\\s*[〕\\]］】)）]?\\s*(\\d{{1,4}})\\s*[号號]"
+    f"(?<=[{CJK}])\\s*[〔\\[［【(（)）„]\\s*((?:19|20)\\d{{2}})\\s*[〕\\]］】)）‟]?\\s*(\\d{{1,4}})\\s*[号號]"
 )
+#: The issuing organ's abbreviation ends so (国发, 国办发, 京政函, 鄂字, 莆政综, 盘政办): only after
+#: such an ending is a number without its 号 or without any bracket a document number.
+_ORGAN_END = "发發函字办辦综綜"
+# 国办发(2004)76) — the 号 lost inside a citation's brackets
+_DOC_NO_NO_HAO = re.compile(
+    f"(?<=[{_ORGAN_END}])\\s*[〔\\[［【(（]\\s*((?:19|20)\\d{{2}})\\s*[〕\\]］】)）]\\s*(\\d{{1,4}})(?=\\s*[)）])"
+)
+# 国发20157号 — both brackets lost: the year is the first four digits
+_DOC_NO_NO_BRACKETS = re.compile(f"(?<=[{_ORGAN_END}])\\s*((?:19|20)\\d{{2}})\\s*(\\d{{1,4}})\\s*[号號]")
 
 
 def repair_doc_numbers(text: str) -> str:
-    """Normalise document numbers to ``X〔YYYY〕N号`` and restore a lost closing bracket.
+    """Normalise document numbers to ``X〔YYYY〕N号`` and restore what copying lost.
 
-    ``国发[2015]7号`` → ``国发〔2015〕7号``; ``京政发〔20168号`` → ``京政发〔2016〕8号``.
+    ``国发[2015]7号`` → ``国发〔2015〕7号``; ``京政发〔20168号`` → ``京政发〔2016〕8号`` (a lost
+    〕); ``国发）2015〕7号`` → ``国发〔2015〕7号``; ``国办发(2004)76）`` → ``国办发〔2004〕76号）``
+    (a lost 号); ``国发20157号`` → ``国发〔2015〕7号`` (both brackets lost).
     """
+    if not any(ch in text for ch in "号號"):
+        return _DOC_NO_NO_HAO.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", text)
+    text = _DOC_NO_NO_BRACKETS.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", text)
+    text = _DOC_NO_NO_HAO.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", text)
     return _DOC_NO_DAMAGED.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", text)
 
 

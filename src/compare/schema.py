@@ -40,7 +40,10 @@ FIELDS: dict[str, Field] = {
     "source_file": Field("string", "Path of the raw file, relative to the raw folder.", nullable=False),
     "role": Field("string", "plan (a local implementation plan) or template (a parent text it implements); "
                   "from the folder the file is in or the manifest, never guessed.", ("plan", "template"), False),
-    "title": Field("string", "Title of the document as printed."),
+    "title": Field("string", "Title of the document as printed; for a plan issued by a notice (印发通知), the plan's "
+                   "own title, not the notice's."),
+    "notice_title": Field("string", "Title of the notice that issues or forwards the document (…关于印发《…》的通知); "
+                          "null when the document is not issued by a notice."),
     "issuer": Field("string", "Issuing body, e.g. 北京市东城区人民政府."),
     "province": Field("string", "Province-level division of the issuer (北京市, 黑龙江省); null for national bodies."),
     "prefecture": Field("string", "Prefecture-level division of the issuer, when there is one (佳木斯市)."),
@@ -48,15 +51,19 @@ FIELDS: dict[str, Field] = {
     "level": Field("string", "Administrative level of the issuer.", ("national", "provincial", "prefecture", "county")),
     "doc_number": Field("string", "The document's own number, normalised (东政发〔2017〕7号); null when it has none."),
     "issued_date": Field("date", "Signature date of the document (成文日期), never a website's posting date."),
-    "issued_date_source": Field("string", "Where issued_date was read: the signature block, the site's metadata block, "
-                                "the colophon's print date, or the manifest.",
-                                ("signature", "metadata_block", "print_date", "manifest")),
+    "issued_date_source": Field("string", "Where issued_date was read: the signature block, the date a gazette prints "
+                                "beside the document number (head), the site's metadata block, the colophon's print "
+                                "date, or the manifest.",
+                                ("signature", "head", "metadata_block", "print_date", "manifest")),
     "plan_period": Field("string", "Plan period when stated: 十三五, 十四五, or a year range such as 2021—2025."),
     "period_start_year": Field("int", "First year of the plan period."),
     "period_end_year": Field("int", "Last year of the plan period (the default deadline of period commitments)."),
     "cites": Field("list", "Document numbers the text says it implements or is based on, in order of mention."),
     "char_count": Field("int", "Characters in the cleaned text (of the document, or of the clause).", nullable=False),
-    "is_partial": Field("bool", "True when only part of the document's text was available (from the manifest)."),
+    "is_partial": Field("bool", "True when only part of the document's text is available: from the manifest, or read "
+                        "from the text itself (it starts or stops mid-document, its annex is missing)."),
+    "partial_reason": Field("string", "Why the text is partial, in words (e.g. 'the text stops mid-sentence'); "
+                            "null when it is whole."),
     "manifest_fields": Field("list", "Fields taken from sources.yaml because the text lacks them."),
     "format": Field("string", "File format read.", ("txt", "md", "html", "docx", "pdf"), False),
     "encoding": Field("string", "Text encoding detected (utf-8, utf-8-sig, gb18030, utf-16-le …) or the container format.",
@@ -119,8 +126,9 @@ FIELDS: dict[str, Field] = {
     "comparator": Field("string", "How the value binds: >= (至少, 不低于, 以上), > (超过, 余, or > in a table), "
                         "<= (以内, 不超过), <, = (plain or 达到), range, ~ (左右).",
                         (">=", ">", "<=", "<", "=", "range", "~")),
-    "deadline_source": Field("string", "Where deadline_year came from: the clause itself or the plan period.",
-                             ("clause", "plan_period")),
+    "deadline_source": Field("string", "Where deadline_year came from: the clause itself, an earlier clause of the "
+                             "same section that sets the year for what follows (到2020年，…), or the plan period.",
+                             ("clause", "section", "plan_period")),
     "kind": Field("string", "target (a commitment), baseline (a past achievement, e.g. in a 发展基础 review) or "
                   "context (facts about the population, or a threshold saying whom a rule covers).",
                   ("target", "baseline", "context"), False),
@@ -205,10 +213,10 @@ class Table:
 TABLES: dict[str, Table] = {
     "documents": Table(
         "documents", "One row per document (plans and templates): metadata derived from the text.",
-        ("doc_id", "source_file", "role", "title", "issuer", "province", "prefecture", "county", "level",
-         "doc_number", "issued_date", "issued_date_source", "plan_period", "period_start_year", "period_end_year",
-         "cites", "char_count", "is_partial", "manifest_fields", "format", "encoding", "original_script",
-         "content_sha256"),
+        ("doc_id", "source_file", "role", "title", "notice_title", "issuer", "province", "prefecture", "county",
+         "level", "doc_number", "issued_date", "issued_date_source", "plan_period", "period_start_year",
+         "period_end_year", "cites", "char_count", "is_partial", "partial_reason", "manifest_fields", "format",
+         "encoding", "original_script", "content_sha256"),
         ("doc_id",),
     ),
     "sections": Table(

@@ -31,7 +31,7 @@ def test_opening_sentence_against_the_national_fragment(tables):
 
 
 def test_jurisdiction_swaps_are_not_edits(tables):
-    row = pair(tables, "fengtai-2018", "jingzhengfa-2016-8", "jingzhengfa-2016-8:1.2.2")
+    row = pair(tables, "fengtai-2018", "beijing-2016-8", "beijing-2016-8:1.2.2")
     assert row.edit_label == "jurisdiction_only"  # 与全市人民 → 与全区人民
     assert "全区" in row.plan_text and "全市" in row.reference_text
 
@@ -64,7 +64,7 @@ def test_beijing_plans_are_each_others_and_the_municipal_texts_nearest(tables):
     beijing = ["chaoyang-2017", "fengtai-2018", "haidian"]
     for plan in beijing:
         nearest = lineage[(lineage.doc_id == plan) & (lineage.relation == "nearest")].ancestor_doc_id.tolist()
-        assert nearest == ["jingzhengfa-2016-8"]
+        assert nearest == ["beijing-2016-8"]
         relatives = lineage[(lineage.doc_id == plan) & (lineage.relation == "relative")].ancestor_doc_id.tolist()
         assert set(relatives) == set(beijing) - {plan}
     sim = plan_similarity(tables["drift"])
@@ -75,21 +75,21 @@ def test_beijing_plans_are_each_others_and_the_municipal_texts_nearest(tables):
 
 def test_fengtai_reuses_the_municipal_general_requirements(tables):
     drift = tables["drift"].set_index(["doc_id", "reference_doc_id"])
-    row = drift.loc[("fengtai-2018", "jingzhengfa-2016-8")]
+    row = drift.loc[("fengtai-2018", "beijing-2016-8")]
     assert row.copy_rate >= 0.75 and row.reference_is_partial
     assert row.reference_chars_available == 615
     cites = tables["lineage"].query("doc_id == 'fengtai-2018' and relation == 'cited'").ancestor_doc_id.tolist()
-    assert cites == ["jingzhengfa-2016-8"]
+    assert cites == ["beijing-2016-8"]
     a = tables["alignments"]
-    general = a[(a.doc_id == "fengtai-2018") & (a.reference_doc_id == "jingzhengfa-2016-8")
-                & a.reference_measure_id.str.startswith("jingzhengfa-2016-8:1.", na=False)]
+    general = a[(a.doc_id == "fengtai-2018") & (a.reference_doc_id == "beijing-2016-8")
+                & a.reference_measure_id.str.startswith("beijing-2016-8:1.", na=False)]
     assert (general.edit_label != "dropped").all()
 
 
 def test_inferred_ancestors_recover_the_fragments(built):
     figures = built[1].figures
     national = figures["reconstruction inferred-national vs guofa-2015-7"]
-    beijing = figures["reconstruction inferred-beijing vs jingzhengfa-2016-8"]
+    beijing = figures["reconstruction inferred-beijing vs beijing-2016-8"]
     assert 0.2 < national["recall"] < 1 and 0.2 < beijing["recall"] < 1
     assert beijing["recall"] > national["recall"]
     inferred = built[0]["inferred_clauses"]

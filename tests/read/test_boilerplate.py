@@ -57,3 +57,32 @@ def test_metadata_block_value_on_next_line():
     rest, meta = extract_metadata_block(text)
     assert meta == {"doc_number": "巴南府发〔2022〕35号", "signed_date": "2022-06-30", "posted_date": "2022-07-01"}
     assert rest.strip() == "正文"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a table row of label / value pairs
+    ("索引号：|612428-0025|发布文号：|镇政办发〔2011〕155号|\n公开日期：|2011-12-29|有效性：|有效|\n正文",
+     {"index_number": "612428-0025", "doc_number": "镇政办发〔2011〕155号", "posted_date": "2011-12-29",
+      "validity": "有效"}),
+    # several pairs on one line, and a label with spaces inside
+    ("文号：常政办发〔2023〕47号成文日期：2023-06-26\n索 引 号：02165835\n正文",
+     {"doc_number": "常政办发〔2023〕47号", "signed_date": "2023-06-26", "index_number": "02165835"}),
+    # bullets, the value on a later line, an empty label followed by the title (not taken)
+    ("• 发文字号：\n\n 镇政发〔2024〕7号\n• 有效性：\n\n• 内容概述：\n\n镇巴县人民政府工作规则\n正文",
+     {"doc_number": "镇政发〔2024〕7号"}),
+    # the site's record dates are posting dates, never the signature date
+    ("生成日期：2019-01-23发布机构：太湖县人民政府办公室\n正文",
+     {"posted_date": "2019-01-23", "issuer": "太湖县人民政府办公室"}),
+])
+def test_metadata_blocks_of_every_shape(text, expected):
+    rest, meta = extract_metadata_block(text)
+    assert meta == expected
+    assert "镇巴县人民政府工作规则" in rest or rest.strip().endswith("正文")
+
+
+@pytest.mark.parametrize("line", ["城市无障碍环境建设方案_第1页", "第1页 / 共6页", "已阅读5页,还剩17页未读",
+                                  "简介：写写帮文库小编为你整理了多篇相关的文件", "时间:2019-05-14 10:45:55下载本文作者:会员上传"])
+def test_document_sharing_site_furniture_is_dropped(line):
+    body = "\n".join(["正文第一段。"] * 10)
+    text, removed = strip_boilerplate(line + "\n" + body)
+    assert line not in text

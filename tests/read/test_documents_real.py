@@ -24,7 +24,7 @@ def _value(v):
 def test_all_documents_built(documents):
     assert sorted(documents.query("role == 'plan'").index) == sorted(EXPECTED)
     assert sorted(documents.query("role == 'template'").index) == [
-        "guofa-2015-7", "guofa-2016-47", "guofa-2021-10", "jingzhengfa-2016-8"]
+        "beijing-2016-8", "guofa-2015-7", "guofa-2016-47", "guofa-2021-10"]
 
 
 @pytest.mark.parametrize("doc_id", sorted(EXPECTED))
@@ -61,9 +61,12 @@ def test_templates(documents):
     assert t.loc["guofa-2015-7", "doc_number"] == "国发〔2015〕7号"
     assert t.loc["guofa-2015-7", "level"] == "national"
     assert t.loc["guofa-2016-47", "original_script"] == "traditional"
-    assert t.loc["guofa-2016-47", "title"] == "国务院关于印发“十三五”加快残疾人小康进程规划纲要的通知"
+    # a plan issued by a notice is titled by its own name; the notice's title is kept beside it
+    assert t.loc["guofa-2016-47", "title"] == "“十三五”加快残疾人小康进程规划纲要"
+    assert t.loc["guofa-2016-47", "notice_title"] == "国务院关于印发“十三五”加快残疾人小康进程规划纲要的通知"
+    assert pd.isna(t.loc["guofa-2015-7", "notice_title"])
     assert list(t.loc["guofa-2016-47", "cites"]) == ["国发〔2015〕7号"]
-    jing = t.loc["jingzhengfa-2016-8"]
+    jing = t.loc["beijing-2016-8"]
     assert (jing["level"], jing["province"], jing["doc_number"]) == ("provincial", "北京市", "京政发〔2016〕8号")
     assert set(jing["manifest_fields"]) >= {"title", "doc_number"}  # no title line in the fragment
     assert t["is_partial"].all()

@@ -110,7 +110,7 @@ def test_news_article_is_not_a_policy_text(tmp_path):
             "活动现场，志愿者们为大家提供了义诊、理发、法律咨询等服务，受到参加活动群众的一致好评。") * 4
     path = tmp_path / "news.txt"
     path.write_text(news, encoding="utf-8")
-    with pytest.raises(DocumentError, match="does not look like a policy document"):
+    with pytest.raises(DocumentError, match="reads as a news report about a policy"):
         read_document(path)
 
 

@@ -86,3 +86,42 @@ def test_cites_come_from_the_basis_sentence_not_the_body():
              "为贯彻落实《意见》（国发〔2015〕7号）精神，根据《纲要》（国发〔2016〕47号），制定本规划。",
              "一、总体要求", "贯彻落实《规范》（残联厅发〔2013〕8号）。"]
     assert md.find_cites(lines, md.find_title(lines)[0], "某政发〔2017〕37号") == ["国发〔2015〕7号", "国发〔2016〕47号"]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    (["东宁市人民政府办公室", "2018525"], (dt.date(2018, 5, 25), "signature")),     # 年月日 lost: one reading
+    (["某市人民政府", "2018111"], (None, None)),                                  # two readings: none taken
+    (["川府发〔2017〕15号2017年2月28日", "各市（州）人民政府："], (dt.date(2017, 2, 28), "head")),
+])
+def test_damaged_and_gazette_dates(lines, expected):
+    assert md.find_issued_date(lines, {}) == expected
+
+
+@pytest.mark.parametrize("title, plan", [
+    ("国务院关于印发“十三五”加快残疾人小康进程规划纲要的通知", "“十三五”加快残疾人小康进程规划纲要"),
+    ("北京市人民政府办公厅关于印发〈北京市2016年政务公开工作要点〉的通知", "北京市2016年政务公开工作要点"),
+    ("中共岳阳市委办公室岳阳市人民政府办公室印发《关于全面推进政务公开工作的实施意见》的通知",
+     "关于全面推进政务公开工作的实施意见"),
+    ("吉林省人民政府办公厅关于转发省教育厅等部门吉林省特殊教育提升计划实施方案（2014-2016年）的通知",
+     "吉林省特殊教育提升计划实施方案（2014-2016年）"),
+    ("北京市朝阳区人民政府关于加快推进残疾人小康进程的实施意见", None),
+])
+def test_the_plan_a_notice_issues(title, plan):
+    assert md.notice_plan(title) == plan
+
+
+@pytest.mark.parametrize("lines, title", [
+    (["发布通知", "湖南省人民政府办公厅关于印发《某计划》的通知", "各市州："],
+     "湖南省人民政府办公厅关于印发《某计划》的通知"),                              # a site label is no title
+    (["鲁政发〔2014〕20号《山东省人民政府关于深化预算管理制度改革的实施意见》", "浏览量：时间：2016-01-17",
+      "各市人民政府："], "山东省人民政府关于深化预算管理制度改革的实施意见"),        # number and 《》 around it
+    (["新时代无障碍环境建设实施方案.docx", "正文"], "新时代无障碍环境建设实施方案"),   # a file name
+    (["镇巴县人民政府工作规则", "第一章总则"], "镇巴县人民政府工作规则"),
+])
+def test_titles_of_every_shape(lines, title):
+    assert md.find_title(lines)[0] == title
+
+
+def test_a_plan_without_a_printed_title_is_named_by_its_notice():
+    lines = ["各县（市、区）人民政府：", "《台州市城市总体规划（2017—2035年）编制试点工作方案》已经市政府同意，现印发给你们。"]
+    assert md.plan_title(None, lines) == ("台州市城市总体规划（2017—2035年）编制试点工作方案", None)

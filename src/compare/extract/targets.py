@@ -52,6 +52,7 @@ _BRACKETS = {"《": "》", "“": "”", "〔": "〕", "（": "）", "(": ")", "
 _PUNCT = "，。；：、！？,;:"
 #: after a figure: the unit starts a set phrase, not a count (一户多残, 一次性, 一体化)
 _SET_PHRASE_AFTER = re.compile(r"^(?:多|性|化|式|级|体|些|批|致|定|起|道|样|同|并|旦|龙|心|线|揽子)")
+_MEETING_AFTER = re.compile(r"^(?:全会|会议|常委会|常务会议|党代会|全体会议|代表大会|人代会|全委会)")
 _ABSTRACT_NOUNS = re.compile(r"^(?:方面|环节|领域|层次|层级|阶段|维度|重点|全面|统筹|协调|结合)")
 _CUES_GE = re.compile(r"(至少|不低于|不少于|最少|起码|以上|及以上|≥|>=)")
 _CUES = [(re.compile(r"(?:不超过|不高于|不多于|最多|控制在|以内|以下)$"), "<="),
@@ -64,11 +65,17 @@ _LEAD_VERBS = re.compile(r"^(?:实现|确保|力争|保证|推动|推进|使|让
 _TRAIL_CUES = re.compile(r"(?:要|应|须|必须)?(?:达到|达|提高到|提高至|提升到|提升至|保持在|稳定在|增长|增加到|增加至|"
                          r"控制在|不低于|不少于|至少|超过|高于|为|是|占|在)+$")
 _RATE_NOUN = re.compile(r"(?:率|比例|比重|占比|人数|数量|人次|收入|水平|规模|面积|个数|户数|覆盖面)$")
+#: A clause opening with its year sets it for the clauses that follow in its section
+#: (到2020年，全面建成… / ——养老服务设施覆盖90%以上乡镇).
+_LEAD_IN_YEAR = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]\s*)?(?:到|至|在)?(?:19|20)\d\d年(?:底|末)?(?:前)?[，,]")
 _YEAR_RE = re.compile(r"(?<![\d比])((?:19|20)\d{2})\s*年(?:底|末)?(?:前|以前|之前)?")
 _REVIEW_HEADING = re.compile(r"背景|基础|成就|回顾|现状|形势|进展|成效|成绩|十[一二三四五]五.{0,4}时期")
 _CONTEXT_WORDS = re.compile(r"(?<![实体表发])现有|共有|占总数|占全区|占全市|占全县|总人口|其中，|户籍")
 _PAST_WORDS = re.compile(r"累计|已经|已(?:完成|建成|实现|达到)|共(?:完成|投入|培训|安排)|先后|取得|圆满完成")
 _FUTURE_WORDS = re.compile(r"到20\d\d|20\d\d年(?:底|末)?前|力争|确保|将|要|计划|争取|目标|逐步|至少|不低于")
+_APPROXIMATE = re.compile(r"[多余]\s*\D*$")
+_COMMIT_VERBS = re.compile(r"新增|新建|培训|建设|建成|扶持|完成|达到|提供|安排|开展|组织|改造|增加|提高|实现|帮助|吸纳|"
+                           r"招录|资助|救助|适配|覆盖|惠及|每年")
 _PROVIDE_VERBS = re.compile(r"建设|新建|建立|建成|设立|打造|培育|配备|安排|扶持|提供|招录|吸纳|开展|举办|组织|改造|增加|达到|实现")
 
 
@@ -176,6 +183,8 @@ def _is_quantity(text: str, m: re.Match) -> bool:
         return False  # 三中、四中 / 二三级
     if lo == "一" and re.search(r"(?:是|成为|作为|之)$", before):
         return False  # 是一个特殊困难的群体: a description, not a count
+    if unit in ("次", "届") and (before.endswith("届") or _MEETING_AFTER.match(after)):
+        return False  # 十届十次全会, 第22次常务会议: which meeting, not how many
     return True
 
 
@@ -273,6 +282,9 @@ def figure_kind(text: str, section_path: str, figure: Figure) -> str:
         return "baseline"
     if _PAST_WORDS.search(text) and not _FUTURE_WORDS.search(text):
         return "baseline"
+    fragment = re.split(f"[{_PUNCT}]", before)[-1]
+    if _APPROXIMATE.search(figure.figure) and not _COMMIT_VERBS.search(fragment) and figure.comparator != ">=":
+        return "context"  # 以7600多名持证残疾人为对象: how many there are, not how many there will be
     return "target"
 
 
@@ -383,14 +395,23 @@ TARGET_COLUMNS = ["target_id", "doc_id", "measure_id", "source", "indicator", "v
 def targets_from_measures(measures: pd.DataFrame, period_end: dict[str, int | None]) -> pd.DataFrame:
     """Targets found in clauses: one row per figure, in measure order."""
     rows = []
+    section_year: dict[tuple[str, str], int] = {}  # (doc, section) → year its lead-in sets
     for r in measures.itertuples(index=False):
+        year = clause_deadline(r.text)
+        key = (r.doc_id, str(r.section_number))
+        inherited = None
+        if year is not None and _LEAD_IN_YEAR.match(r.text):
+            section_year[key] = year
+        elif year is None:
+            inherited = section_year.get(key)
         figures = find_figures(r.text)
         if not figures:
             continue
-        year = clause_deadline(r.text)
         for k, f in enumerate(figures, start=1):
             kind = figure_kind(r.text, r.section_path, f)
             deadline, source = _deadline(year, kind, period_end.get(r.doc_id))
+            if kind == "target" and year is None and inherited is not None:
+                deadline, source = inherited, "section"
             rows.append({
                 "target_id": f"{r.measure_id}#{k}", "doc_id": r.doc_id, "measure_id": r.measure_id,
                 "source": "clause", "indicator": f.indicator or None, "value": f.value, "value_high": f.value_high,

@@ -12,17 +12,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare.config import MIN_POLICY_CJK_CHARS, ROLE_FOLDERS
+from compare.config import ROLE_FOLDERS
 from compare.errors import DocumentError, printable
 from compare.normalize import CONTROL_CHARS, clean_text, cjk_count, collapse_blank_lines
 from compare.read import metadata as md
 from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
+from compare.read.acceptance import check_policy_text, partial_reason
+from compare.read.fields import extract_metadata
 from compare.read.formats import read_file_text
+from compare.read.layout import drop_table_of_contents, spaced_cells_to_tabs, split_run_on, \
+    strip_leaked_markup, strip_pinyin_annotations
 from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, time_limit
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
 
-__all__ = ["Document", "read_document", "role_from_path"]
+__all__ = ["Document", "extract_metadata", "read_document", "role_from_path"]
 
 
 @dataclass
@@ -108,11 +112,15 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
     if not original.strip():
         raise DocumentError(shown, "contains only whitespace")
 
-    script = detect_script(original)
-    text = to_simplified(original) if script == "traditional" else original
-    text = clean_text(text)
+    text = strip_leaked_markup(original) if fmt in ("txt", "md") else original
+    text = spaced_cells_to_tabs(strip_pinyin_annotations(text))  # before spaces are folded
+    script = detect_script(text)
+    text = to_simplified(text) if script == "traditional" else text
+    text = split_run_on(clean_text(text))
+    text, contents = drop_table_of_contents(text)
     text, meta_block = extract_metadata_block(text)
     text, removed = strip_boilerplate(text)
+    removed = contents + removed
     lines = text.split("\n")
     title, span = md.find_title(lines)
     lines, junk = _strip_head_labels(lines, span[0] if span else md.head_end(lines))
@@ -129,8 +137,23 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
     if n_control:
         doc.warnings.append(f"{n_control} control character(s) (NUL, ESC …) removed from the text")
     doc.meta = extract_metadata(text, meta_block, manifest=manifest, warnings=doc.warnings)
-    _check_policy_text(doc, shown)
+    check_policy_text(doc.text, doc.meta, shown)
+    _mark_partial(doc, contents)
     return doc
+
+
+def _mark_partial(doc: Document, contents: list[str]) -> None:
+    """``is_partial`` and its reason from the text, unless the manifest says (it wins)."""
+    meta = doc.meta
+    if meta["is_partial"] is not None:
+        if meta["is_partial"]:
+            meta["partial_reason"] = "named partial in the manifest"
+        return
+    reason = partial_reason(doc.text, meta, contents=contents)
+    meta["is_partial"] = reason is not None
+    meta["partial_reason"] = reason
+    if reason:
+        doc.warnings.append(f"partial text: {reason}; built as far as it goes")
 
 
 def _without_control_chars(text: str) -> tuple[str, int]:
@@ -155,93 +178,3 @@ def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], l
             continue
         kept.append(line)
     return kept, removed
-
-
-def extract_metadata(text: str, meta_block: dict[str, str] | None = None, *,
-                     manifest: ManifestEntry | None = None, warnings: list[str] | None = None) -> dict:
-    """All document-level fields from clean text (and, where the text is silent, the manifest)."""
-    meta_block = meta_block or {}
-    warnings = warnings if warnings is not None else []
-    lines = text.split("\n")
-    from_manifest: list[str] = []
-
-    title, span = md.find_title(lines)
-    title_number = None
-    if title:
-        title, title_number = md.split_title_doc_number(title)
-    if not title and manifest and manifest.title:
-        title = manifest.title
-        from_manifest.append("title")
-    number = md.find_doc_number(lines, span, meta_block) or title_number
-    if not number and manifest and manifest.doc_number:
-        number = manifest.doc_number
-        from_manifest.append("doc_number")
-
-    issuer = md.issuer_from_title(title) or md.issuer_from_signature(lines) or _clean_issuer(meta_block.get("issuer"))
-    if issuer and "title" in from_manifest and not md.issuer_from_signature(lines):
-        from_manifest.append("issuer")
-    if not issuer and manifest and manifest.title:
-        issuer = md.issuer_from_title(manifest.title)
-        if issuer:
-            from_manifest.append("issuer")
-
-    cites = md.find_cites(lines, None if "title" in from_manifest else title, number)
-    jurisdiction = md.jurisdiction_of(issuer, context=text, cites=cites)
-    level = jurisdiction.level
-    if level is None and manifest and manifest.level:
-        level = manifest.level
-        from_manifest.append("level")
-    if level is None:
-        warnings.append("the issuing government's level could not be derived from the issuer"
-                        + (f" '{issuer}'" if issuer else " (no issuer found)"))
-    issued, issued_source = md.find_issued_date(lines, meta_block)
-    period, start, end = md.find_plan_period(title, lines)
-    is_partial = manifest.is_partial if manifest and manifest.is_partial is not None else None
-    if is_partial is not None:
-        from_manifest.append("is_partial")
-    return {
-        "title": title,
-        "issuer": issuer,
-        "province": jurisdiction.province,
-        "prefecture": jurisdiction.prefecture,
-        "county": jurisdiction.county,
-        "level": level,
-        "doc_number": number,
-        "issued_date": issued,
-        "issued_date_source": issued_source,
-        "plan_period": period,
-        "period_start_year": start,
-        "period_end_year": end,
-        "cites": cites,
-        "is_partial": is_partial,
-        "manifest_fields": from_manifest,
-        "posted_date": meta_block.get("posted_date"),
-    }
-
-
-def _clean_issuer(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = value.strip()
-    return value if md.is_issuer_line(value) else None
-
-
-def _check_policy_text(doc: Document, shown: str) -> None:
-    """Refuse texts that are too short or show no sign of being a policy document."""
-    n = cjk_count(doc.text)
-    if n < MIN_POLICY_CJK_CHARS:
-        raise DocumentError(shown, f"has only {n} Chinese characters; too short to be a policy text")
-    meta = doc.meta
-    headings = len(set(re.findall(r"(?m)^(?:#+\s*)?([一二三四五六七八九十]+)、", doc.text)))
-    signals = {
-        "a title": bool(meta["title"]),
-        "a document number": bool(meta["doc_number"]),
-        "numbered sections": headings >= 2 or bool(re.search(r"(?m)^(?:#+\s*)?第[一二三四五六七八九十]+章", doc.text)),
-        "an addressee line": any(md.ADDRESSEE_RE.match(line.strip()) for line in doc.text.split("\n")),
-    }
-    if sum(signals.values()) < 2:
-        found = [k for k, v in signals.items() if v] or ["none of them"]
-        raise DocumentError(
-            shown, "does not look like a policy document: expected at least two of a title, a document "
-            f"number, numbered sections and an addressee line, found {', '.join(found)}",
-            hint="if it is a partial template, name it in sources.yaml with its title")

@@ -61,18 +61,51 @@ def strip_boilerplate(text: str) -> tuple[str, list[str]]:
     return "\n".join(kept), removed
 
 
-_LABEL_LINE = re.compile(r"^\s*(?:\d{1,2}[.、]\s*|[•·●▪◆\-*]\s*)?[\[【［]\s*([^\]】］]{1,8}?)\s*[\]】］]\s*(.*)$")
-_COLON_LINE = re.compile(r"^\s*([^：:\s]{2,5})\s*[：:]\s*(.+?)\s*$")
-_BULLET = re.compile(r"^\s*(?:[•·●▪◆\-*]\s*)")
-_EMPTY_VALUE = re.compile(r"^[\s\-—–－]*$|^[〔\[［]\s*[〕\]］]$")
+_BULLET = re.compile(r"^\s*(?:\d{1,2}[.、]\s+|[•·●▪◆\-*]\s*)")
+_EMPTY_VALUE = re.compile(r"^[\s\-—–－|]*$|^[〔\[［]\s*[〕\]］]$")
+
+
+#: Fields whose value a site may print on the line below its label: short codes, dates and
+#: names. A title, summary or keyword label left empty is never filled from the next line (that
+#: line is the document's own title).
+_SHORT_FIELDS = {"index_number", "doc_number", "signed_date", "posted_date", "effective_date", "repeal_date",
+                 "validity", "issuer", "subject", "genre", "disclosure", "department", "source"}
+
+
+@lru_cache(maxsize=1)
+def _label_pattern() -> re.Pattern:
+    """One label of the metadata block: ``[成文日期]`` or ``成文日期：`` (spaces inside allowed:
+    ``索 引 号：``, ``标  题:``), the longest label first."""
+    labels = sorted(load_boilerplate().metadata_labels, key=len, reverse=True)
+    spaced = "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
+    return re.compile(f"(?:[\\[【［]\\s*(?P<b>{spaced})\\s*[\\]】］]\\s*[：:]?|(?P<c>{spaced})\\s*[：:])")
+
+
+def _pairs(line: str) -> list[tuple[str, str]] | None:
+    """``(label, value)`` pairs of a metadata line, or None when the line does not open with a
+    label. One line may hold several (``文号: X 成文日期: Y``, ``索引号: | X | 发布文号: | Y |``)."""
+    s = _BULLET.sub("", line).strip().strip("|").strip()
+    pattern = _label_pattern()
+    first = pattern.match(s)
+    if not first:
+        return None
+    hits = list(pattern.finditer(s))
+    pairs = []
+    for k, hit in enumerate(hits):
+        label = re.sub(r"\s", "", hit.group("b") or hit.group("c"))
+        end = hits[k + 1].start() if k + 1 < len(hits) else len(s)
+        pairs.append((label, s[hit.end():end].strip(" |\t")))
+    return pairs
 
 
 def extract_metadata_block(text: str, *, head_lines: int = 60) -> tuple[str, dict[str, str]]:
     """Lift a site's metadata block (``[成文日期] 2017-09-11`` …) out of the first lines.
 
     Returns ``(text without the block, {field: value})`` with fields named as in
-    ``metadata_labels`` (``signed_date``, ``doc_number``, ``posted_date`` …). Empty values
-    such as ``----`` or ``〔〕`` are dropped.
+    ``metadata_labels`` (``signed_date``, ``doc_number``, ``posted_date`` …). Every shape sites
+    use is read: ``[label] value``, ``label：value``, several pairs on one line, a table row
+    (``索引号： | X | 发布文号： | Y |``), and the value on the next line (``• 发文字号：`` /
+    ``镇政发〔2024〕7号``). Empty values such as ``----`` or ``〔〕`` are dropped.
     """
     labels = load_boilerplate().metadata_labels
     lines = text.split("\n")
@@ -81,27 +114,24 @@ def extract_metadata_block(text: str, *, head_lines: int = 60) -> tuple[str, dic
     limit = min(len(lines), head_lines)
     i = 0
     while i < limit:
-        line = lines[i]
-        m = _LABEL_LINE.match(line)
-        key = value = None
-        if m and m.group(1).replace(" ", "") in labels:
-            key, value = labels[m.group(1).replace(" ", "")], m.group(2).strip()
-            drop.add(i)
-            if not value:  # value on the next non-empty line (• [ 发文字号 ] / • 渝北府发〔2022〕35号)
-                j = i + 1
-                while j < limit and not lines[j].strip():
-                    j += 1
-                if j < limit and not _LABEL_LINE.match(lines[j]):
-                    value = _BULLET.sub("", lines[j]).strip()
-                    drop.add(j)
-                    i = j
-        else:
-            m = _COLON_LINE.match(line)
-            if m and m.group(1) in labels and labels[m.group(1)] != "title":
-                key, value = labels[m.group(1)], m.group(2)
-                drop.add(i)
-        if key and value and not _EMPTY_VALUE.match(value) and key not in meta:
-            meta[key] = value
+        pairs = _pairs(lines[i])
+        if pairs is None:
+            i += 1
+            continue
+        drop.add(i)
+        label, value = pairs[-1]
+        if not value and labels[label] in _SHORT_FIELDS:  # the value on the next non-empty line
+            j = i + 1
+            while j < limit and not lines[j].strip():
+                j += 1
+            if j < limit and _pairs(lines[j]) is None and len(lines[j].strip()) <= 40:
+                pairs[-1] = (label, _BULLET.sub("", lines[j]).strip())
+                drop.add(j)
+                i = j
+        for label, value in pairs:
+            key = labels[label]
+            if value and not _EMPTY_VALUE.match(value) and key not in meta:
+                meta[key] = value
         i += 1
     kept = [ln for k, ln in enumerate(lines) if k not in drop]
     return "\n".join(kept), meta

@@ -15,11 +15,12 @@ from functools import lru_cache
 
 
 from compare.config import RESOURCES_DIR, load_yaml
-from compare.normalize import CJK
+from compare.normalize import CJK, cjk_count
 from compare.numerals import chinese_to_int
 
 TITLE_END = (r"(?:实施意见|指导意见|意见|实施方案|工作方案|行动方案|方案|规划纲要|纲要|规划|通知|决定|办法|细则|"
-             r"规定|行动计划|计划|报告|批复|通告|公告|条例|若干措施|措施|要点)")
+             r"规定|行动计划|计划|报告|批复|通告|公告|条例|若干措施|措施|要点|工作规则|规则|章程|任务分解表|分工表|清单|"
+             r"指南|导则)")
 TITLE_END_RE = re.compile(TITLE_END + r"\s*(?:[（(【\[][^）)】\]]{0,30}[）)】\]])?$")
 _DOC_NO = re.compile(f"(?P<org>[{CJK}]{{1,8}})〔(?P<year>(?:19|20)\\d\\d)〕(?P<num>\\d{{1,4}})号")
 _ORG_NOISE = re.compile(r"^(?:印发|转发|关于|根据|依据|按照|贯彻|落实|和|及|与|的|号|见|即)+")
@@ -27,6 +28,7 @@ ADDRESSEE_RE = re.compile(r"^各[^。]{2,80}[：:]$")
 _HEADING_START = re.compile(r"^(?:#+\s*)?(?:第[一二三四五六七八九十]+[章节]|[一二三四五六七八九十]+、|[1-9]\d?[、.．]\s*[^\d])")
 DATE_LINE_RE = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
                         r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
+_NUMBER_DATE = re.compile(r"^(?P<y>(?:19|20)\d\d)年(?P<m>\d{1,2})月(?P<d>\d{1,2})日$")
 _PRINT_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*印发")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _CITE_CUE = re.compile(r"贯彻|落实|根据|依据|按照|实施|精神|遵照")
@@ -97,9 +99,30 @@ def head_end(lines: list[str]) -> int:
     return len(lines)
 
 
+_LEADING_NUMBER = re.compile(f"^[{CJK}]{{1,8}}〔(?:19|20)\\d\\d〕\\d{{1,4}}号\\s*")
+_SITE_LABEL = re.compile(r"^“[^”]{0,8}(?:公开|信息|发布|转载|来源|专栏)[^”]{0,6}”\s*")  # “党政混合信息公开” before a title
+_LABEL_COLON = re.compile(f"[{CJK}]\\s*[：:]")            # 发布时间：… , 索引号: … (a label, not a title)
+_FILE_SUFFIX = re.compile(r"\.(?:docx?|wps|pdf|txt|html?)$", re.I)
+
+
 def _clean_title_line(line: str) -> str:
+    """A line as a title candidate: without Markdown marks, a leading 转发, a site's quoted
+    label, a document number printed before the title, a file name's extension, and the 《》
+    that aggregator sites put around a title (``鲁政发〔2014〕20号《山东省…意见》``)."""
     s = line.strip().lstrip("#").strip()
+    s = _SITE_LABEL.sub("", s)
+    s = _LEADING_NUMBER.sub("", s)
+    s = _FILE_SUFFIX.sub("", s)
+    if s.startswith("《") and s.endswith("》") and s.count("《") == 1:
+        s = s[1:-1]
     return re.sub(r"^(?:转发|转载)", "", s)
+
+
+def _title_candidate(s: str) -> bool:
+    """Could this (cleaned) line open a title? Not a site label (发布通知, 档案全文: too short to
+    name anything), not a sentence, not a metadata or addressee line."""
+    return (cjk_count(s) >= 6 and "。" not in s and len(s) <= 90 and not s.endswith("文件")
+            and not _LABEL_COLON.search(s) and not ADDRESSEE_RE.match(s))
 
 
 def is_issuer_line(s: str) -> bool:
@@ -119,7 +142,7 @@ def find_title(lines: list[str]) -> tuple[str | None, list[int]]:
     i = 0
     while i < end:
         s = stripped[i]
-        if not s or "。" in s or len(s) > 90 or s.endswith("文件"):
+        if not s or not _title_candidate(s):
             i += 1
             continue
         if "关于" in s or TITLE_END_RE.search(s):
@@ -130,7 +153,8 @@ def find_title(lines: list[str]) -> tuple[str | None, list[int]]:
                 j += 1
                 while j < end and not stripped[j]:
                     j += 1
-                if j >= end or "。" in stripped[j] or ADDRESSEE_RE.match(stripped[j]):
+                if j >= end or "。" in stripped[j] or not stripped[j] or _LABEL_COLON.search(stripped[j]) \
+                        or ADDRESSEE_RE.match(stripped[j]) or DATE_LINE_RE.match(stripped[j]):
                     break
                 title += stripped[j]
                 span.append(j)
@@ -158,12 +182,120 @@ def split_title_doc_number(title: str) -> tuple[str, str | None]:
     return title[: m.start()].strip(), numbers[0][1] if numbers else None
 
 
+_ISSUE_VERB = re.compile(r"关于|印发|转发|颁发|下发")
+#: Bodies whose name can open a title without 关于 (镇巴县人民政府工作规则).
+_GOVERNMENT_BODY = re.compile(r"^.{2,20}?(?:人民政府办公厅|人民政府办公室|人民政府)(?=.{2,})")
+
+
 def issuer_from_title(title: str | None) -> str | None:
-    """``北京市东城区人民政府关于…`` → ``北京市东城区人民政府``; ``国务院关于…`` → ``国务院``."""
-    if not title or "关于" not in title:
+    """The body a title names before 关于 / 印发 / 转发, or a government opening a title.
+
+    ``北京市东城区人民政府关于…`` → ``北京市东城区人民政府``; ``国务院关于…`` → ``国务院``;
+    ``安康市人民政府办公室转发…的通知`` → ``安康市人民政府办公室``; ``镇巴县人民政府工作规则``
+    → ``镇巴县人民政府``.
+    """
+    if not title:
         return None
-    before = title.split("关于", 1)[0]
-    return before if before and is_issuer_line(before) else None
+    m = _ISSUE_VERB.search(title)
+    if m:
+        before = title[: m.start()]
+        return before if before and is_issuer_line(before) else None
+    m = _GOVERNMENT_BODY.match(title)
+    return m.group(0) if m and is_issuer_line(m.group(0)) else None
+
+
+# --------------------------------------------------------------------------- notices
+_NOTICE = re.compile(r"^(?:.*?)(?:关于)?(?:印发|转发|颁发|下发)(?P<plan>.+?)的?(?:通知|决定)$")
+_ISSUED_IN_BODY = re.compile(r"《(?P<plan>[^《》]{4,80}?)》(?:[^。《]{0,40}?)(?:印发|转发)(?:给)?你们")
+_ISSUED_IN_BODY_2 = re.compile(r"现将《(?P<plan>[^《》]{4,80}?)》")
+_AGENCIES_BEFORE = re.compile(r"^.{0,40}?(?:等部门|等单位)(?:制定的|拟定的)?")
+
+
+def notice_plan(title: str | None) -> str | None:
+    """The plan a notice issues or forwards, as its title names it: ``…关于印发《X》的通知`` → X;
+    ``国务院关于印发“十三五”…规划纲要的通知`` → “十三五”…规划纲要; ``…转发市民政局等部门关于Y的通知``
+    → 关于Y. None when the title is not such a notice."""
+    if not title:
+        return None
+    m = _NOTICE.match(title)
+    if not m:
+        return None
+    plan = m.group("plan").strip()
+    # the plan's name in 《》, or in 〈〉 when the whole title was quoted in 《》 on the page
+    inner = re.fullmatch(r"[^《》]*《(?P<x>[^《》]+)》[^《》]*", plan) or re.fullmatch(
+        r"[^〈〉]*〈(?P<x>[^〈〉]+)〉[^〈〉]*", plan)
+    if inner:
+        return inner.group("x")
+    return _AGENCIES_BEFORE.sub("", plan) or plan
+
+
+_PUBLISHED = re.compile(r"(?P<issuers>(?:[\u4e00-\u9fff]{2,20}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室)[、和与]?){1,3})"
+                        r"(?:联合)?(?:印发|发布|出台|制定)(?:了)?《(?P<plan>[^《》]{4,60})》")
+
+
+def published_in_intro(lines: list[str]) -> tuple[str | None, str | None]:
+    """``(title, issuer)`` from a site's introduction of the document (``2023年12月，中共某省委
+    办公厅、某省人民政府办公厅发布《某实施细则》，自发布之日起施行。``)."""
+    for line in lines[:8]:
+        m = _PUBLISHED.search(line)
+        if m:
+            return m.group("plan"), m.group("issuers").rstrip("、和与")
+    return None, None
+
+
+def issued_in_body(lines: list[str]) -> str | None:
+    """The plan a notice without a printed title issues: ``《X》已经市政府同意，现印发给你们``."""
+    for line in lines[:40]:
+        m = _ISSUED_IN_BODY.search(line) or _ISSUED_IN_BODY_2.search(line)
+        if m:
+            return m.group("plan")
+    return None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[的关于《》“”\s（）()]", "", text)
+
+
+def own_title_line(lines: list[str], plan: str, *, start: int = 0) -> str | None:
+    """The plan's own title as printed below its notice (one to three lines from ``start`` on),
+    when it is the plan the notice names (nearly the same words)."""
+    from rapidfuzz import fuzz
+
+    target = _plain(plan)
+    stripped = [_clean_title_line(ln) for ln in lines]
+    for i in range(start, min(len(lines), start + 60)):
+        s = stripped[i]
+        if not s or _NOTICE.match(s) or s.startswith(("（", "(")) or not (
+                _title_candidate(s) or (cjk_count(s) >= 4 and len(s) < 40 and "：" not in s)):
+            continue
+        joined = s
+        for j in range(i, min(len(lines), i + 3)):
+            if j > i:
+                if not stripped[j] or "。" in stripped[j]:
+                    break
+                joined += stripped[j]
+            if fuzz.ratio(_plain(joined), target) >= 85:
+                return joined
+    return None
+
+
+def plan_title(title: str | None, lines: list[str], *, after: int = 0) -> tuple[str | None, str | None]:
+    """``(the document's title, the title of the notice that issues it)``.
+
+    A plan issued by a notice (印发通知) is titled by the plan's own name: its title line below
+    the notice (after line ``after``, the notice title's last line) when printed, else the name
+    in the notice's title or body. A document that is
+    not issued by a notice keeps its title, with no notice title.
+    """
+    plan = notice_plan(title)
+    if title and plan is None:
+        return title, None
+    if plan is None:
+        plan = issued_in_body(lines)
+        if plan is None:
+            return None, None
+    start = next((i for i, ln in enumerate(lines) if i >= after and DATE_LINE_RE.match(ln.strip())), after)
+    return own_title_line(lines, plan, start=start) or plan, title
 
 
 def issuer_from_signature(lines: list[str]) -> str | None:
@@ -193,6 +325,10 @@ def find_doc_number(lines: list[str], title_span: list[int], meta_block: dict[st
         bare = re.sub(r"[（()）\[\]【】［］\s]", "", s)
         if bare == numbers[0][1]:
             return numbers[0][1]
+        rest = bare[len(numbers[0][1]):] if bare.startswith(numbers[0][1]) else None
+        # printed before the title or the date (鲁政发〔2014〕20号《山东省…意见》, 川府发〔2017〕15号2017年2月28日)
+        if rest is not None and (_NUMBER_DATE.match(rest) or "关于" in rest or TITLE_END_RE.search(rest.rstrip("》"))):
+            return numbers[0][1]
         if i in title_span:
             _, number = split_title_doc_number(_clean_title_line(s))
             if number:
@@ -216,9 +352,13 @@ def find_cites(lines: list[str], title: str | None, own: str | None) -> list[str
     """Documents the text says it implements or is based on, in order of mention.
 
     Numbers are taken from the title and from preamble sentences with a basis cue
-    (贯彻, 落实, 根据, 依据, 按照, 实施 …); the document's own number is excluded.
+    (贯彻, 落实, 根据, 依据, 按照, 实施 …), and from Article 1 (第一条), where regulations
+    state their basis; the document's own number is excluded.
     """
-    sentences = [title or ""] + [s for s in re.split(r"(?<=[。；\n])", preamble(lines)) if _CITE_CUE.search(s)]
+    # regulations (办法, 细则, 条例) state their basis in Article 1 rather than a preamble
+    first_article = next((ln.strip() for ln in lines if re.match(r"^第一条", ln.strip())), "")
+    basis = preamble(lines) + "\n" + first_article
+    sentences = [title or ""] + [s for s in re.split(r"(?<=[。；\n])", basis) if _CITE_CUE.search(s)]
     cites: list[str] = []
     for sentence in sentences:
         for _, number in parse_doc_numbers(sentence):
@@ -238,19 +378,31 @@ def _to_date(y: str, m: str, d: str) -> dt.date | None:
 def find_issued_date(lines: list[str], meta_block: dict[str, str]) -> tuple[dt.date | None, str | None]:
     """The signature date and where it came from.
 
-    Order: a date line under the issuer in the signature block (``signature``); the site's
-    成文日期 field (``metadata_block``); the 印发 date of the colophon (``print_date``).
+    Order: a date line under the issuer in the signature block (``signature``); a date printed
+    beside the document number in the head, as gazettes do (``head``); the site's 成文日期
+    field (``metadata_block``); the 印发 date of the colophon (``print_date``).
     A website's posting date (发布日期, 时间) is never used.
     """
     for i, line in enumerate(lines):
         m = DATE_LINE_RE.match(line.strip())
-        if not m:
-            continue
         prev = next((ln.strip() for ln in reversed(lines[max(0, i - 4): i]) if ln.strip()), "")
+        if not m:
+            date = _digits_date(line.strip()) if is_issuer_line(prev) else None
+            if date:
+                return date, "signature"
+            continue
         if is_issuer_line(prev):
             date = _to_date(m.group("y"), m.group("m"), m.group("d"))
             if date:
                 return date, "signature"
+    for line in lines[: head_end(lines)]:  # a gazette prints the date beside the number
+        numbers = parse_doc_numbers(line)
+        bare = re.sub(r"\s", "", line)
+        if numbers and bare.startswith(numbers[0][1]):
+            m = _NUMBER_DATE.match(bare[len(numbers[0][1]):])
+            date = _to_date(m.group("y"), m.group("m"), m.group("d")) if m else None
+            if date:
+                return date, "head"
     m = _ISO_DATE.search(meta_block.get("signed_date", ""))
     if m:
         date = _to_date(m.group("y"), m.group("m"), m.group("d"))
@@ -263,6 +415,18 @@ def find_issued_date(lines: list[str], meta_block: dict[str, str]) -> tuple[dt.d
             if date:
                 return date, "print_date"
     return None, None
+
+
+def _digits_date(s: str) -> dt.date | None:
+    """A signature date whose 年月日 were lost (``2018525``): the one way to read it as a valid
+    date, or None when there are two (``2018111``: 1月11日 or 11月1日)."""
+    m = re.fullmatch(r"((?:19|20)\d\d)(\d{2,4})", s)
+    if not m:
+        return None
+    rest = m.group(2)
+    dates = {_to_date(m.group(1), rest[:k], rest[k:]) for k in (1, 2) if 1 <= len(rest) - k <= 2}
+    dates.discard(None)
+    return dates.pop() if len(dates) == 1 else None
 
 
 # --------------------------------------------------------------------------- plan period
