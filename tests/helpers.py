@@ -58,3 +58,58 @@ def html_page(text: str) -> str:
 <div class="menu"><ul><li><a href="/a">机构概况</a></li><li><a href="/b">政务公开</a></li><li><a href="/c">办事服务</a></li></ul></div>
 <div class="article"><div id="zoom">{paragraphs}</div></div>
 <div class="footer">版权所有：某区人民政府 <a href="/map">网站地图</a></div></body></html>"""
+
+
+#: Lead agencies the ruled-table fixture uses, one per row in turn (every one a known spelling).
+RULED_LEADS = ["区民政局", "区残联", "区人力社保局", "区教委", "区卫生计生委", "区住房城乡建设委", "区财政局",
+               "区发展改革委"]
+
+
+def ruled_task_rows(n: int = 29) -> list[list[str]]:
+    """``n`` rows of a 重点任务分工 table: number, a task long enough to wrap, lead, supporting, timeline."""
+    rows = []
+    for i in range(1, n + 1):
+        lead = RULED_LEADS[i % len(RULED_LEADS)]
+        support = "、".join([a for a in RULED_LEADS if a != lead][: 1 + i % 4])
+        task = (f"落实第{i}项残疾人民生保障措施，完善困难残疾人生活补贴和重度残疾人护理补贴制度，"
+                f"逐步提高补贴标准并建立动态调整机制")[: 30 + (i % 4) * 8]
+        rows.append([str(i), task, lead, support, "2020年" if i % 2 else "持续实施"])
+    return rows
+
+
+def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int | None = None) -> Path:
+    """A printed plan: ``text`` as paragraphs, then an annex 重点任务分工 as a ruled table whose
+    cells wrap over several lines and which runs over two or more pages (header repeated).
+
+    ``split_row``: that row is cut by a page break, as printers do with a tall row: the first
+    half of its task (and its other cells) end one page, the rest of the task opens the next
+    page's table in a row with an empty number cell."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
+    story = [Paragraph(line, body) for line in text.splitlines() if line.strip()]
+    story += [PageBreak(), Paragraph("附件", body), Paragraph("重点任务分工", body)]
+    header = ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"]
+    parts = [rows]
+    if split_row is not None:
+        k = split_row - 1
+        task = rows[k][1]
+        first = rows[:k] + [[rows[k][0], task[: len(task) // 2]] + rows[k][2:]]
+        parts = [first, [["", task[len(task) // 2:], "", "", ""]] + rows[k + 1:]]
+    for n, part in enumerate(parts):
+        if n:
+            story.append(PageBreak())
+        data = [[Paragraph(c, cell) for c in header]] + [[Paragraph(c, cell) for c in r] for r in part]
+        table = Table(data, colWidths=[28, 200, 70, 120, 60], repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(table)
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    return path
