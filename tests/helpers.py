@@ -77,9 +77,11 @@ def ruled_task_rows(n: int = 29) -> list[list[str]]:
     return rows
 
 
-def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int | None = None) -> Path:
-    """A printed plan: ``text`` as paragraphs, then an annex 重点任务分工 as a ruled table whose
-    cells wrap over several lines and which runs over two or more pages (header repeated).
+def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int | None = None, *,
+                    ruled: bool = True, valign: str = "TOP") -> Path:
+    """A printed plan: ``text`` as paragraphs, then an annex 重点任务分工 as a table whose cells
+    wrap over several lines and which runs over two or more pages (header repeated); ``ruled``:
+    with grid lines (else cells are placed by position only), ``valign``: TOP or BOTTOM.
 
     ``split_row``: that row is cut by a page break, as printers do with a tall row: the first
     half of its task (and its other cells) end one page, the rest of the task opens the next
@@ -108,8 +110,10 @@ def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int
             story.append(PageBreak())
         data = [[Paragraph(c, cell) for c in header]] + [[Paragraph(c, cell) for c in r] for r in part]
         table = Table(data, colWidths=[28, 200, 70, 120, 60], repeatRows=1)
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        style = [("VALIGN", (0, 0), (-1, -1), valign), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
+        if ruled:
+            style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+        table.setStyle(TableStyle(style))
         story.append(table)
     SimpleDocTemplate(str(path), pagesize=A4).build(story)
     return path

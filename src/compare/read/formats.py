@@ -12,6 +12,7 @@ from pathlib import Path
 from compare.errors import DocumentError
 from compare.normalize import cjk_count
 from compare.read.encoding import decode_bytes
+from compare.read.pdf_tables import pages_text
 from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, check_docx, check_html_depth, check_pages, \
     check_pdf
 
@@ -174,7 +175,7 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_pages(len(pdf.pages), limits)
-            pages = pdf_pages_text(pdf.pages)
+            pages = pages_text(pdf.pages)
     except LimitExceeded:
         raise
     except Exception as exc:
@@ -187,59 +188,6 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
         raise DocumentError(path, f"is a PDF with no text layer ({len(pages)} page(s) of images, e.g. a scan)",
                             hint="run OCR first, or provide the text")
     return text + "\n", "pdf"
-
-
-def pdf_pages_text(pages) -> list[str]:
-    """Each page's text, with its ruled tables read as tables: one tab-separated line per row,
-    found by the table's ruling lines (pdfplumber's table finder), never by the order text
-    happens to be drawn in. A cell's wrapped lines join without a separator; a row cut by a
-    page break (its number cell empty at the top of the next page) continues the row above; a
-    header row repeated on the next page is dropped."""
-    out: list[list[str]] = []
-    header: list[str] | None = None
-    ends_in_row = False  # the previous page ended inside a table
-    for page in pages:
-        parts: list[str] = []
-        top = 0.0
-        for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
-            if table.bbox[1] > top:
-                above = page.crop((0, top, page.width, table.bbox[1])).extract_text() or ""
-                if above.strip():
-                    parts.append(above)
-            rows = [r for r in ([_pdf_cell(c) for c in row] for row in table.extract()) if any(r)]
-            if rows and rows[0] == header:
-                rows = rows[1:]  # the header again on the next page
-            elif rows and header is None:
-                header = rows[0]
-            if rows and not parts and ends_in_row and not rows[0][0] and out and out[-1]:
-                previous = out[-1][-1].split("\t")
-                if len(previous) == len(rows[0]):  # the rest of a row the page break cut
-                    out[-1][-1] = "\t".join(a + b for a, b in zip(previous, rows.pop(0)))
-            parts.extend("\t".join(r) for r in rows)
-            top = table.bbox[3]
-        rest = (page.crop((0, top, page.width, page.height)) if top else page).extract_text() or ""
-        if rest.strip():
-            parts.append(rest)
-        ends_in_row = top > 0 and not rest.strip()
-        out.append(parts)
-    return ["\n".join(parts) for parts in out]
-
-
-_CELL_LIST_END = re.compile(r"(?:局|委|办|会|联|院|部|中心|政府|街乡|各街道|各镇|队|所|站)$")
-_CELL_NAME_START = re.compile(r"^(?:区|市|县|省|各|镇|乡)")
-
-
-def _pdf_cell(cell: str | None) -> str:
-    """A table cell's text on one line. Wrapped lines join without a separator (困难残疾 /
-    人生活补贴); a cell listing agencies one a line (区民政局 / 区残联) keeps them apart with 、."""
-    if not cell:
-        return ""
-    lines = [ln.strip() for ln in cell.split("\n") if ln.strip()]
-    out = lines[0] if lines else ""
-    for line in lines[1:]:
-        sep = "、" if _CELL_LIST_END.search(out) and _CELL_NAME_START.match(line) else ""
-        out += sep + line
-    return out.replace("\t", " ")
 
 
 READERS = {

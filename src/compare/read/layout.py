@@ -63,9 +63,10 @@ def strip_pinyin_annotations(text: str) -> str:
 
 # --------------------------------------------------------------------------- spaced table cells
 _GAP = re.compile(r"(?:[ \u3000\u00a0]{2,}|\t)")
-_HEADER_WORDS = re.compile(
-    r"序号|牵头单位|责任单位|配合单位|参与单位|工作任务|主要任务|指标|属性|目标值|现状值|"
-    r"完成时限|时间进度|时限要求|单位名称"
+#: Words that name a table's columns (序号, 牵头单位 …): a header line holds them.
+HEADER_WORDS = re.compile(
+    r"序号|牵头单位|责任单位|配合单位|参与单位|工作任务|主要任务|重点任务|指标|指标名称|属性|指标属性|"
+    r"目标值|现状值|单位|完成时限|时间进度|时限要求|单位名称|牵头部门|责任部门|配合部门"
 )
 _ROW_NUMBER = re.compile(r"^\s*\d{1,3}[\s.、]")
 
@@ -107,7 +108,7 @@ def spaced_cells_to_tabs(text: str) -> str:
             break
         numbered = sum(bool(_ROW_NUMBER.match(lines[k])) for k in block)
         if len(block) >= 2 and (
-            _HEADER_WORDS.search(lines[block[0]]) or numbered >= 0.6 * len(block)
+            HEADER_WORDS.search(lines[block[0]]) or numbered >= 0.6 * len(block)
         ):
             for k in block:
                 out[k] = "\t".join(c.strip() for c in _cells(lines[k]))
