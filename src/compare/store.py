@@ -340,6 +340,8 @@ def csv_safe(column):
     from pyarrow import compute
 
     starts = compute.match_substring_regex(column, schema.FORMULA_START)
+    if not compute.any(starts).as_py():
+        return column  # nearly every column: no copy (a national corpus's texts are gigabytes)
     quote, empty = pa.scalar("'", type=column.type), pa.scalar("", type=column.type)
     return compute.if_else(starts, compute.binary_join_element_wise(quote, column, empty), column)
 

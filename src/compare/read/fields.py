@@ -140,8 +140,8 @@ def _departments_issuer(lines: list[str], span: list[int], title: str | None) ->
         s = line.strip()
         if s and _DEPARTMENTS_LINE.match(s):
             first = re.split(r"[\s?？、·]+", s)[0]
-            place = places.title_place(title)
-            return places.with_place(first, place) or first if first[0] in "市县区省" else first
+            # 市教育局 under 柳州市…方案 → 柳州市教育局 (with_place: None when the levels differ)
+            return places.with_place(first, places.title_place(title)) or first
     return None
 
 
