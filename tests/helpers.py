@@ -117,3 +117,48 @@ def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int
         story.append(table)
     SimpleDocTemplate(str(path), pagesize=A4).build(story)
     return path
+
+
+def scan_images(pdf_path: Path, dpi: int = 180, seed: int = 0) -> list:
+    """The pages of a PDF as a scanner gives them back: grey images at ``dpi`` with a small
+    skew, speckle and blur."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    pages = []
+    for k in range(len(pdf)):
+        image = pdf[k].render(scale=dpi / 72).to_pil().convert("L")
+        image = image.rotate(0.6 if k % 2 else -0.5, resample=Image.BICUBIC, fillcolor=255)
+        pixels = np.array(image).astype(np.int16)
+        speckle = rng.random(pixels.shape)
+        pixels[speckle < 0.003] = 0
+        pixels[speckle > 0.997] = 255
+        image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6))
+        image.info["dpi"] = (dpi, dpi)
+        pages.append(image)
+    pdf.close()
+    return pages
+
+
+def write_scanned_pdf(path: Path, pdf_path: Path, dpi: int = 180) -> Path:
+    """An image-only PDF (no text layer) made from the pages of ``pdf_path`` as scanned."""
+    pages = scan_images(pdf_path, dpi)
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=dpi)
+    return path
+
+
+def write_mixed_pdf(path: Path, text_pdf: Path, scanned_pdf: Path) -> Path:
+    """A PDF whose first page has a text layer and whose other pages are scans."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    first, rest = pdfium.PdfDocument(str(text_pdf)), pdfium.PdfDocument(str(scanned_pdf))
+    out.import_pages(first, [0])
+    out.import_pages(rest, list(range(1, len(rest))))
+    out.save(str(path))
+    for pdf in (out, first, rest):
+        pdf.close()
+    return path

@@ -123,7 +123,7 @@ def test_limits_can_be_raised_or_lowered(tmp_path):
 def test_a_file_that_takes_too_long_is_refused(tmp_path, monkeypatch):
     from compare.read import formats
 
-    def slow(data, path, limits, notes=None):
+    def slow(data, path, limits, notes=None, provenance=None):
         time.sleep(30)  # interrupted by the clock long before
         return "", "utf-8"
 

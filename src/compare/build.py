@@ -284,6 +284,7 @@ def documents_table(docs: list[Document]) -> pd.DataFrame:
             "period_end_year": m["period_end_year"], "cites": list(m["cites"]), "char_count": len(doc.text),
             "is_partial": m["is_partial"], "partial_reason": m.get("partial_reason"),
             "manifest_fields": list(m["manifest_fields"]), "format": doc.format,
+            "text_source": doc.text_source, "ocr_confidence": doc.ocr_confidence,
             "encoding": doc.encoding, "original_script": doc.script, "content_sha256": doc.content_sha256,
         })
     df = pd.DataFrame(rows, columns=schema.TABLES["documents"].columns)

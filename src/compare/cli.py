@@ -21,7 +21,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=RAW_DATA_DIR,
-              show_default=True, help="Folder of raw plan files (.txt .md .html .docx .pdf), searched recursively. "
+              show_default=True, help="Folder of raw plan files (.txt .md .html .docx .pdf, scans as .pdf .png .jpg .tif), searched recursively. "
               "Files under a 'templates' folder are templates; all others are plans.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=PROCESSED_DATA_DIR,
               show_default=True, help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.")

@@ -19,7 +19,8 @@ ROLE_FOLDERS = {"templates": "template", "template": "template", "plans": "plan"
 #: Optional manifest describing the raw files (title, level, completeness ...).
 MANIFEST_NAMES = ("sources.yaml", "sources.yml", "manifest.yaml", "manifest.yml")
 #: File types the reader accepts.
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg",
+                      ".jpeg", ".tif", ".tiff", ".bmp")
 #: Files in the raw folder that are never documents.
 IGNORED_NAMES = {".gitkeep", "README.md", "readme.md", ".DS_Store", "Thumbs.db"}
 #: A text shorter than this (in CJK characters) is never analysed as a policy text.

@@ -65,7 +65,12 @@ FIELDS: dict[str, Field] = {
     "partial_reason": Field("string", "Why the text is partial, in words (e.g. 'the text stops mid-sentence'); "
                             "null when it is whole."),
     "manifest_fields": Field("list", "Fields taken from sources.yaml because the text lacks them."),
-    "format": Field("string", "File format read.", ("txt", "md", "html", "docx", "pdf"), False),
+    "format": Field("string", "File format read (image: a photo or scan read by OCR).",
+                    ("txt", "md", "html", "docx", "pdf", "image"), False),
+    "text_source": Field("string", "Where the text came from: the file's text (text_layer), OCR of scanned pages "
+                         "(ocr), or both in one PDF (mixed).", ("text_layer", "ocr", "mixed"), False),
+    "ocr_confidence": Field("float", "Mean confidence (0-1) of the words OCR read; null when nothing was read by "
+                            "OCR. Lines read with less than 0.8 are listed in the build report."),
     "encoding": Field("string", "Text encoding detected (utf-8, utf-8-sig, gb18030, utf-16-le …) or the container format.",
                       nullable=False),
     "original_script": Field("string", "Script of the original text; traditional texts are converted to simplified.",
@@ -216,7 +221,7 @@ TABLES: dict[str, Table] = {
         ("doc_id", "source_file", "role", "title", "notice_title", "issuer", "province", "prefecture", "county",
          "level", "doc_number", "issued_date", "issued_date_source", "plan_period", "period_start_year",
          "period_end_year", "cites", "char_count", "is_partial", "partial_reason", "manifest_fields", "format",
-         "encoding", "original_script", "content_sha256"),
+         "text_source", "ocr_confidence", "encoding", "original_script", "content_sha256"),
         ("doc_id",),
     ),
     "sections": Table(

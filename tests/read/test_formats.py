@@ -68,9 +68,9 @@ def test_pdf_with_text_layer(tmp_path, sample_plan):
     assert "无障碍改造" in doc.text.replace("\n", "")
 
 
-def test_scanned_pdf_needs_ocr(tmp_path):
-    path = write_pdf(tmp_path / "scan.pdf", None)
-    with pytest.raises(DocumentError, match=r"scan\.pdf: is a PDF with no text layer.*OCR"):
+def test_a_pdf_of_pictures_only_is_refused_after_ocr(tmp_path):
+    path = write_pdf(tmp_path / "scan.pdf", None)  # a page holding only a drawing
+    with pytest.raises(DocumentError, match=r"scan\.pdf: is a PDF of 1 page\(s\) in which no text could be read.*OCR"):
         read_document(path)
 
 

@@ -42,6 +42,8 @@ class Document:
     original_text: str
     text: str
     meta: dict = field(default_factory=dict)
+    text_source: str = "text_layer"       # text_layer, ocr or mixed
+    ocr_confidence: float | None = None   # mean confidence of the words OCR read
     removed_lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -106,8 +108,9 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
     if not data:
         raise DocumentError(shown, "is empty (0 bytes)")
     notes: list[str] = []
+    provenance: dict = {}
     original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown,
-                                             limits, notes)
+                                             limits, notes, provenance)
     original, n_control = _without_control_chars(original)
     if not original.strip():
         raise DocumentError(shown, "contains only whitespace")
@@ -134,6 +137,9 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
         removed_lines=removed,
     )
     doc.warnings += notes
+    doc.text_source = provenance.get("text_source", "text_layer")
+    if provenance.get("ocr") is not None:
+        doc.ocr_confidence = provenance["ocr"].confidence
     if n_control:
         doc.warnings.append(f"{n_control} control character(s) (NUL, ESC …) removed from the text")
     doc.meta = extract_metadata(text, meta_block, manifest=manifest, warnings=doc.warnings)

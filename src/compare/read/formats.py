@@ -26,13 +26,13 @@ _CONTENT_HINT = re.compile(r"content|article|zoom|trs_editor|main|text|detail|bo
 
 
 def read_text_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
-                   notes: list[str] | None = None) -> tuple[str, str]:
+                   notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str]:
     """Plain text or Markdown: decode and return ``(text, encoding)``."""
     return decode_bytes(data, path, notes)
 
 
 def read_html(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
-              notes: list[str] | None = None) -> tuple[str, str]:
+              notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str]:
     """A web page: keep the article, drop navigation, scripts and styles. A page nested deeper
     than ``limits.html_depth`` is refused before any work that grows with its depth."""
     from bs4 import BeautifulSoup
@@ -113,7 +113,7 @@ def _html_text(el) -> str:
 
 
 def read_docx(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
-              notes: list[str] | None = None) -> tuple[str, str]:
+              notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str]:
     """A Word document: paragraphs and tables in body order; table rows as tab-separated lines.
     Sizes and paragraph counts are checked against ``limits`` before it is parsed."""
     check_docx(data, limits)
@@ -165,17 +165,30 @@ def join_cell_paragraphs(paras: list[str]) -> str:
     return "".join(paras)
 
 
-def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
-             notes: list[str] | None = None) -> tuple[str, str]:
-    """A PDF with a text layer; pages are separated by a blank line. Scanned PDFs are refused.
-    Stream sizes and the page count are checked against ``limits`` before text is extracted."""
+def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
+             provenance: dict | None = None) -> tuple[str, str]:
+    """A PDF: pages with a text layer are read from it, pages without one (a scan) by OCR; pages
+    are separated by a blank line. Stream sizes and the page count are checked against
+    ``limits`` first. ``provenance`` gets ``text_source`` (text_layer, ocr or mixed) and, for
+    scanned pages, the :class:`~compare.read.ocr.OcrReport`."""
     import pdfplumber
 
+    from compare.read.ocr import OcrReport, read_image, render_pdf_page
+
     check_pdf(data, limits)
+    ocr = OcrReport()
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_pages(len(pdf.pages), limits)
-            pages = pages_text(pdf.pages)
+            sources = []
+            for i, page in enumerate(_progress(pdf.pages, path)):
+                if len(page.chars) >= 10:
+                    sources.append(page)
+                    continue
+                scanned = read_image(render_pdf_page(data, i), i + 1)
+                ocr.add(scanned)
+                sources.append(scanned)
+            pages = pages_text(sources)
     except LimitExceeded:
         raise
     except Exception as exc:
@@ -185,19 +198,70 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
         raise DocumentError(path, "is not a readable PDF", hint=name) from exc
     text = "\n\n".join(p.strip("\n") for p in pages)
     if len(re.sub(r"\s", "", text)) < 20:
-        raise DocumentError(path, f"is a PDF with no text layer ({len(pages)} page(s) of images, e.g. a scan)",
-                            hint="run OCR first, or provide the text")
+        raise DocumentError(path, f"is a PDF of {len(pages)} page(s) in which no text could be read, by its text "
+                            "layer or by OCR (blank pages or pictures)")
+    _record_ocr(ocr, len(pages), notes, provenance)
     return text + "\n", "pdf"
+
+
+def read_image_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
+                    provenance: dict | None = None) -> tuple[str, str]:
+    """A photo or scan of a document (PNG, JPEG, TIFF with one or more pages …), read by OCR."""
+    from PIL import Image
+
+    from compare.read.ocr import OcrReport, image_pages, read_image
+
+    try:
+        frames = image_pages(data)
+    except (OSError, Image.DecompressionBombError, ValueError) as exc:
+        raise DocumentError(path, "is not a readable image", hint=type(exc).__name__) from exc
+    check_pages(len(frames), limits)
+    ocr = OcrReport()
+    sources = []
+    for i, frame in enumerate(_progress(frames, path)):
+        page = read_image(frame, i + 1)
+        ocr.add(page)
+        sources.append(page)
+    text = "\n\n".join(p.strip("\n") for p in pages_text(sources))
+    if len(re.sub(r"\s", "", text)) < 20:
+        raise DocumentError(path, "is an image in which no text could be read (a blank page or a picture, "
+                            "not a document)")
+    _record_ocr(ocr, len(frames), notes, provenance)
+    return text + "\n", "ocr"
+
+
+def _record_ocr(ocr, n_pages: int, notes: list[str] | None, provenance: dict | None) -> None:
+    if provenance is not None:
+        provenance["text_source"] = ("text_layer" if not ocr.pages else "ocr" if ocr.pages == n_pages
+                                     else "mixed")
+        provenance["ocr"] = ocr if ocr.pages else None
+    if notes is not None and ocr.pages:
+        notes.append(f"{ocr.pages} page(s) read by OCR (mean confidence {ocr.confidence})")
+        notes += ocr.notes()
+
+
+def _progress(items, path: str):
+    """``items`` with a bar counting pages, in a terminal and in the main process only (worker
+    processes would draw over the build's own bar)."""
+    import multiprocessing
+    import sys
+
+    if len(items) < 2 or multiprocessing.parent_process() is not None or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=f"Reading {path}", unit="page", leave=False)
 
 
 READERS = {
     ".txt": read_text_file, ".text": read_text_file, ".md": read_text_file, ".markdown": read_text_file,
     ".html": read_html, ".htm": read_html, ".docx": read_docx, ".pdf": read_pdf,
+    **{suffix: read_image_file for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")},
 }
 
 
 def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                   notes: list[str] | None = None) -> tuple[str, str, str]:
+                   notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str, str]:
     """Read ``data`` (the bytes of ``path``) with the reader for its extension, within ``limits``.
 
     Returns ``(text, format, encoding)``; errors name the file as ``shown``; what was repaired on
@@ -212,9 +276,11 @@ def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Li
     if reader is None:
         raise DocumentError(shown, f"has an unsupported file type '{suffix or '(none)'}'",
                             hint="supported: " + ", ".join(sorted(READERS)))
-    text, encoding = reader(data, shown, limits, notes)
+    text, encoding = reader(data, shown, limits, notes, provenance)
     if len(text) > limits.text_chars:
         raise LimitExceeded(f"the file yields {len(text):,} characters of text (limit: text_chars = "
                             f"{limits.text_chars:,})")
     fmt = {".htm": "html", ".text": "txt", ".markdown": "md"}.get(suffix, suffix.lstrip("."))
+    if reader is read_image_file:
+        fmt = "image"
     return text, fmt, encoding

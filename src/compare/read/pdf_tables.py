@@ -97,9 +97,27 @@ def pages_text(pages) -> list[str]:
     return ["\n".join(parts) for parts in out]
 
 
+def text_lines(words: list[dict]) -> str:
+    """Positioned words (OCR boxes) as lines of text, top to bottom. Words of a line join
+    directly, or with two spaces across a gap wider than two characters (a cell boundary, which
+    :func:`compare.read.layout.spaced_cells_to_tabs` may then read)."""
+    out = []
+    for line in _lines(words):
+        text = line[0]["text"]
+        for a, b in zip(line, line[1:]):
+            char = (a["x1"] - a["x0"]) / max(1, len(a["text"]))
+            text += ("  " if b["x0"] - a["x1"] > 2 * char else "") + b["text"]
+        out.append(text)
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- unruled tables
-def _lines(words: list[dict], tolerance: float = 2.0) -> list[list[dict]]:
-    """Words grouped into printed lines (same baseline within ``tolerance``), top to bottom."""
+def _lines(words: list[dict], tolerance: float | None = None) -> list[list[dict]]:
+    """Words grouped into printed lines (tops within ``tolerance``: by default two points, or
+    two fifths of the usual word height when that is more), top to bottom."""
+    if tolerance is None:
+        heights = sorted(w["bottom"] - w["top"] for w in words)
+        tolerance = max(2.0, 0.4 * heights[len(heights) // 2]) if heights else 2.0
     lines: list[list[dict]] = []
     for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - w["top"]) <= tolerance:
@@ -144,7 +162,7 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     body = _table_lines(lines[start:], columns)
     if len(body) < 1:
         return None
-    rows = [_row(block, columns) for block in _blocks(body)]
+    rows = _fill_row_numbers([_row(block, columns) for block in _blocks(body)])
     if found is not None:
         first = found[0]
         # a header cell wrapped over lines (序 / 号): the short pieces just above belong to it
@@ -156,6 +174,21 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
         top = body[0][0]["top"]
     bottom = max(w["bottom"] for line in body for w in line)
     return Region(top - 1, bottom + 1, rows), columns
+
+
+def _fill_row_numbers(rows: list[list[str]]) -> list[list[str]]:
+    """Row numbers as OCR misreads them put right: stray marks dropped (``9:`` → 9), and a
+    number it missed (a row with cells in three or more columns between rows 6 and 8) filled
+    in. A row without a number and without that evidence stays a continuation line."""
+    for row in rows:
+        if row and re.fullmatch(r"\D{0,2}\d{1,3}\D{0,2}", row[0]):
+            row[0] = re.sub(r"\D", "", row[0])
+    numbered = [(i, int(r[0])) for i, r in enumerate(rows) if r and r[0].isdigit()]
+    for (i, a), (j, b) in zip(numbered, numbered[1:]):
+        gap = [k for k in range(i + 1, j) if sum(bool(c) for c in rows[k]) >= 3]
+        if b - a == 2 and len(gap) == 1 and not rows[gap[0]][0]:
+            rows[gap[0]][0] = str(a + 1)
+    return rows
 
 
 def _fragment_line(line: list[dict], below: list[dict]) -> bool:
