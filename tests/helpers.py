@@ -162,3 +162,21 @@ def write_mixed_pdf(path: Path, text_pdf: Path, scanned_pdf: Path) -> Path:
     for pdf in (out, first, rest):
         pdf.close()
     return path
+
+
+def stamp(image, centre: tuple[float, float], text: str = "人民政府"):
+    """``image`` with a red seal (a ring, a star, a name) printed over ``centre``, the way an
+    office stamps the signature of a 红头文件: red ink over black, so the text stays black."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    import noto_cjk_sans_otc
+
+    seal = Image.new("RGB", image.size, (255, 255, 255))
+    draw = ImageDraw.Draw(seal)
+    (cx, cy), r = centre, 0.07 * image.width
+    for k in range(8):
+        draw.ellipse([cx - r + k, cy - r + k, cx + r - k, cy + r - k], outline=(210, 40, 40))
+    draw.regular_polygon((cx, cy, r * 0.3), 5, fill=(210, 40, 40))
+    font = ImageFont.truetype(str(Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"), int(r / 4.5))
+    draw.text((cx - r * 0.8, cy + r * 0.35), text, fill=(210, 40, 40), font=font)
+    return ImageChops.multiply(image.convert("RGB"), seal)

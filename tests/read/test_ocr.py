@@ -10,6 +10,7 @@ from tests.conftest import SAMPLE_PLAN
 from tests.helpers import (
     ruled_task_rows,
     scan_images,
+    stamp,
     write_mixed_pdf,
     write_ruled_pdf,
     write_scanned_pdf,
@@ -40,6 +41,14 @@ def scanned(tmp_path_factory):
         raw / "plans" / "mixed.pdf", other, write_scanned_pdf(folder / "other-scan.pdf", other)
     )
     Image.new("L", (1240, 1754), 255).save(raw / "plans" / "blank.png")
+    # the stamped paper copy: a red seal over the signature and its date, then scanned
+    first = scan_images(
+        write_ruled_pdf(folder / "stamped.pdf", PLAN.replace("扫描区", "盖章区"), rows)
+    )[0]
+    width = first.width
+    stamp(first, (0.20 * width, 0.415 * first.height), "盖章区人民政府").save(
+        raw / "plans" / "stamped.png"
+    )
     tables, report = build_tables(raw)
     return rows, tables, report
 
@@ -95,10 +104,17 @@ def test_a_blank_image_is_refused_with_the_reason_and_the_batch_goes_on(scanned)
     status = {f.source_file: f for f in report.files}
     assert status["plans/blank.png"].status == "error"
     assert "no text could be read" in status["plans/blank.png"].messages[0]
-    assert len(tables["documents"]) == 3
+    assert len(tables["documents"]) == 4
 
 
 def test_ocr_notes_reach_the_build_report(scanned):
     _, _, report = scanned
     notes = [m for f in report.files if f.source_file == "plans/scan.pdf" for m in f.messages]
     assert any("page(s) read by OCR (mean confidence" in m for m in notes)
+
+
+def test_a_seal_over_the_signature_does_not_hide_the_date(scanned):
+    _, tables, _ = scanned
+    doc = _doc(tables, "stamped.png")
+    assert doc["issuer"] == "北京市盖章区人民政府"
+    assert doc["issued_date"].date().isoformat() == "2019-03-08"
