@@ -31,6 +31,10 @@ def main() -> None:
               help="Worker processes for large corpora (default: the number of cores; 1 = no workers).")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and parsed again.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the per-document and per-plan work on a Dask distributed cluster (tcp://host:8786). "
+                   "The workers need compare installed and, with the cache, the output folder on a shared disk; "
+                   "the tables are the same as a local build's.")
 @click.option("--limit", "limit_options", multiple=True, metavar="NAME=VALUE",
               help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
                    "unpacked_bytes, text_chars, html_depth, paragraphs, pages, seconds (defaults: compare.read."
@@ -41,14 +45,15 @@ def main() -> None:
               help="Also write the wall time of each stage (read, segment, extract, coverage, align, write) "
                    "to this JSON file.")
 def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, jobs: int | None, cache: bool,
-          limit_options: tuple[str, ...], follow_links: bool, timings_file: Path | None) -> None:
+          scheduler: str | None, limit_options: tuple[str, ...], follow_links: bool,
+          timings_file: Path | None) -> None:
     """Read every plan and template and write the tables (documents, texts …)."""
     import json
 
     from compare.build import build_tables, write_tables
     from compare.cache import Cache
     from compare.errors import CompareError
-    from compare.parallel import StageClock, default_jobs
+    from compare.parallel import StageClock, default_jobs, workers
     from compare.read.limits import DEFAULT_LIMITS
     from compare.store import output_lock
 
@@ -57,10 +62,10 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, job
     try:
         limits = DEFAULT_LIMITS.with_options(limit_options)
         # one build at a time per output folder: its tables and its cache are this build's alone
-        with output_lock(out_dir):
+        with output_lock(out_dir), workers(scheduler) as cluster_jobs:
             if cache:
                 Cache(out_dir / ".cache").tidy()
-            tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or default_jobs(),
+            tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or cluster_jobs or default_jobs(),
                                           cache_dir=out_dir / ".cache" if cache else None, limits=limits,
                                           follow_links=follow_links)
             if report.n_ok == 0:
