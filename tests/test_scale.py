@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from compare import parallel
-from compare.analysis.align import ClauseIndex, GramRows, gram_codes
+from compare.analysis.index import ClauseIndex, GramRows, gram_codes
 from compare.build import build_tables
 from compare.normalize import comparison_text
 from compare.synth import generate
@@ -153,7 +153,7 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built, monkeypatch)
     rows = GramRows.of(texts)
     for i in (0, 7, 399):
         assert np.array_equal(rows.codes[rows.rows == i], gram_codes(texts[i]))
-    from compare.analysis.align import Clause
+    from compare.analysis.index import Clause
 
     clauses = [Clause(str(i), "d", "1", i, t, t, t) for i, t in enumerate(texts[:300])]
     index = ClauseIndex(clauses)
@@ -172,7 +172,8 @@ def test_gram_rows_and_batch_candidates_match_single_queries(built, monkeypatch)
 def test_searching_without_the_index_finds_the_same_candidates(built):
     """A plan met with a few changed wordings is searched clause by clause: the same candidates,
     in the same order, as its 3-gram index gives (stop-grams and ties included)."""
-    from compare.analysis.align import Clause, Side
+    from compare.analysis.align import Side
+    from compare.analysis.index import Clause
     from compare.analysis.lineage import document_clauses
 
     tables = built[0]
@@ -291,7 +292,7 @@ def test_cycle_collection_is_paused_for_batches_and_builds_and_restored_after(bu
 
 def test_cached_clause_columns_give_back_the_same_clauses(built):
     """The build cache keeps clauses as columns beside their measures; read back, they are the clauses."""
-    from compare.analysis.align import clause_columns, clauses_from_columns, clauses_of
+    from compare.analysis.index import clause_columns, clauses_from_columns, clauses_of
 
     measures = built[0]["measures"]
     one = measures[measures["doc_id"] == "haidian"].reset_index(drop=True)

@@ -304,8 +304,8 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
 def _segment_batch(batch) -> list:
     """Per document: sections, measures, the line → section map, and the clauses used for alignment
     (their own fields only, as columns: ids and texts are the measures'; see
-    :func:`~compare.analysis.align.clause_columns`)."""
-    from compare.analysis.align import clause_columns, clauses_of
+    :func:`~compare.analysis.index.clause_columns`)."""
+    from compare.analysis.index import clause_columns, clauses_of
     from compare.segment import segment_document_lines
 
     out = []
@@ -351,7 +351,7 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
 
     A document's clauses follow from its segment key (its id, text and place names, and the
     code), so that key names them: the alignment stage need not hash every clause again."""
-    from compare.analysis.align import clauses_from_columns
+    from compare.analysis.index import clauses_from_columns
     from compare.analysis.coverage import in_codebook_order
 
     cache = cache or Cache(None)

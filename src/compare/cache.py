@@ -31,7 +31,7 @@ from pathlib import Path
 MAGIC = b"compare-cache-entry 1\n"
 SUFFIX = ".entry"
 #: The package's records an entry may hold, by qualified name (nothing else is ever imported).
-RECORDS = ("compare.read.Document", "compare.analysis.align.Clause")
+RECORDS = ("compare.read.Document", "compare.analysis.index.Clause")
 
 _TUPLE, _ARRAY, _DATE, _DATETIME, _RECORD, _FRAME, _SET, _NA = range(1, 9)
 

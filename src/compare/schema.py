@@ -167,7 +167,7 @@ FIELDS: dict[str, Field] = {
                         "comparison text: widths, punctuation, whitespace and jurisdiction words folded)."),
     "coverage": Field("float", "Share of the reference clause found in the plan text, as runs of 3+ characters."),
     "edit_label": Field("string", "How the plan treats the reference clause; thresholds in "
-                        "compare.analysis.align.THRESHOLDS.", LABELS),
+                        "compare.analysis.similarity.THRESHOLDS.", LABELS),
     "reference_text": Field("string", "The reference clause as displayed."),
     "plan_text": Field("string", "The aligned plan clause(s) as displayed, joined."),
     "reference_kind": Field("string", "What the reference is.", ("template", "plan", "inferred"), False),
@@ -191,7 +191,7 @@ FIELDS: dict[str, Field] = {
     "n_dropped": Field("int", "Number of clauses labelled dropped (see edit_label).", nullable=False),
     "n_added": Field("int", "Number of clauses labelled added (see edit_label).", nullable=False),
     "implementation_style": Field("string", "Implementation style from copy rate and edit counts (rules in "
-                   "compare.analysis.align.STYLE_RULES, after Ma & Liu 2022).",
+                   "compare.analysis.drift.STYLE_RULES, after Ma & Liu 2022).",
                    ("perfunctory", "conservative", "innovative", "defensive")),
     "ancestor_doc_id": Field("string", "A document the plan descends from or is close to.", nullable=False),
     "relation": Field("string", "cited (named in the plan's basis), ancestor (the template or earlier plan whose "
@@ -298,6 +298,11 @@ TABLES: dict[str, Table] = {
 
 _PANDAS_TYPES = {"string": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
 
+
+
+def columns(table: str) -> list[str]:
+    """The columns of ``table``, in order: the one place every producer takes them from."""
+    return list(TABLES[table].columns)
 
 def empty_frame(table: str) -> pd.DataFrame:
     """An empty DataFrame with the table's columns and types."""

@@ -21,6 +21,7 @@ from functools import lru_cache
 import pandas as pd
 
 from compare.config import RESOURCES_DIR, load_yaml
+from compare import schema
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
 from compare.read.metadata import ADDRESSEE_RE, DATE_LINE_RE, TITLE_END_RE, is_issuer_line, parse_doc_numbers
@@ -395,7 +396,7 @@ def _outline_rows(root: Node, numbers: dict[int, str], doc_id: str) -> pd.DataFr
             walk(child, depth + 1)
 
     walk(root, 1)
-    return pd.DataFrame(rows, columns=["doc_id", "section_number", "depth", "style", "label", "heading", "section_path"])
+    return pd.DataFrame(rows, columns=schema.columns("sections"))
 
 
 def path_text(node: Node | None) -> str:
@@ -421,6 +422,4 @@ def _measure_rows(blocks: list[Block], numbers: dict[int, str], doc_id: str) -> 
                 "text": sentence, "char_count": len(sentence), "topic": topic, "topic_source": source,
                 "topic_keyword": keyword,
             })
-    return pd.DataFrame(rows, columns=["doc_id", "measure_id", "section_path", "section_number", "heading",
-                                       "sentence_index", "text", "char_count", "topic", "topic_source",
-                                       "topic_keyword"])
+    return pd.DataFrame(rows, columns=schema.columns("measures"))

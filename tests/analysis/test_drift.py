@@ -2,7 +2,10 @@
 import pandas as pd
 import pytest
 
-from compare.analysis.align import Clause, align, edit_label, redline_html, alignments_redline_html, similarity
+from compare.analysis.align import align
+from compare.analysis.index import Clause
+from compare.analysis.similarity import edit_label, similarity
+from compare.report.redline import alignments_redline_html, redline_html
 from compare.analysis.lineage import plan_similarity
 from compare.normalize import comparison_text
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from compare import schema
 from compare.config import RESOURCES_DIR, load_yaml
 from compare.errors import CompareError
 
@@ -263,7 +264,7 @@ def coverage_table(measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.
                 "evidence_text": evidence_text,
                 "evidence_task_nos": [str(x[0]) for x in t] if covered else [],
             })
-    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    return pd.DataFrame(rows, columns=schema.columns("coverage"))
 
 
 def in_codebook_order(frames: list[pd.DataFrame], commitments: list[Commitment] | None = None) -> pd.DataFrame:
@@ -272,16 +273,13 @@ def in_codebook_order(frames: list[pd.DataFrame], commitments: list[Commitment] 
     commitments = codebook() if commitments is None else commitments
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+        return pd.DataFrame(columns=schema.columns("coverage"))
     out = pd.concat(frames, ignore_index=True)
     rank = {c.id: k for k, c in enumerate(commitments)}
     order = np.argsort(out["commitment_id"].map(rank).to_numpy(), kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
 
-COVERAGE_COLUMNS = ["commitment_id", "commitment_label", "commitment_label_en", "topic", "doc_id", "is_covered",
-                    "strength", "has_lead_agency", "lead_agencies", "lead_functions", "evidence_measure_ids",
-                    "evidence_text", "evidence_task_nos"]
 
 
 def coverage_matrix(coverage: pd.DataFrame, *, value: str = "strength", label: str = "commitment_label") -> pd.DataFrame:

@@ -24,8 +24,11 @@ import pandas as pd
 
 from compare.read.metadata import document_places
 
-from compare.analysis.align import (Clause, ClauseIndex, GramRows, Memo, Side, _shared, aligned, alignment_block,
-                                    alignments_from_blocks, clauses_of, drift_row, similarity)
+from compare import schema
+from compare.analysis.align import Memo, Side, aligned
+from compare.analysis.drift import alignment_block, alignments_table, drift_row, drift_table
+from compare.analysis.index import Clause, ClauseIndex, GramRows, clauses_of
+from compare.analysis.similarity import shared_chars, similarity
 
 #: Similarity at which clauses of two plans count as the same inherited wording.
 SHARED_MIN = 0.6
@@ -57,7 +60,7 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
     """
     plans = documents[documents["role"] == "plan"]
     if len(plans) < 2:  # nothing can be shared
-        return {}, pd.DataFrame(columns=INFERRED_COLUMNS)
+        return {}, schema.empty_frame("inferred_clauses")
     province = dict(zip(plans["doc_id"], plans["province"].fillna("")))
     inferred_of = {p: f"inferred-{_slug(p)}" for p in set(province.values())}
     rank = {d: k for k, d in enumerate(plans["doc_id"])}
@@ -103,7 +106,7 @@ def infer_ancestors(clauses: dict[str, list[Clause]], documents: pd.DataFrame) -
             out[target].append(Clause(f"{target}:{k}", target, "0", k - 1, m.text, m.exact, m.comp))
             rows.append({"reference_doc_id": target, "reference_measure_id": f"{target}:{k}", "text": m.text,
                          "support_doc_ids": support, "support_count": len(support), "mean_similarity": mean_sim})
-    return dict(out), pd.DataFrame(rows, columns=INFERRED_COLUMNS)
+    return dict(out), inferred_clauses_table(rows)
 
 
 def _leaders(texts: list[str], batch: int = 2048, per_cluster: int = 4) -> list[int]:
@@ -168,8 +171,11 @@ def _medoid(texts: list[str], counts: list[int], most: int = 20) -> tuple[int, f
     return candidates[best], round(float(scores[best]) / (total - 1), 4)
 
 
-INFERRED_COLUMNS = ["reference_doc_id", "reference_measure_id", "text", "support_doc_ids", "support_count",
-                    "mean_similarity"]
+def inferred_clauses_table(rows: list[dict]) -> pd.DataFrame:
+    """The ``inferred_clauses`` table: one row per inferred clause, columns as the schema says."""
+    if not rows:
+        return schema.empty_frame("inferred_clauses")
+    return pd.DataFrame(rows, columns=list(schema.TABLES["inferred_clauses"].columns))
 
 
 #: Provinces whose toneless pinyin is another's (山西 shanxi): their official romanisation.
@@ -204,7 +210,7 @@ def validate_inferred(inferred: list[Clause], template: list[Clause]) -> dict:
         if not cands:
             continue
         best = max(cands, key=lambda i: similarity(t.comp, inferred[i].comp))
-        shared = _shared(t.comp, inferred[best].comp)
+        shared = shared_chars(t.comp, inferred[best].comp)
         if shared:
             found += shared
             used += len(inferred[best].comp)
@@ -275,7 +281,7 @@ def align_plan(plan: str, refs: list[tuple[str, str]], clauses: dict[str, list[C
                partial: dict[str, bool], sides: dict[str, Side] | None = None, memo: Memo | None = None
                ) -> list[tuple[tuple | None, dict]]:
     """Per reference of one plan: its alignment block (templates and inferred ancestors, else
-    None; see :func:`~compare.analysis.align.alignment_block`) and its drift row.
+    None; see :func:`~compare.analysis.drift.alignment_block`) and its drift row.
 
     ``sides`` keeps each document's prepared clauses across calls (a document is a plan once
     and a reference many times); ``memo`` is the plan's memo of aligned wordings (see
@@ -411,12 +417,10 @@ def drift_tables(measures: pd.DataFrame, documents: pd.DataFrame, *, progress: b
         drift_rows += [row for _, row in results]
     del kept, new
     release_memory()
-    alignments = alignments_from_blocks(blocks, ref_clauses)
+    alignments = alignments_table(blocks, ref_clauses)
     del blocks
-    drift = pd.DataFrame(drift_rows)
-    if drift.empty:
-        drift = pd.DataFrame(columns=["doc_id", "reference_doc_id", "reference_kind", "copy_rate"])
-    lineage = lineage_frame(documents, drift)
+    drift = drift_table(drift_rows)
+    lineage = lineage_table(documents, drift)
     figures = {}
     fragments = {NATIONAL: _national_template(documents)}
     for ref in inferred:
@@ -456,10 +460,7 @@ def _provincial_template(documents: pd.DataFrame, inferred_id: str) -> str | Non
     return None
 
 
-LINEAGE_COLUMNS = ["doc_id", "ancestor_doc_id", "relation", "score", "rank"]
-
-
-def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
+def lineage_table(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
     """For every plan: cited documents, its nearest ancestor, the nearest template, the two
     closest plans, inferred ancestors.
 
@@ -497,7 +498,7 @@ def lineage_frame(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
                             key=lambda r: -r[1])  # stable: equal rates keep drift order
             for k, (ref, s) in enumerate(ranked[:top], start=1):
                 rows.append((plan, ref, relation, s, k))
-    return pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
+    return pd.DataFrame(rows, columns=list(schema.TABLES["lineage"].columns))
 
 
 def _issue_dates(documents: pd.DataFrame) -> list:

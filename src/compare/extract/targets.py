@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from compare import schema
 from compare.extract.tables import Vocabulary, find_header, numbered_rows, prepare_lines, tab_cells
 from compare.numerals import chinese_to_int
 from compare.read.metadata import YEAR_RANGE_RE
@@ -387,9 +388,6 @@ def _indicator_row(number: int, line: int, row: dict[str, str], group: str | Non
 
 
 # --------------------------------------------------------------------------- tables
-TARGET_COLUMNS = ["target_id", "doc_id", "measure_id", "source", "indicator", "value", "value_high", "unit",
-                  "comparator", "deadline_year", "deadline_source", "kind", "binding", "figure", "text",
-                  "span_start", "span_end"]
 
 
 def targets_from_measures(measures: pd.DataFrame, period_end: dict[str, int | None]) -> pd.DataFrame:
@@ -419,7 +417,7 @@ def targets_from_measures(measures: pd.DataFrame, period_end: dict[str, int | No
                 "kind": kind, "binding": None, "figure": f.figure, "text": r.text,
                 "span_start": f.start, "span_end": f.end,
             })
-    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    return pd.DataFrame(rows, columns=schema.columns("targets"))
 
 
 def _deadline(year: int | None, kind: str, plan_end: int | None) -> tuple[int | None, str | None]:
@@ -450,7 +448,7 @@ def targets_from_tables(text: str, doc_id: str, plan_end: int | None,
                 f"（{r.binding}）" if r.binding else ""),
             "span_start": None, "span_end": None,
         })
-    return pd.DataFrame(out, columns=TARGET_COLUMNS), [f"{doc_id}: {p}" for p in problems]
+    return pd.DataFrame(out, columns=schema.columns("targets")), [f"{doc_id}: {p}" for p in problems]
 
 
 def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: int | None = None, *,
@@ -467,5 +465,5 @@ def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: in
     from_tables, notes = targets_from_tables(text, doc_id, plan_end, section_at.get)
     from_clauses = targets_from_measures(measures, {doc_id: plan_end})
     frames = [f for f in (from_tables, from_clauses) if not f.empty]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TARGET_COLUMNS)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.columns("targets"))
     return out, notes

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from compare import schema
 from compare.extract.agencies import (agency_function, match_agency_at_end, match_generic_agency_at_end,
                                       split_agencies)
 from compare.extract.tables import RowSpan, Vocabulary, find_header, numbered_rows, prepare_lines, tab_cells
@@ -240,9 +241,6 @@ def is_ongoing(timeline: str | None) -> bool | None:
 
 
 # --------------------------------------------------------------------------- tables
-TASK_COLUMNS = ["doc_id", "task_no", "task", "lead_agencies", "supporting_agencies", "timeline", "deadline_year",
-                "is_ongoing", "task_group", "lead_rule", "table_layout"]
-AGENCY_COLUMNS = ["doc_id", "task_no", "agency_role", "agency_name", "agency_function", "position"]
 
 
 def tasks_frame(rows: list[TaskRow], doc_id: str) -> pd.DataFrame:
@@ -253,7 +251,7 @@ def tasks_frame(rows: list[TaskRow], doc_id: str) -> pd.DataFrame:
         "is_ongoing": is_ongoing(r.timeline), "task_group": r.group, "lead_rule": r.lead_rule,
         "table_layout": r.layout,
     } for r in rows]
-    return pd.DataFrame(data, columns=TASK_COLUMNS)
+    return pd.DataFrame(data, columns=schema.columns("tasks"))
 
 
 def agencies_frame(rows: list[TaskRow], doc_id: str, places: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -264,7 +262,7 @@ def agencies_frame(rows: list[TaskRow], doc_id: str, places: tuple[str, ...] = (
             for pos, name in enumerate(names, start=1):
                 data.append({"doc_id": doc_id, "task_no": r.task_no, "agency_role": role, "agency_name": name,
                              "agency_function": agency_function(name, places), "position": pos})
-    return pd.DataFrame(data, columns=AGENCY_COLUMNS)
+    return pd.DataFrame(data, columns=schema.columns("agencies"))
 
 
 _ANNEX_TITLE = re.compile(r"任务分工|分工(?:及|和)?(?:进度)?(?:安排)?表")
