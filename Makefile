@@ -37,4 +37,4 @@ browser:
 	fi
 
 clean:
-	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/build_report.json data/processed/.cache reports/*/
+	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/*/ data/processed/build_report.json data/processed/.cache reports/*/

@@ -213,6 +213,8 @@ class Table:
     description: str
     columns: tuple[str, ...]
     primary_key: tuple[str, ...]
+    #: Stored one file per value of this column (:mod:`compare.partitions`), or as one file.
+    partition_by: str | None = None
 
 
 TABLES: dict[str, Table] = {
@@ -269,6 +271,7 @@ TABLES: dict[str, Table] = {
         ("alignment_id", "doc_id", "reference_doc_id", "reference_measure_id", "measure_ids", "similarity",
          "coverage", "edit_label", "reference_text", "plan_text"),
         ("alignment_id",),
+        partition_by="doc_id",
     ),
     "drift": Table(
         "drift", "One row per plan × reference (templates, inferred ancestors, other plans): how much of the "
@@ -430,6 +433,10 @@ def data_dictionary() -> str:
     for spec in TABLES.values():
         lines += [f"## `{spec.name}`", "", spec.description, "",
                   f"Primary key: {', '.join(f'`{c}`' for c in spec.primary_key)}", "",
+                  *([f"Stored one `{spec.partition_by}` per file: `data/processed/{spec.name}/` "
+                     f"(Parquet dataset, `{spec.partition_by}=<value>/part-0.parquet`) and "
+                     f"`data/processed/{spec.name}_csv/<value>.csv`.", ""]
+                    if spec.partition_by else []),
                   "| column | type | meaning |", "| --- | --- | --- |"]
         for col in spec.columns:
             f = FIELDS[col]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compare import schema
+from compare import partitions, schema
 from compare.config import PROCESSED_DATA_DIR
 from compare.errors import CompareError
 
@@ -224,11 +224,11 @@ def write_tables(
     )
     if report is not None:
         report.warnings += [
-            f"{name}.csv has {len(df):,} rows: a spreadsheet (Excel, WPS) opens only the first "
+            f"{name}.csv has {rows:,} rows: a spreadsheet (Excel, WPS) opens only the first "
             f"{SPREADSHEET_ROWS - 1:,}; read {name}.parquet (pandas, R arrow), or filter the "
             f"table, for the whole of it"
-            for name, df in checked.items()
-            if len(df) >= SPREADSHEET_ROWS
+            for name, rows in _longest_csv(checked).items()
+            if rows >= SPREADSHEET_ROWS
         ]
     stamp = build_id(checked, report)
     with output_lock(out_dir), no_cycle_collection():
@@ -237,7 +237,7 @@ def write_tables(
         try:
             try:
                 staging.mkdir()
-                names = _write_staged(checked, staging, stamp)
+                names, staged = _write_staged(checked, staging, stamp, out_dir)
                 if report is not None:
                     data = json.loads(report.to_json())
                     data["build_id"] = stamp
@@ -248,11 +248,24 @@ def write_tables(
                     names.append(REPORT_NAME)
                 with _tables_lock(out_dir, exclusive=True):
                     _swap_in(names, staging, out_dir)
+                    for part in staged:  # plans no longer built; a table once stored whole
+                        partitions.remove_stale(out_dir, part)
+                        for old in (f"{part.name}.parquet", f"{part.name}.csv"):
+                            (out_dir / old).unlink(missing_ok=True)
             except OSError as exc:
                 raise CompareError(writing_error(out_dir, exc)) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / name for name in names]
+
+
+def _longest_csv(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Rows of each table's longest CSV file (a partitioned table has one per plan)."""
+    out = {}
+    for name, df in tables.items():
+        key = schema.TABLES[name].partition_by
+        out[name] = int(df[key].value_counts().max()) if key and len(df) else len(df)
+    return out
 
 
 def _swap_in(names: list[str], staging: Path, out_dir: Path) -> None:
@@ -263,6 +276,8 @@ def _swap_in(names: list[str], staging: Path, out_dir: Path) -> None:
     done: list[tuple[str, bool]] = []  # (name, whether an older file was kept aside)
     try:
         for name in names:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)  # a partition's folder
+            (backup / name).parent.mkdir(parents=True, exist_ok=True)
             had = (out_dir / name).exists()
             if (
                 had
@@ -282,16 +297,25 @@ def _swap_in(names: list[str], staging: Path, out_dir: Path) -> None:
         raise
 
 
-def _write_staged(checked: dict[str, pd.DataFrame], staging: Path, stamp: str) -> list[str]:
+def _write_staged(
+    checked: dict[str, pd.DataFrame], staging: Path, stamp: str, out_dir: Path
+) -> tuple[list[str], list[partitions.Staged]]:
+    """Write every table into ``staging``; the files to move into place (partitions first, so
+    a folder left half-moved is recognised) and what each partitioned table staged."""
     import pyarrow as pa
     from pyarrow import parquet
 
-    names = []
+    names, staged = [], []
     # a table's parquet and CSV files are written at once, in two threads (Arrow's writers do
     # not hold the interpreter lock); one table at a time, so memory holds one Arrow copy
     with ThreadPoolExecutor(max_workers=2) as pool:
         for name, df in checked.items():
             table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
+            if schema.TABLES[name].partition_by:
+                staged.append(partitions.stage(table, name, staging, out_dir, stamp, _write_csv))
+                names = staged[-1].files + names
+                del table
+                continue
             table = table.replace_schema_metadata(
                 {**(table.schema.metadata or {}), BUILD_ID_KEY: stamp.encode()}
             )
@@ -303,7 +327,7 @@ def _write_staged(checked: dict[str, pd.DataFrame], staging: Path, stamp: str) -
                 f.result()
             names += [f"{name}.parquet", f"{name}.csv"]
             del table, files
-    return names
+    return names, staged
 
 
 def _write_csv(table, name: str, path) -> None:
@@ -362,7 +386,7 @@ def load_tables(
 
     processed_dir = Path(processed_dir)
     with _tables_lock(processed_dir, exclusive=False), no_cycle_collection():
-        present = [n for n in schema.TABLES if (processed_dir / f"{n}.parquet").exists()]
+        present = [n for n in schema.TABLES if _stored(processed_dir, n)]
         names = names or present
         if not names:
             raise CompareError(f"{processed_dir}: no tables found; run `compare build` first")
@@ -373,7 +397,13 @@ def load_tables(
                     "run `compare build`"
                 )
         check_one_build(processed_dir, present)
-        return {name: _read_table(processed_dir / f"{name}.parquet", name) for name in names}
+        return {name: _read_table(processed_dir, name) for name in names}
+
+
+def _stored(processed_dir: Path, name: str) -> bool:
+    if schema.TABLES[name].partition_by:
+        return (processed_dir / name / partitions.MANIFEST).is_file()
+    return (processed_dir / f"{name}.parquet").exists()
 
 
 def check_one_build(processed_dir: Path, present: list[str]) -> str | None:
@@ -383,6 +413,9 @@ def check_one_build(processed_dir: Path, present: list[str]) -> str | None:
 
     ids: dict[str | None, list[str]] = {}
     for name in present:
+        if schema.TABLES[name].partition_by:
+            ids.setdefault(partitions.stamp(processed_dir, name), []).append(name)
+            continue
         try:
             meta = parquet.read_schema(processed_dir / f"{name}.parquet").metadata or {}
         except Exception as exc:  # a file cut short by a full disk or a killed copy
@@ -420,14 +453,21 @@ def check_one_build(processed_dir: Path, present: list[str]) -> str | None:
     return next(iter(ids), None)
 
 
-def _read_table(path: Path, name: str) -> pd.DataFrame:
+def _read_table(processed_dir: Path, name: str) -> pd.DataFrame:
+    """One stored table (whole, or gathered from its partitions) as a typed DataFrame."""
     from pyarrow import parquet
 
-    columns = parquet.read_schema(path).names
+    if schema.TABLES[name].partition_by:
+        arrow = partitions.read(processed_dir, name)
+        if arrow is None:
+            return schema.empty_frame(name)
+    else:
+        arrow = parquet.read_table(processed_dir / f"{name}.parquet")
+    columns = arrow.column_names
     lists = [c for c in columns if c in schema.FIELDS and schema.FIELDS[c].type == "list"]
-    df = pd.read_parquet(path, columns=[c for c in columns if c not in lists])
-    if lists:  # Python lists of strings, made by Arrow (a national corpus has millions of cells)
-        arrow = parquet.read_table(path, columns=lists)
-        for col in lists:
-            df[col] = [[] if v is None else v for v in arrow.column(col).to_pylist()]
+    df = arrow.drop_columns(lists).to_pandas()
+    # Python lists of strings, made by Arrow (a national corpus has millions of cells)
+    for col in lists:
+        df[col] = [[] if v is None else v for v in arrow.column(col).to_pylist()]
+    del arrow
     return schema.coerce(df[columns], name)
