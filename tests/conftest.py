@@ -1,4 +1,5 @@
 """Shared fixtures: the real corpus in data/raw/ and small generated plan files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,39 @@ def sample_plan() -> str:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    """Hashes of every file under ``folder``, except hidden ones (the build cache, .cache/)."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+    """Hashes of every file under ``folder``, except hidden ones (the build cache, .cache/) and
+    the fitted references' manifest (it says when the fit was made; its id is in the model)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.relative_to(folder).as_posix() != "references/manifest.json"
+    }
+
+
+def compare_build(raw: Path, out: Path, *extra: str) -> str:
+    """Run ``compare build`` as a user does (a separate process); its printed report. Fails the
+    test, showing the end of what it said, if the build fails."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compare.cli",
+            "build",
+            "--raw",
+            str(raw),
+            "--out",
+            str(out),
+            "--no-progress",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from compare.analysis.references import FitChoice
 from compare.build import build_tables, load_tables, write_tables
 from compare.cache import MAGIC, Cache, CacheEntryError, decode, encode
 from compare.cli import main
@@ -85,27 +86,31 @@ def test_a_crafted_pickle_in_the_cache_never_runs(raw, tmp_path):
 
 
 def test_a_damaged_cache_entry_is_rebuilt_with_a_note(raw, tmp_path):
-    cache = tmp_path / "cache"
-    first, _ = build_tables(raw, cache_dir=cache)
-    for stage in ("read", "segment", "extract", "align", "memo", "ancestors"):
-        entry = sorted((cache / stage).glob("*.entry"))[0]
+    """Every kind of kept result (the cache's stages and the fitted references), damaged, is
+    made again with a note, never trusted; the tables are as before."""
+    cache, fits = tmp_path / "cache", FitChoice(tmp_path / "references")
+    first, _ = build_tables(raw, cache_dir=cache, references=fits)
+    entries = [sorted((cache / s).glob("*.entry"))[0] for s in ("read", "segment", "extract", "align", "memo")]
+    for entry in entries + [fits.folder / "model.entry"]:
         data = bytearray(entry.read_bytes())
         for k in range(8):  # eight flipped bytes in the payload
             data[-(k * 7 + 3)] ^= 0xFF
         entry.write_bytes(bytes(data))
-    again, report = build_tables(raw, cache_dir=cache)
+    again, report = build_tables(raw, cache_dir=cache, references=fits)
     damaged = [w for w in report.warnings if "is damaged (its checksum does not match)" in w]
     assert {w.split("build cache entry ")[1].split("/")[0] for w in damaged} >= {
         "read",
         "segment",
         "extract",
         "align",
-        "ancestors",
     }
+    assert report.references["action"] == "fitted"
+    assert "model.entry: is damaged (its checksum does not match)" in report.references["note"]
     for name in first:
         pd.testing.assert_frame_equal(first[name], again[name], obj=name)
-    clean, report = build_tables(raw, cache_dir=cache)  # the rebuilt entries are good again
+    clean, report = build_tables(raw, cache_dir=cache, references=fits)  # good again
     assert not [w for w in report.warnings if "build cache entry" in w]
+    assert report.references["action"] == "reused"
 
 
 def test_an_entry_copied_over_another_never_drops_a_plan(raw, tmp_path):

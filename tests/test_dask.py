@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from compare.synth import generate
-from tests.conftest import tree_hashes
+from tests.conftest import compare_build, tree_hashes
 
 pytest.importorskip("distributed")
 
@@ -20,27 +20,7 @@ def corpus(raw_dir, tmp_path_factory):
 
 
 def _build(raw, out, *extra):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compare.cli",
-            "build",
-            "--raw",
-            str(raw),
-            "--out",
-            str(out),
-            "--no-progress",
-            "--jobs",
-            "2",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
+    return compare_build(raw, out, "--jobs", "2", *extra)
 
 
 def test_a_build_on_a_dask_cluster_gives_the_same_tables(corpus):

@@ -87,7 +87,7 @@ def test_cached_build_is_identical_and_reads_only_changed_files(synthetic):
     files = {"reused": N + 9, "built": 0}
     n_refs = len(tables["drift"])  # a row per plan and reference
     assert report.cache == {"read": files, "segment": files, "extract": files, "align": {"reused": N + 5, "built": 0},
-                            "align references": {"reused": n_refs, "built": 0}, "ancestors": {"reused": 1, "built": 0}}
+                            "align references": {"reused": n_refs, "built": 0}}
     for name, df in tables.items():
         pd.testing.assert_frame_equal(df, again[name], check_like=False, obj=name)
     # one plan's clause edited: only it is read and parsed again, and its change reaches the tables
@@ -128,7 +128,7 @@ def test_adding_a_plan_to_a_cached_build_gives_the_tables_of_a_fresh_build(synth
     shutil.copy(tmp_path / "more" / "raw" / new[0], raw / new[0])
     cached, report = build_tables(raw, cache_dir=cache)
     assert report.cache["read"] == {"reused": N + 9, "built": 1}
-    assert report.cache["ancestors"] == {"reused": 0, "built": 1}  # a new plan: inferred texts made again
+    assert report.references["action"] == "fitted"  # no fit kept: inferred texts made again
     assert report.cache["align"]["built"] >= 1
     # only new or changed references are aligned again: the new plan's, the inferred texts, and
     # the related plans that changed; not every reference of every plan

@@ -4,6 +4,7 @@ Reading files and writing tables happen here (and in the CLI) only; every stage 
 between is a pure function of text or DataFrames. One bad file never stops a build: it is
 reported in the build report and the rest go on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from compare import schema
+from compare.analysis.references import FitChoice
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
 from compare.errors import CompareError, DocumentError, printable
@@ -25,7 +27,14 @@ from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
 from compare.store import load_tables, write_tables  # noqa: F401  (the build's two ends, in one place)
 
-__all__ = ["BuildReport", "FileStatus", "build_tables", "read_corpus", "load_tables", "write_tables"]
+__all__ = [
+    "BuildReport",
+    "FileStatus",
+    "build_tables",
+    "read_corpus",
+    "load_tables",
+    "write_tables",
+]
 
 
 @dataclass
@@ -46,8 +55,13 @@ class BuildReport:
     files: list[FileStatus] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
-    figures: dict[str, dict] = field(default_factory=dict)  # measured quality figures (reconstruction recall …)
-    # wall time per stage and cache use: shown to people, never written (the report stays reproducible)
+    figures: dict[str, dict] = field(
+        default_factory=dict
+    )  # measured quality figures (reconstruction recall …)
+    # the fitted references used: id, date, plans fitted on, reused or fitted (and why)
+    references: dict = field(default_factory=dict)
+    # wall time per stage and cache use: shown to people, never written (the report stays
+    # reproducible)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
@@ -63,24 +77,49 @@ class BuildReport:
         data = asdict(self)
         data.pop("timings")
         data.pop("cache")
-        data["summary"] = {s: sum(f.status == s for f in self.files) for s in ("ok", "duplicate", "skipped", "error")}
+        # the fit is named by its id; when it was made is shown to people, never written
+        data["references"] = {k: v for k, v in self.references.items() if k != "fitted_at"}
+        data["summary"] = {
+            s: sum(f.status == s for f in self.files)
+            for s in ("ok", "duplicate", "skipped", "error")
+        }
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
     def summary(self) -> str:
         """A short account for people: counts, then every file that was not built and why."""
         counts = json.loads(self.to_json())["summary"]
-        lines = [f"Read {len(self.files)} file(s) from {self.raw_dir}: {counts['ok']} document(s) built, "
-                 f"{counts['duplicate']} duplicate(s), {counts['skipped']} skipped, {counts['error']} failed."]
+        lines = [
+            f"Read {len(self.files)} file(s) from {self.raw_dir}: {counts['ok']} document(s) "
+            f"built, {counts['duplicate']} duplicate(s), {counts['skipped']} skipped, "
+            f"{counts['error']} failed."
+        ]
         for f in self.files:
             if f.status != "ok":
                 lines += [f"  {f.status.upper():9} {m}" for m in f.messages]
         if self.tables:
             lines.append("Tables: " + ", ".join(f"{k} ({v} rows)" for k, v in self.tables.items()))
+        if self.references:
+            lines.append(references_line(self.references))
         for name, values in self.figures.items():
             lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
         for w in self.warnings:
             lines.append(f"  note: {w}")
         return "\n".join(lines)
+
+
+def references_line(used: dict) -> str:
+    """The build report's sentence on the fitted references (inferred ancestors, related plans)."""
+    action = {"reused": "reused", "fitted": "fitted now", "given": "given (--references)"}
+    line = (
+        f"References (inferred ancestors, related plans): fit {used['fit_id']} of "
+        f"{used['fitted_at'][:10]} on {used['plans']} plan(s), "
+        f"{action.get(used['action'], used['action'])}"
+    )
+    if used.get("reason"):
+        line += f" ({used['reason']})"
+    if used.get("note"):
+        line += f"; note: {used['note']}"
+    return line
 
 
 def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], list[FileStatus]]:
@@ -98,32 +137,66 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
             target = p.resolve()
             inside = target == root or root in target.parents
             if not p.exists():
-                refused.append(FileStatus(rel, "skipped", messages=[f"{rel}: is a link to nothing (its target "
-                                                                    "does not exist)"]))
+                refused.append(
+                    FileStatus(
+                        rel,
+                        "skipped",
+                        messages=[f"{rel}: is a link to nothing (its target does not exist)"],
+                    )
+                )
                 continue
-            if target.is_dir():  # never walked: a link could lead round in a circle or anywhere on the disk
-                refused.append(FileStatus(rel, "skipped", messages=[
-                    f"{rel}: is a link to a folder ({printable(str(target))}); links to folders are not followed "
-                    "(copy the folder into the raw folder)"]))
+            if (
+                target.is_dir()
+            ):  # never walked: a link could lead round in a circle or anywhere on the disk
+                refused.append(
+                    FileStatus(
+                        rel,
+                        "skipped",
+                        messages=[
+                            f"{rel}: is a link to a folder ({printable(str(target))}); "
+                            "links to folders are not followed "
+                            "(copy the folder into the raw folder)"
+                        ],
+                    )
+                )
                 continue
             if not inside and not follow_links:
-                refused.append(FileStatus(rel, "skipped", messages=[
-                    f"{rel}: is a link to a file outside the raw folder ({printable(str(target))}); not read "
-                    "(copy the file into the raw folder, or build with --follow-links)"]))
+                refused.append(
+                    FileStatus(
+                        rel,
+                        "skipped",
+                        messages=[
+                            f"{rel}: is a link to a file outside the raw folder "
+                            f"({printable(str(target))}); not read "
+                            "(copy the file into the raw folder, or build with --follow-links)"
+                        ],
+                    )
+                )
                 continue
         if p.is_dir():
             continue
         if not p.is_file():
-            refused.append(FileStatus(rel, "skipped", messages=[f"{rel}: is not a regular file (a pipe, socket "
-                                                                "or device); not read"]))
+            refused.append(
+                FileStatus(
+                    rel,
+                    "skipped",
+                    messages=[f"{rel}: is not a regular file (a pipe, socket or device); not read"],
+                )
+            )
             continue
         found.append(p)
     return found, refused
 
 
-def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
-                cache: Cache | None = None, limits: Limits = DEFAULT_LIMITS,
-                follow_links: bool = False) -> tuple[list[Document], BuildReport]:
+def read_corpus(
+    raw_dir: str | Path = RAW_DATA_DIR,
+    *,
+    progress: bool = False,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    follow_links: bool = False,
+) -> tuple[list[Document], BuildReport]:
     """Read every document under ``raw_dir``; return the good ones and a report on all files.
 
     With ``jobs`` > 1 files are read in worker processes; with a ``cache``, a file whose bytes,
@@ -152,14 +225,31 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, j
     for path in files:
         rel = printable(path.relative_to(raw_dir).as_posix())
         if path.suffix.lower() not in SUPPORTED_SUFFIXES + (".doc", ".wps") and path.suffix:
-            report.files.append(FileStatus(rel, "skipped", messages=[
-                f"{rel}: not a document type compare reads ({printable(path.suffix)}); supported: "
-                + ", ".join(SUPPORTED_SUFFIXES)]))
+            report.files.append(
+                FileStatus(
+                    rel,
+                    "skipped",
+                    messages=[
+                        f"{rel}: not a document type compare reads "
+                        f"({printable(path.suffix)}); supported: " + ", ".join(SUPPORTED_SUFFIXES)
+                    ],
+                )
+            )
             continue
         readable.append((path, rel, manifest.get(path.resolve())))
-    results = _cached_batches(_read_batch, readable, lambda item: _read_key(item, limits), cache, "read",
-                              context=lambda batch: (raw_dir, limits), jobs=jobs, progress=progress,
-                              desc="Reading documents", unit="file", shape=lambda v: isinstance(v, Document))
+    results = _cached_batches(
+        _read_batch,
+        readable,
+        lambda item: _read_key(item, limits),
+        cache,
+        "read",
+        context=lambda batch: (raw_dir, limits),
+        jobs=jobs,
+        progress=progress,
+        desc="Reading documents",
+        unit="file",
+        shape=lambda v: isinstance(v, Document),
+    )
     for (path, rel, _), doc in zip(readable, results):
         if isinstance(doc, str):
             report.files.append(FileStatus(rel, "error", messages=[doc]))
@@ -169,8 +259,15 @@ def read_corpus(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, j
         text_key = "text:" + doc.text
         twin = by_hash.get(key) or by_hash.get(text_key)
         if twin is not None:
-            report.files.append(FileStatus(rel, "duplicate", messages=[
-                f"{rel}: same text as {twin.source_file}; analysed once, under that file"]))
+            report.files.append(
+                FileStatus(
+                    rel,
+                    "duplicate",
+                    messages=[
+                        f"{rel}: same text as {twin.source_file}; analysed once, under that file"
+                    ],
+                )
+            )
             continue
         by_hash[key] = by_hash[text_key] = doc
         docs.append(doc)
@@ -190,7 +287,9 @@ def _read_batch(batch, raw_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list:
             out.append(read_document(path, raw_root=raw_dir, manifest=entry, limits=limits))
         except DocumentError as exc:
             out.append(str(exc))
-        except RecursionError:  # a limit should have caught it first: refuse the file, keep the batch
+        except (
+            RecursionError
+        ):  # a limit should have caught it first: refuse the file, keep the batch
             out.append(str(DocumentError(rel, "is nested too deeply to be read")))
     return out
 
@@ -206,18 +305,34 @@ def _read_key(item, limits: Limits = DEFAULT_LIMITS) -> str:
     return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), fields, limits)
 
 
-def _cached_batches(func, items: list, key_of, cache: Cache | None, stage: str, *, context, jobs: int,
-                    progress: bool, desc: str, unit: str, shape=None) -> list:
+def _cached_batches(
+    func,
+    items: list,
+    key_of,
+    cache: Cache | None,
+    stage: str,
+    *,
+    context,
+    jobs: int,
+    progress: bool,
+    desc: str,
+    unit: str,
+    shape=None,
+) -> list:
     """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by
     key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`)."""
     cache = cache or Cache(None)
     keys = [key_of(item) if cache.folder else "" for item in items]
     results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
-    fresh = run_batches(func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc, unit=unit)
+    fresh = run_batches(
+        func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc, unit=unit
+    )
     for i, value in zip(todo, fresh):
         results[i] = value
-        if keys[i] and not isinstance(value, str):  # errors are not cached: the user may fix the file
+        if keys[i] and not isinstance(
+            value, str
+        ):  # errors are not cached: the user may fix the file
             cache.put(stage, keys[i], value)
     return results
 
@@ -235,7 +350,9 @@ def base_doc_id(meta: dict) -> str:
 
     def pinyin(name: str) -> str:
         stem, suffix = strip_place_suffix(name)
-        syllables = lazy_pinyin(name)  # the full name gives the right reading (东城区 → dong cheng qu)
+        syllables = lazy_pinyin(
+            name
+        )  # the full name gives the right reading (东城区 → dong cheng qu)
         syllables = syllables[: len(syllables) - len(suffix)] if suffix else syllables
         return "".join(s for s in syllables if s.isascii() and s.isalnum()).lower() or "unplaced"
 
@@ -275,18 +392,37 @@ def documents_table(docs: list[Document]) -> pd.DataFrame:
     rows = []
     for doc in docs:
         m = doc.meta
-        rows.append({
-            "doc_id": m["doc_id"], "source_file": doc.source_file, "role": doc.role, "title": m["title"],
-            "notice_title": m.get("notice_title"), "issuer": m["issuer"], "province": m["province"], "prefecture": m["prefecture"],
-            "county": m["county"], "level": m["level"], "doc_number": m["doc_number"],
-            "issued_date": m["issued_date"], "issued_date_source": m["issued_date_source"],
-            "plan_period": m["plan_period"], "period_start_year": m["period_start_year"],
-            "period_end_year": m["period_end_year"], "cites": list(m["cites"]), "char_count": len(doc.text),
-            "is_partial": m["is_partial"], "partial_reason": m.get("partial_reason"),
-            "manifest_fields": list(m["manifest_fields"]), "format": doc.format,
-            "text_source": doc.text_source, "ocr_confidence": doc.ocr_confidence,
-            "encoding": doc.encoding, "original_script": doc.script, "content_sha256": doc.content_sha256,
-        })
+        rows.append(
+            {
+                "doc_id": m["doc_id"],
+                "source_file": doc.source_file,
+                "role": doc.role,
+                "title": m["title"],
+                "notice_title": m.get("notice_title"),
+                "issuer": m["issuer"],
+                "province": m["province"],
+                "prefecture": m["prefecture"],
+                "county": m["county"],
+                "level": m["level"],
+                "doc_number": m["doc_number"],
+                "issued_date": m["issued_date"],
+                "issued_date_source": m["issued_date_source"],
+                "plan_period": m["plan_period"],
+                "period_start_year": m["period_start_year"],
+                "period_end_year": m["period_end_year"],
+                "cites": list(m["cites"]),
+                "char_count": len(doc.text),
+                "is_partial": m["is_partial"],
+                "partial_reason": m.get("partial_reason"),
+                "manifest_fields": list(m["manifest_fields"]),
+                "format": doc.format,
+                "text_source": doc.text_source,
+                "ocr_confidence": doc.ocr_confidence,
+                "encoding": doc.encoding,
+                "original_script": doc.script,
+                "content_sha256": doc.content_sha256,
+            }
+        )
     df = pd.DataFrame(rows, columns=schema.TABLES["documents"].columns)
     if df.empty:
         return schema.empty_frame("documents")
@@ -297,7 +433,9 @@ def documents_table(docs: list[Document]) -> pd.DataFrame:
 
 def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
     by_id = {d.meta["doc_id"]: d for d in docs}
-    rows = [{"doc_id": i, "text": by_id[i].text, "original_text": by_id[i].original_text} for i in order]
+    rows = [
+        {"doc_id": i, "text": by_id[i].text, "original_text": by_id[i].original_text} for i in order
+    ]
     return schema.validate(pd.DataFrame(rows, columns=schema.TABLES["texts"].columns), "texts")
 
 
@@ -311,8 +449,14 @@ def _segment_batch(batch) -> list:
     out = []
     for doc_id, text, places in batch:
         sections, measures, section_at = segment_document_lines(text, doc_id)
-        out.append((_to_columns(sections), _to_columns(measures), section_at,
-                    clause_columns(clauses_of(measures, places))))
+        out.append(
+            (
+                _to_columns(sections),
+                _to_columns(measures),
+                section_at,
+                clause_columns(clauses_of(measures, places)),
+            )
+        )
     return out
 
 
@@ -327,24 +471,43 @@ def _extract_batch(batch) -> list:
     out = []
     for doc_id, text, places, end, role, measures, section_at in batch:
         tasks, agencies, notes = extract_tasks(text, doc_id, places)
-        targets, target_notes = extract_targets(text, doc_id, _from_columns([measures], "measures"), end,
-                                                section_at=section_at)
+        targets, target_notes = extract_targets(
+            text, doc_id, _from_columns([measures], "measures"), end, section_at=section_at
+        )
         out.append((tasks, agencies, targets, notes + target_notes))
     plans = [(item, o) for item, o in zip(batch, out) if item[4] == "plan"]
     coverage = {}
     if plans:
-        rows = coverage_table(_from_columns([item[5] for item, _ in plans], "measures"),
-                              pd.DataFrame({"doc_id": [item[0] for item, _ in plans], "role": "plan"}),
-                              *(_concat([o[k] for _, o in plans], name)
-                                for k, name in ((2, "targets"), (0, "tasks"), (1, "agencies"))))
+        rows = coverage_table(
+            _from_columns([item[5] for item, _ in plans], "measures"),
+            pd.DataFrame({"doc_id": [item[0] for item, _ in plans], "role": "plan"}),
+            *(
+                _concat([o[k] for _, o in plans], name)
+                for k, name in ((2, "targets"), (0, "tasks"), (1, "agencies"))
+            ),
+        )
         coverage = {d: g for d, g in rows.groupby("doc_id", sort=False)}
-    return [(_to_columns(tasks), _to_columns(agencies), _to_columns(targets), notes, _to_columns(coverage.get(item[0])))
-            for item, (tasks, agencies, targets, notes) in zip(batch, out)]
+    return [
+        (
+            _to_columns(tasks),
+            _to_columns(agencies),
+            _to_columns(targets),
+            notes,
+            _to_columns(coverage.get(item[0])),
+        )
+        for item, (tasks, agencies, targets, notes) in zip(batch, out)
+    ]
 
 
-def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: bool = False, jobs: int = 1,
-                    cache: Cache | None = None, clock: StageClock | None = None
-                    ) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str], dict[str, str]]:
+def document_stages(
+    texts: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    progress: bool = False,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    clock: StageClock | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str], dict[str, str]]:
     """Every per-document table (sections, measures, tasks, agencies, targets, coverage), each
     document's alignment clauses, notes, and (with a cache) a key of each document's clauses;
     documents in parallel batches, unchanged ones from the cache.
@@ -358,27 +521,61 @@ def document_stages(texts: pd.DataFrame, documents: pd.DataFrame, *, progress: b
     clock = clock or StageClock()
     places = {row.doc_id: document_places(row) for row in documents.itertuples()}
     role = dict(zip(documents["doc_id"], documents["role"]))
-    plan_end = {d: (None if pd.isna(e) else int(e)) for d, e in zip(documents["doc_id"], documents["period_end_year"])}
-    digest = {d: hashlib.sha256(t.encode("utf-8")).hexdigest() for d, t in zip(texts["doc_id"], texts["text"])}
+    plan_end = {
+        d: (None if pd.isna(e) else int(e))
+        for d, e in zip(documents["doc_id"], documents["period_end_year"])
+    }
+    digest = {
+        d: hashlib.sha256(t.encode("utf-8")).hexdigest()
+        for d, t in zip(texts["doc_id"], texts["text"])
+    }
     items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
-    seg_key = {it[0]: Cache.key("segment", it[0], digest[it[0]], it[2]) for it in items} if cache.folder else {}
+    seg_key = (
+        {it[0]: Cache.key("segment", it[0], digest[it[0]], it[2]) for it in items}
+        if cache.folder
+        else {}
+    )
     with clock("segment"):
-        seg = _cached_batches(_segment_batch, items, lambda it: seg_key[it[0]],
-                              cache, "segment", context=lambda b: (), jobs=jobs, progress=progress,
-                              desc="Segmenting", unit="doc", shape=_tuple_of(4))
+        seg = _cached_batches(
+            _segment_batch,
+            items,
+            lambda it: seg_key[it[0]],
+            cache,
+            "segment",
+            context=lambda b: (),
+            jobs=jobs,
+            progress=progress,
+            desc="Segmenting",
+            unit="doc",
+            shape=_tuple_of(4),
+        )
     with clock("extract"):
-        items = [(d, t, p, plan_end.get(d), role.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)]
-        ext = _cached_batches(_extract_batch, items,
-                              lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3], it[4]), cache,
-                              "extract",
-                              context=lambda b: (), jobs=jobs, progress=progress, desc="Reading tasks and targets",
-                              unit="doc", shape=_tuple_of(5))
-        # the per-document tables put together and checked: counted with extraction, the last of them
-        tables = {"sections": _from_columns([s[0] for s in seg], "sections"),
-                  "measures": _from_columns([s[1] for s in seg], "measures"),
-                  "tasks": _from_columns([e[0] for e in ext], "tasks"), "agencies": _from_columns([e[1] for e in ext], "agencies"),
-                  "targets": _from_columns([e[2] for e in ext], "targets"),
-                  "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")])}
+        items = [
+            (d, t, p, plan_end.get(d), role.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)
+        ]
+        ext = _cached_batches(
+            _extract_batch,
+            items,
+            lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3], it[4]),
+            cache,
+            "extract",
+            context=lambda b: (),
+            jobs=jobs,
+            progress=progress,
+            desc="Reading tasks and targets",
+            unit="doc",
+            shape=_tuple_of(5),
+        )
+        # the per-document tables put together and checked: counted with extraction, the last
+        # of them
+        tables = {
+            "sections": _from_columns([s[0] for s in seg], "sections"),
+            "measures": _from_columns([s[1] for s in seg], "measures"),
+            "tasks": _from_columns([e[0] for e in ext], "tasks"),
+            "agencies": _from_columns([e[1] for e in ext], "agencies"),
+            "targets": _from_columns([e[2] for e in ext], "targets"),
+            "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")]),
+        }
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
         clauses = {it[0]: clauses_from_columns(s[1], s[3]) for it, s in zip(items, seg)}
     return tables, clauses, [n for e in ext for n in e[3]], seg_key
@@ -396,7 +593,8 @@ def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:
 
 
 def _from_columns(parts: list[dict[str, list] | None], table: str) -> pd.DataFrame:
-    """One frame from many documents' column lists, in order (typed later, by :func:`schema.validate`)."""
+    """One frame from many documents' column lists, in order (typed later, by
+    :func:`schema.validate`)."""
     parts = [p for p in parts if p and len(next(iter(p.values())))]
     if not parts:
         return schema.empty_frame(table)
@@ -409,9 +607,16 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 
 
 @no_cycle_collection()
-def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, jobs: int = 1,
-                 cache_dir: str | Path | None = None, limits: Limits = DEFAULT_LIMITS,
-                 follow_links: bool = False) -> tuple[dict[str, pd.DataFrame], BuildReport]:
+def build_tables(
+    raw_dir: str | Path = RAW_DATA_DIR,
+    *,
+    progress: bool = False,
+    jobs: int = 1,
+    cache_dir: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    follow_links: bool = False,
+    references: FitChoice = FitChoice(),
+) -> tuple[dict[str, pd.DataFrame], BuildReport]:
     """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing but
     the cache.
 
@@ -419,31 +624,51 @@ def build_tables(raw_dir: str | Path = RAW_DATA_DIR, *, progress: bool = False, 
     ``cache_dir``: where results of unchanged raw files are kept between builds (none by default).
     ``limits``: what one raw file may cost to read (:class:`~compare.read.limits.Limits`).
     ``follow_links``: read files that links in the raw folder point to outside it.
+    ``references``: where the fitted references are kept and when they are fitted again
+    (:class:`~compare.analysis.references.FitChoice`; by default fitted on this corpus, kept
+    nowhere).
     Wall time per stage is in ``report.timings``.
     """
     clock = StageClock()
     cache = Cache(cache_dir)
     with clock("read"):
-        docs, report = read_corpus(raw_dir, progress=progress, jobs=jobs, cache=cache, limits=limits,
-                                   follow_links=follow_links)
+        docs, report = read_corpus(
+            raw_dir,
+            progress=progress,
+            jobs=jobs,
+            cache=cache,
+            limits=limits,
+            follow_links=follow_links,
+        )
         documents = documents_table(docs)
         texts = texts_table(docs, documents["doc_id"])
     del docs
-    per_doc, clauses, notes, clause_keys = document_stages(texts, documents, progress=progress, jobs=jobs,
-                                                           cache=cache, clock=clock)
+    per_doc, clauses, notes, clause_keys = document_stages(
+        texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock
+    )
     tables = {"documents": documents, "texts": texts, **per_doc}
     report.warnings += notes
     with clock("align"):
         release_memory()
         from compare.analysis.lineage import drift_tables
 
-        frames, figures = drift_tables(tables["measures"], documents, progress=progress, jobs=jobs, clauses=clauses,
-                                       cache=cache, clause_keys=clause_keys)
+        frames, figures, report.references = drift_tables(
+            tables["measures"],
+            documents,
+            progress=progress,
+            jobs=jobs,
+            clauses=clauses,
+            cache=cache,
+            clause_keys=clause_keys,
+            references=references,
+        )
         del clauses
         release_memory()
         for name in list(frames):
             frame = frames.pop(name)  # the unchecked frame goes as soon as its checked copy exists
-            tables[name] = schema.validate(frame if not frame.empty else schema.empty_frame(name), name)
+            tables[name] = schema.validate(
+                frame if not frame.empty else schema.empty_frame(name), name
+            )
             del frame
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}

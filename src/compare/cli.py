@@ -1,4 +1,5 @@
 """The ``compare`` command: build tables from raw plans, print the data dictionary."""
+
 from __future__ import annotations
 
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from compare.analysis.references import REFIT_SHARE
 from compare.config import PROCESSED_DATA_DIR, RAW_DATA_DIR, REPORTS_DIR
 
 
@@ -20,36 +22,114 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=RAW_DATA_DIR,
-              show_default=True, help="Folder of raw plan files (.txt .md .html .docx .pdf, scans as .pdf .png .jpg .tif), searched recursively. "
-              "Files under a 'templates' folder are templates; all others are plans.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=PROCESSED_DATA_DIR,
-              show_default=True, help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.")
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=RAW_DATA_DIR,
+    show_default=True,
+    help="Folder of raw plan files (.txt .md .html .docx .pdf, scans as .pdf .png .jpg .tif), "
+    "searched recursively. "
+    "Files under a 'templates' folder are templates; all others are plans.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROCESSED_DATA_DIR,
+    show_default=True,
+    help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.",
+)
 @click.option("--strict", is_flag=True, help="Exit with an error if any file could not be read.")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when run in a terminal).")
-@click.option("--jobs", type=int, default=None,
-              help="Worker processes for large corpora (default: the number of cores; 1 = no workers).")
-@click.option("--cache/--no-cache", default=True, show_default=True,
-              help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and parsed again.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the per-document and per-plan work on a Dask distributed cluster (tcp://host:8786). "
-                   "The workers need compare installed and, with the cache, the output folder on a shared disk; "
-                   "the tables are the same as a local build's.")
-@click.option("--limit", "limit_options", multiple=True, metavar="NAME=VALUE",
-              help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
-                   "unpacked_bytes, text_chars, html_depth, paragraphs, pages, seconds (defaults: compare.read."
-                   "limits.Limits). A file over a limit is refused by name and the rest are built.")
-@click.option("--follow-links", is_flag=True,
-              help="Read files that links in the raw folder point to outside it (refused by default).")
-@click.option("--timings", "timings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the wall time of each stage (read, segment, extract, coverage, align, write) "
-                   "to this JSON file.")
-def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, jobs: int | None, cache: bool,
-          scheduler: str | None, limit_options: tuple[str, ...], follow_links: bool,
-          timings_file: Path | None) -> None:
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: when run in a terminal).",
+)
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Worker processes for large corpora (default: the number of cores; 1 = no workers).",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and "
+    "parsed again.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the per-document and per-plan work on a Dask distributed cluster (tcp://host:8786). "
+    "The workers need compare installed and, with the cache, the output folder on a shared disk; "
+    "the tables are the same as a local build's.",
+)
+@click.option(
+    "--refit",
+    is_flag=True,
+    help="Fit the references (inferred ancestors, related-plan model) again, even if the last fit "
+    "in <out>/references/ could be reused.",
+)
+@click.option(
+    "--refit-share",
+    type=click.FloatRange(0, 1),
+    default=REFIT_SHARE,
+    show_default=True,
+    help="Fit the references again when more than this share of the plans were added, changed or "
+    "removed since the last fit (a changed template always fits again).",
+)
+@click.option(
+    "--references",
+    "references_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Use the fitted references in this folder as given (for instance another "
+    "build's <out>/references/): never fitted again nor changed.",
+)
+@click.option(
+    "--limit",
+    "limit_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
+    "unpacked_bytes, text_chars, html_depth, paragraphs, pages, seconds (defaults: compare.read."
+    "limits.Limits). A file over a limit is refused by name and the rest are built.",
+)
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read files that links in the raw folder point to outside it (refused by default).",
+)
+@click.option(
+    "--timings",
+    "timings_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the wall time of each stage (read, segment, extract, coverage, align, write) "
+    "to this JSON file.",
+)
+def build(
+    raw_dir: Path,
+    out_dir: Path,
+    strict: bool,
+    progress: bool | None,
+    jobs: int | None,
+    cache: bool,
+    scheduler: str | None,
+    refit: bool,
+    refit_share: float,
+    references_dir: Path | None,
+    limit_options: tuple[str, ...],
+    follow_links: bool,
+    timings_file: Path | None,
+) -> None:
     """Read every plan and template and write the tables (documents, texts …)."""
     import json
 
+    from compare.analysis.references import FitChoice
     from compare.build import build_tables, write_tables
     from compare.cache import Cache
     from compare.errors import CompareError
@@ -61,20 +141,40 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, job
         progress = sys.stderr.isatty()
     try:
         limits = DEFAULT_LIMITS.with_options(limit_options)
+        if references_dir is not None and refit:
+            raise click.UsageError(
+                "--references uses a given fit as it is; it cannot be combined with --refit"
+            )
+        fit_choice = FitChoice(
+            folder=references_dir or out_dir / "references",
+            refit=refit,
+            share=refit_share,
+            fixed=references_dir is not None,
+        )
         # one build at a time per output folder: its tables and its cache are this build's alone
         with output_lock(out_dir), workers(scheduler) as cluster_jobs:
             if cache:
                 Cache(out_dir / ".cache").tidy()
-            tables, report = build_tables(raw_dir, progress=progress, jobs=jobs or cluster_jobs or default_jobs(),
-                                          cache_dir=out_dir / ".cache" if cache else None, limits=limits,
-                                          follow_links=follow_links)
+            tables, report = build_tables(
+                raw_dir,
+                progress=progress,
+                jobs=jobs or cluster_jobs or default_jobs(),
+                cache_dir=out_dir / ".cache" if cache else None,
+                limits=limits,
+                follow_links=follow_links,
+                references=fit_choice,
+            )
             if report.n_ok == 0:
                 click.echo(report.summary(), err=True)
-                raise click.ClickException(f"no document in {raw_dir} could be read; nothing was written")
+                raise click.ClickException(
+                    f"no document in {raw_dir} could be read; nothing was written"
+                )
             if strict and report.problems:  # before anything is replaced: the last good tables stay
                 click.echo(report.summary(), err=True)
-                raise click.ClickException(f"{len(report.problems)} file(s) could not be read (--strict); "
-                                           f"nothing was written")
+                raise click.ClickException(
+                    f"{len(report.problems)} file(s) could not be read (--strict); "
+                    f"nothing was written"
+                )
             clock = StageClock()
             with clock("write"):
                 write_tables(tables, out_dir, report, validated=True)
@@ -82,39 +182,95 @@ def build(raw_dir: Path, out_dir: Path, strict: bool, progress: bool | None, job
         raise click.ClickException(str(exc)) from exc
     report.timings.update(clock.seconds)
     click.echo(report.summary())
-    click.echo("Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
-               + ("; reused from the cache: " + ", ".join(f"{k} {v['reused']}/{v['reused'] + v['built']}"
-                                                            for k, v in report.cache.items()) if report.cache else ""))
+    click.echo(
+        "Time: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+        + (
+            "; reused from the cache: "
+            + ", ".join(
+                f"{k} {v['reused']}/{v['reused'] + v['built']}" for k, v in report.cache.items()
+            )
+            if report.cache
+            else ""
+        )
+    )
     click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
     if timings_file:
-        timings_file.write_text(json.dumps({"seconds": report.timings, "cache": report.cache,
-                                            "documents": report.n_ok}, indent=2) + "\n", encoding="utf-8")
+        timings_file.write_text(
+            json.dumps(
+                {
+                    "seconds": report.timings,
+                    "cache": report.cache,
+                    "references": report.references,
+                    "documents": report.n_ok,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
 
 
 @main.command()
-@click.option("--processed", "processed_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=PROCESSED_DATA_DIR, show_default=True, help="Folder of built tables (from `compare build`).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=REPORTS_DIR,
-              show_default=True, help="Folder for reports/<report>/<plan>.html|.xlsx|.ipynb and index.html.")
-@click.option("--plans", default="", help="Plans to report on (doc_ids or place names, comma separated); default all.")
-@click.option("--reports", "report_names", default="",
-              help="Reports to run (plan_profile, coverage, drift, overview; comma separated); default all.")
-@click.option("--jobs", type=int, default=None, help="Reports run at once (default: the number of cores).")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when run in a terminal).")
-def reports(processed_dir: Path, out_dir: Path, plans: str, report_names: str, jobs: int | None,
-            progress: bool | None) -> None:
-    """Run every report notebook for every plan (and the overview), export offline HTML and Excel."""
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROCESSED_DATA_DIR,
+    show_default=True,
+    help="Folder of built tables (from `compare build`).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=REPORTS_DIR,
+    show_default=True,
+    help="Folder for reports/<report>/<plan>.html|.xlsx|.ipynb and index.html.",
+)
+@click.option(
+    "--plans",
+    default="",
+    help="Plans to report on (doc_ids or place names, comma separated); default all.",
+)
+@click.option(
+    "--reports",
+    "report_names",
+    default="",
+    help="Reports to run (plan_profile, coverage, drift, overview; comma separated); default all.",
+)
+@click.option(
+    "--jobs", type=int, default=None, help="Reports run at once (default: the number of cores)."
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: when run in a terminal).",
+)
+def reports(
+    processed_dir: Path,
+    out_dir: Path,
+    plans: str,
+    report_names: str,
+    jobs: int | None,
+    progress: bool | None,
+) -> None:
+    """Run every report notebook for every plan (and the overview); export offline HTML, Excel."""
     from compare.errors import CompareError
     from compare.report.runner import run_reports
 
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        done = run_reports(processed_dir, out_dir, plans=plans, reports=report_names, jobs=jobs, progress=progress)
+        done = run_reports(
+            processed_dir, out_dir, plans=plans, reports=report_names, jobs=jobs, progress=progress
+        )
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     failed = [j for j in done if j.status != "ok"]
-    click.echo(f"{len(done) - len(failed)} report(s) written to {out_dir}/ (open {out_dir}/index.html)")
+    click.echo(
+        f"{len(done) - len(failed)} report(s) written to {out_dir}/ (open {out_dir}/index.html)"
+    )
     for j in failed:
         click.echo(f"  FAILED  {j.report} for {j.plan}: {j.error}", err=True)
     if failed:
@@ -122,15 +278,34 @@ def reports(processed_dir: Path, out_dir: Path, plans: str, report_names: str, j
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=RAW_DATA_DIR,
-              show_default=True, help="Folder of real plans to copy from (county-level plans are the parents).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the corpus: <out>/raw (build it with compare build --raw <out>/raw) and <out>/truth.")
-@click.option("-n", "--plans", "n", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Number of synthetic plans.")
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=RAW_DATA_DIR,
+    show_default=True,
+    help="Folder of real plans to copy from (county-level plans are the parents).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the corpus: <out>/raw (build it with compare build --raw <out>/raw) and "
+    "<out>/truth.",
+)
+@click.option(
+    "-n",
+    "--plans",
+    "n",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Number of synthetic plans.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same corpus.")
 def synth(raw_dir: Path, out_dir: Path, n: int, seed: int) -> None:
-    """Write a synthetic national corpus of N plans with known parents and edits (for benchmarks)."""
+    """Write a synthetic national corpus of N plans with known parents and edits (benchmarks)."""
     from compare.errors import CompareError
     from compare.synth import generate
 
@@ -138,13 +313,21 @@ def synth(raw_dir: Path, out_dir: Path, n: int, seed: int) -> None:
         counts = generate(raw_dir, out_dir, n, seed=seed, progress=sys.stderr.isatty())
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{counts['plans']} synthetic plans from {counts['sources']} real plan(s) written to {out_dir}/raw; "
-               f"truth (parents, {counts['edits']} sentence edits) in {out_dir}/truth")
+    click.echo(
+        f"{counts['plans']} synthetic plans from {counts['sources']} real plan(s) written to "
+        f"{out_dir}/raw; "
+        f"truth (parents, {counts['edits']} sentence edits) in {out_dir}/truth"
+    )
 
 
 @main.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the dictionary to this Markdown file instead of printing it.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the dictionary to this Markdown file instead of printing it.",
+)
 def schema(out_file: Path | None) -> None:
     """Print the data dictionary: every table, its columns, types and meaning."""
     from compare.schema import data_dictionary

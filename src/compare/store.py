@@ -196,6 +196,8 @@ def build_id(tables: dict[str, pd.DataFrame], report=None) -> str:
                 [(f.source_file, f.status, f.doc_id) for f in report.files], ensure_ascii=False
             ).encode()
         )
+        # the fitted references are an input too: another fit, another build
+        h.update(str(getattr(report, "references", {}).get("fit_id", "")).encode())
     return h.hexdigest()[:20]
 
 

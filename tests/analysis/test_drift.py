@@ -175,7 +175,7 @@ def test_redline_escapes_document_text():
 
 def test_every_province_has_its_own_inferred_ancestor_id():
     """Toneless pinyin makes 山西 and 陕西 both "shanxi": their plans must not share an inferred text."""
-    from compare.analysis.lineage import _slug
+    from compare.analysis.ancestors import _slug
     from compare.read.metadata import division_names
 
     provinces = {n for code, n in division_names().items() if str(code)[2:] == "0" * 10}

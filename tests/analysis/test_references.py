@@ -1,0 +1,150 @@
+"""Fitted references (inferred ancestors, related-plan model): fitted once, reused while the
+corpus changes little, refitted when asked or when it changes more; a fit is an input, so a
+build given the same fit gives the same tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from compare.analysis import references
+from compare.analysis.references import FitChoice
+from compare.build import build_tables, write_tables
+from compare.synth import generate
+from tests.conftest import compare_build, tree_hashes
+
+
+@pytest.fixture(scope="module")
+def corpus(raw_dir, tmp_path_factory) -> Path:
+    """A synthetic national corpus of 24 plans (and the real documents): adding one plan changes
+    less than a tenth of it."""
+    work = tmp_path_factory.mktemp("refs")
+    generate(raw_dir, work, 24, seed=11)
+    return work / "raw"
+
+
+def _new_plan(raw: Path) -> Path:
+    """A plan the corpus did not have: a copy of a synthetic plan, moved to another county."""
+    truth = pd.read_csv(raw.parent / "truth" / "plans.csv", dtype=str)
+    first = truth[truth["source_file"].str.endswith(".txt")].iloc[0]
+    text = (raw / first["source_file"]).read_text(encoding="utf-8")
+    county = first["county"]
+    other = "新设" + county[-1]
+    target = raw / "plans" / "zz_new.txt"
+    target.write_text(
+        text.replace(county, other).replace(county[:-1], other[:-1]), encoding="utf-8"
+    )
+    return target
+
+
+def _tables(folder: Path) -> dict[str, str]:
+    """Hashes of every table file (not the build report, which names how the fit was got)."""
+    return {
+        k: v
+        for k, v in tree_hashes(folder).items()
+        if k != "build_report.json" and not k.startswith("references/")
+    }
+
+
+def test_a_fit_is_reused_for_an_added_plan_and_is_an_input(corpus, tmp_path):
+    raw = tmp_path / "work" / "raw"
+    shutil.copytree(corpus.parent, raw.parent)
+    out = tmp_path / "out"
+    tables, report = build_tables(raw, references=FitChoice(out / "references"))
+    assert report.references["action"] == "fitted"
+    assert report.references["reason"] == "there was no earlier fit"
+    manifest = json.loads((out / "references" / references.MANIFEST).read_text(encoding="utf-8"))
+    assert len(manifest["plans"]) == report.references["plans"] == 24 + 5
+    assert manifest["fit_id"].startswith(report.references["fit_id"])
+    assert {"fitted_at", "code_version", "corpus_hash", "templates"} <= set(manifest)
+    new = _new_plan(raw)
+    grown, grown_report = build_tables(raw, references=FitChoice(out / "references"))
+    assert grown_report.references["action"] == "reused"
+    assert grown_report.references["fit_id"] == report.references["fit_id"]
+    assert "References (inferred ancestors, related plans): fit" in grown_report.summary()
+    # the new plan is placed among the others by the fitted model: its source is a relative
+    doc = grown["documents"].set_index("source_file").loc[f"plans/{new.name}", "doc_id"]
+    truth = pd.read_csv(raw.parent / "truth" / "plans.csv", dtype=str)
+    first = truth[truth["source_file"].str.endswith(".txt")].iloc[0]["source_file"]
+    source = grown["documents"].set_index("source_file").loc[first, "doc_id"]
+    lineage = grown["lineage"]
+    relatives = lineage[(lineage["doc_id"] == doc) & (lineage["relation"] == "relative")]
+    assert source in set(relatives["ancestor_doc_id"])
+    # the inferred ancestors are the fit's: the same rows as before the plan was added
+    assert grown["inferred_clauses"].equals(tables["inferred_clauses"])
+    # given the same fit, a build elsewhere, with no cache, gives the same tables
+    write_tables(grown, out, grown_report)
+    again, again_report = build_tables(raw, references=FitChoice(out / "references", fixed=True))
+    assert again_report.references["action"] == "given"
+    write_tables(again, tmp_path / "elsewhere", again_report)
+    assert _tables(tmp_path / "elsewhere") == _tables(out)
+    # fitted again on the grown corpus: the new plan now counts in the inferred ancestors
+    refit, refit_report = build_tables(raw, references=FitChoice(out / "references", refit=True))
+    assert refit_report.references == {
+        **refit_report.references,
+        "action": "fitted",
+        "reason": "--refit was given",
+        "plans": 24 + 5 + 1,
+    }
+    support = {d for ds in refit["inferred_clauses"]["support_doc_ids"] for d in ds}
+    assert doc in support
+
+
+def test_the_fit_is_made_again_when_the_corpus_changed_more_than_the_share(corpus, tmp_path):
+    raw = tmp_path / "work" / "raw"
+    shutil.copytree(corpus.parent, raw.parent)
+    folder = tmp_path / "references"
+    build_tables(raw, references=FitChoice(folder))
+    _new_plan(raw)
+    _, report = build_tables(raw, references=FitChoice(folder, share=0.0))
+    assert report.references["action"] == "fitted"
+    assert report.references["reason"] == (
+        "1 of its 29 plans were added, changed or removed (more than 0%)"
+    )
+    # a template changed: always fitted again
+    template = sorted((raw / "templates").rglob("*.txt"))[0]
+    template.write_text(template.read_text(encoding="utf-8") + "\n附件：无", encoding="utf-8")
+    _, report = build_tables(raw, references=FitChoice(folder))
+    assert report.references["reason"] == "a template was added, changed or removed"
+
+
+def test_a_damaged_fit_is_made_again_not_trusted(corpus, tmp_path):
+    raw = tmp_path / "work" / "raw"
+    shutil.copytree(corpus.parent, raw.parent)
+    folder = tmp_path / "references"
+    tables, _ = build_tables(raw, references=FitChoice(folder))
+    model = folder / references.MODEL
+    data = bytearray(model.read_bytes())
+    data[-40:-32] = b"\x00" * 8
+    model.write_bytes(bytes(data))
+    again, report = build_tables(raw, references=FitChoice(folder))
+    assert report.references["action"] == "fitted"
+    assert "checksum does not match" in report.references["note"]
+    assert again["inferred_clauses"].equals(tables["inferred_clauses"])
+    # a fit given by the user that cannot be read is an error naming it
+    model.write_bytes(b"not a fit")
+    with pytest.raises(references.FitError, match="not a compare cache entry"):
+        build_tables(raw, references=FitChoice(folder, fixed=True))
+
+
+def test_the_cli_reuses_refits_and_takes_a_given_fit(corpus, tmp_path):
+    raw = tmp_path / "work" / "raw"
+    shutil.copytree(corpus.parent, raw.parent)
+
+    def build(out, *extra):
+        return compare_build(raw, out, "--jobs", "1", *extra)
+
+    assert "fitted now (there was no earlier fit)" in build(tmp_path / "a")
+    _new_plan(raw)
+    assert ", reused" in build(tmp_path / "a")
+    shown = build(tmp_path / "b", "--no-cache", "--references", str(tmp_path / "a" / "references"))
+    assert "given (--references)" in shown
+    assert _tables(tmp_path / "b") == _tables(tmp_path / "a")
+    assert not (tmp_path / "b" / "references").exists()  # a given fit is never written
+    assert "fitted now (--refit was given)" in build(tmp_path / "a", "--refit")
+    report = json.loads((tmp_path / "a" / "build_report.json").read_text(encoding="utf-8"))
+    assert report["references"]["action"] == "fitted" and report["references"]["plans"] == 30
