@@ -60,6 +60,9 @@ class BuildReport:
     )  # measured quality figures (reconstruction recall …)
     # the fitted references used: id, date, plans fitted on, reused or fitted (and why)
     references: dict = field(default_factory=dict)
+    # a key of everything the tables depend on (compare.inputs): the next build with the same key
+    # has nothing to do
+    inputs: str = ""
     # wall time per stage and cache use: shown to people, never written (the report stays
     # reproducible)
     timings: dict[str, float] = field(default_factory=dict, compare=False)

@@ -68,6 +68,12 @@ def main() -> None:
     "the tables are the same as a local build's.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Build even when nothing has changed since the last build (by default the tables are "
+    "then left as they are).",
+)
+@click.option(
     "--refit",
     is_flag=True,
     help="Fit the references (inferred ancestors, related-plan model) again, even if the last fit "
@@ -119,6 +125,7 @@ def build(
     jobs: int | None,
     cache: bool,
     scheduler: str | None,
+    force: bool,
     refit: bool,
     refit_share: float,
     references_dir: Path | None,
@@ -133,6 +140,7 @@ def build(
     from compare.build import build_tables, write_tables
     from compare.cache import Cache
     from compare.errors import CompareError
+    from compare.inputs import fit_key, inputs_key, raw_key, up_to_date
     from compare.parallel import StageClock, default_jobs, workers
     from compare.read.limits import DEFAULT_LIMITS
     from compare.store import output_lock
@@ -152,32 +160,51 @@ def build(
             fixed=references_dir is not None,
         )
         # one build at a time per output folder: its tables and its cache are this build's alone
-        with output_lock(out_dir), workers(scheduler) as cluster_jobs:
-            if cache:
-                Cache(out_dir / ".cache").tidy()
-            tables, report = build_tables(
-                raw_dir,
-                progress=progress,
-                jobs=jobs or cluster_jobs or default_jobs(),
-                cache_dir=out_dir / ".cache" if cache else None,
-                limits=limits,
-                follow_links=follow_links,
-                references=fit_choice,
-            )
-            if report.n_ok == 0:
-                click.echo(report.summary(), err=True)
-                raise click.ClickException(
-                    f"no document in {raw_dir} could be read; nothing was written"
+        with output_lock(out_dir):
+            raw = raw_key(raw_dir, options=f"{limits!r}\x1f{follow_links}")
+            if cache and not refit and not force:
+                key = inputs_key(raw, fit_key(fit_choice.folder))
+                if up_to_date(out_dir, key, strict=strict):
+                    click.echo(
+                        f"Nothing has changed since the last build (the same files in {raw_dir}, "
+                        f"the same program and references): the tables in {out_dir}/ are up to "
+                        "date."
+                    )
+                    if timings_file:
+                        timings_file.write_text(
+                            json.dumps({"seconds": {}, "up_to_date": True}) + "\n", encoding="utf-8"
+                        )
+                    return
+            with workers(scheduler) as cluster_jobs:
+                if cache:
+                    Cache(out_dir / ".cache").tidy()
+                tables, report = build_tables(
+                    raw_dir,
+                    progress=progress,
+                    jobs=jobs or cluster_jobs or default_jobs(),
+                    cache_dir=out_dir / ".cache" if cache else None,
+                    limits=limits,
+                    follow_links=follow_links,
+                    references=fit_choice,
                 )
-            if strict and report.problems:  # before anything is replaced: the last good tables stay
-                click.echo(report.summary(), err=True)
-                raise click.ClickException(
-                    f"{len(report.problems)} file(s) could not be read (--strict); "
-                    f"nothing was written"
-                )
-            clock = StageClock()
-            with clock("write"):
-                write_tables(tables, out_dir, report, validated=True)
+                if report.n_ok == 0:
+                    click.echo(report.summary(), err=True)
+                    raise click.ClickException(
+                        f"no document in {raw_dir} could be read; nothing was written"
+                    )
+                if (
+                    strict and report.problems
+                ):  # before anything is replaced: the last good tables stay
+                    click.echo(report.summary(), err=True)
+                    raise click.ClickException(
+                        f"{len(report.problems)} file(s) could not be read (--strict); "
+                        f"nothing was written"
+                    )
+                # the fit as this build leaves it (a new fit was saved while building)
+                report.inputs = inputs_key(raw, fit_key(fit_choice.folder))
+                clock = StageClock()
+                with clock("write"):
+                    write_tables(tables, out_dir, report, validated=True)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     report.timings.update(clock.seconds)

@@ -388,7 +388,7 @@ def load_tables(
 
     processed_dir = Path(processed_dir)
     with _tables_lock(processed_dir, exclusive=False), no_cycle_collection():
-        present = [n for n in schema.TABLES if _stored(processed_dir, n)]
+        present = [n for n in schema.TABLES if stored(processed_dir, n)]
         names = names or present
         if not names:
             raise CompareError(f"{processed_dir}: no tables found; run `compare build` first")
@@ -402,7 +402,8 @@ def load_tables(
         return {name: _read_table(processed_dir, name) for name in names}
 
 
-def _stored(processed_dir: Path, name: str) -> bool:
+def stored(processed_dir: Path, name: str) -> bool:
+    """Whether table ``name`` is in ``processed_dir`` (whole, or as a partitioned dataset)."""
     if schema.TABLES[name].partition_by:
         return (processed_dir / name / partitions.MANIFEST).is_file()
     return (processed_dir / f"{name}.parquet").exists()

@@ -1,0 +1,83 @@
+"""What a build's tables depend on, as one key: when nothing of it changed, the tables in the
+output folder are up to date and ``compare build`` has nothing to do.
+
+The tables are a deterministic function of the raw files (every file under the raw folder,
+manifests and sidecars included, by content), the program (:func:`compare.parallel.code_version`),
+the reading options (limits, following links) and the fitted references used. The key hashes
+all of these; the build report keeps it (``inputs``), and :func:`up_to_date` compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from compare.errors import CompareError
+
+
+def raw_key(raw_dir: Path, *, options: str = "") -> str:
+    """A key of the raw files (relative path, and content hash of each, links by their target)
+    with the program's version and the reading ``options``."""
+    from compare.parallel import code_version
+
+    raw_dir = Path(raw_dir)
+    h = hashlib.sha256(f"{code_version()}\x1f{options}".encode())
+    for path in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
+        rel = path.relative_to(raw_dir).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # never read by a build
+        if path.is_symlink():
+            h.update(f"\x1e{rel}\x1f->{path.resolve()}".encode("utf-8", "surrogateescape"))
+        if path.is_file():
+            h.update(f"\x1e{rel}\x1f{_file_digest(path)}".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def fit_key(folder: Path | None) -> str:
+    """A key of the fitted references in ``folder`` (empty without one): the fit's id and its
+    model's content (not when it was made)."""
+    if folder is None:
+        return ""
+    try:
+        fit_id = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["fit_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        fit_id = "-"
+    return f"{fit_id}/{_file_digest(Path(folder) / 'model.entry') or '-'}"
+
+
+def inputs_key(raw: str, fit: str) -> str:
+    return hashlib.sha256(f"{raw}\x1f{fit}".encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def up_to_date(out_dir: Path, key: str, *, strict: bool = False) -> bool:
+    """Whether the tables in ``out_dir`` were built from inputs with this ``key`` and are all
+    there, from one build (a folder left mixed or damaged is never up to date). ``strict``:
+    and every file was read (else the build must run, to fail as ``--strict`` asks)."""
+    from compare import schema
+    from compare.store import REPORT_NAME, check_one_build, stored
+
+    try:
+        report = json.loads((Path(out_dir) / REPORT_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(report, dict) or report.get("inputs") != key:
+        return False
+    summary = report.get("summary") or {}
+    if strict and (summary.get("error", 1) or summary.get("skipped", 1)):
+        return False
+    built = [t for t in report.get("tables", {}) if t in schema.TABLES]
+    if not built or not all(stored(Path(out_dir), t) for t in built):
+        return False
+    try:
+        return check_one_build(Path(out_dir), built) == report.get("build_id")
+    except CompareError:
+        return False
