@@ -78,10 +78,10 @@ def run(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
     return time.perf_counter() - start, peak[0], done
 
 
-def build(raw: Path, out: Path, *, cache: bool, jobs: int | None = None) -> dict:
+def build(raw: Path, out: Path, *, cache: bool, jobs: int | None = None, extra: tuple = ()) -> dict:
     timings = out.parent / f"{out.name}-timings.json"
     cmd = COMPARE + ["build", "--raw", str(raw), "--out", str(out), "--no-progress", "--timings", str(timings),
-                     "--cache" if cache else "--no-cache"] + (["--jobs", str(jobs)] if jobs else [])
+                     "--cache" if cache else "--no-cache"] + (["--jobs", str(jobs)] if jobs else []) + list(extra)
     wall, rss, _ = run(cmd)
     data = json.loads(timings.read_text(encoding="utf-8"))
     return {"wall": wall, "rss": rss, "peak_stage": _stage_at(run.peak_at, wall, data["seconds"]), **data}
@@ -247,10 +247,13 @@ def main() -> None:
     print(f"largest: {big} plans in {results[big]['wall'] / 60:.2f} min (target < 2.5 min for 2000), "
           f"peak RSS {results[big]['rss'] / 2**30:.2f} GiB (target < 3 GiB)")
     corpus = work / f"n{big}"
-    # the same files again: everything from the cache
+    # the same files again: nothing to do (the inputs' key is the last build's)
     r = build(corpus / "raw", corpus / "processed", cache=True, jobs=args.jobs)
-    stages = _stages(r)
-    print(f"rebuilding {big} with nothing changed: {r['wall']:.1f} s (target < 10 s); stages (s): {stages}; "
+    print(f"rebuilding {big} with nothing changed: {r['wall']:.1f} s (target < 10 s); "
+          f"up to date: {bool(r.get('up_to_date'))}; peak RSS {r['rss'] / 2**30:.2f} GiB")
+    # the same again with --force: every stage runs, everything from the cache and the last fit
+    r = build(corpus / "raw", corpus / "processed", cache=True, jobs=args.jobs, extra=("--force",))
+    print(f"  with --force (every stage, from the cache): {r['wall']:.1f} s; stages (s): {_stages(r)}; "
           f"peak RSS {r['rss'] / 2**30:.2f} GiB; references {r['references'].get('action')}")
     # one more plan: the generator's plan N is new, the N before it are unchanged files
     generate(ROOT / "data" / "raw", corpus, big + 1, seed=args.seed)

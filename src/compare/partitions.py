@@ -86,17 +86,20 @@ def groups(table, key: str) -> list[tuple[str, object]]:
     return out
 
 
-def stage(table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv) -> Staged:
+def stage(
+    table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv, pool=None
+) -> Staged:
     """Write the partitions of ``table`` (Arrow) whose rows differ from the last build's into
     ``staging``, and a new manifest stamped ``stamp``; ``write_csv(table, name, path)`` writes
-    one CSV. Unchanged partitions are listed in the manifest and left where they are."""
+    one CSV (in ``pool``, an executor, when given: Arrow's writers run beside this thread).
+    Unchanged partitions are listed in the manifest and left where they are."""
     import pyarrow as pa
     from pyarrow import parquet
 
     key = schema.TABLES[name].partition_by
     old = manifest(out_dir, name) or {}
     before = {p.get("value"): p for p in old.get("partitions", []) if isinstance(p, dict)}
-    entries, files = [], []
+    entries, files, pending = [], [], []
     for value, part in groups(table, key):
         parquet_path, csv_path = partition_paths(name, value)
         # the value is in the folder's name (Hive layout); no pandas metadata (it would list it)
@@ -119,7 +122,10 @@ def stage(table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv)
         for path in (parquet_path, csv_path):
             (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / parquet_path).write_bytes(data)
-        write_csv(part, name, staging / csv_path)
+        if pool is None:
+            write_csv(part, name, staging / csv_path)
+        else:
+            pending.append(pool.submit(write_csv, part, name, staging / csv_path))
         files += [parquet_path, csv_path]
         entries.append(
             {
@@ -130,6 +136,8 @@ def stage(table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv)
                 "sha256": sha256,
             }
         )
+    for done in pending:
+        done.result()
     listed = {e["parquet"] for e in entries} | {e["csv"] for e in entries}
     stale = sorted(
         {p.get(k) for p in before.values() for k in ("parquet", "csv")} - listed - {None}

@@ -314,7 +314,9 @@ def _write_staged(
         for name, df in checked.items():
             table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
             if schema.TABLES[name].partition_by:
-                staged.append(partitions.stage(table, name, staging, out_dir, stamp, _write_csv))
+                staged.append(
+                    partitions.stage(table, name, staging, out_dir, stamp, _write_csv, pool)
+                )
                 names = staged[-1].files + names
                 del table
                 continue

@@ -148,3 +148,26 @@ def test_the_cli_reuses_refits_and_takes_a_given_fit(corpus, tmp_path):
     assert "fitted now (--refit was given)" in build(tmp_path / "a", "--refit")
     report = json.loads((tmp_path / "a" / "build_report.json").read_text(encoding="utf-8"))
     assert report["references"]["action"] == "fitted" and report["references"]["plans"] == 30
+
+
+def test_the_fitted_model_places_plans_as_scikit_learn_does(corpus):
+    """Applying the fit (references.transform) gives scikit-learn's own transform, new wordings
+    ignored, so the fitted library and the applied model never disagree."""
+    import numpy as np
+
+    from compare.analysis.lineage import document_clauses
+    from compare.build import build_tables
+
+    tables, _ = build_tables(corpus)
+    docs = tables["documents"]
+    clauses = document_clauses(tables["measures"], docs)
+    plans = docs.loc[docs["role"] == "plan", "doc_id"].tolist()
+    model = references.fit(clauses, docs)
+    assert len(model.vocabulary) > 100
+    wordings = [references._wordings(clauses[p]) for p in plans]
+    wordings[0] = wordings[0] + ["一句模型从未见过的新措辞，用来检验"]
+    vectorizer = references._vectorizer(vocabulary=model.vocabulary)
+    vectorizer.idf_ = model.idf
+    expected = vectorizer.transform(wordings).toarray()
+    got = references.transform(model, wordings).toarray()
+    assert np.allclose(got, expected, rtol=0, atol=1e-12)

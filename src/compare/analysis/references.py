@@ -152,6 +152,27 @@ def _fit_related(
     return vocabulary, np.asarray(model.idf_, dtype=np.float64)
 
 
+def transform(model: Fit, plans: list[list[str]]):
+    """Plans (each its list of distinct wordings) as rows of the fitted TF-IDF: 1 × idf for each
+    wording the fit knows, each row scaled to unit length (a sparse matrix).
+
+    Exactly what the fitted ``TfidfVectorizer(binary=True, norm="l2")`` gives (a test holds
+    them equal), without importing scikit-learn, which takes longer than the product itself."""
+    from scipy import sparse
+
+    column = {w: j for j, w in enumerate(model.vocabulary)}
+    rows, cols = [], []
+    for r, wordings in enumerate(plans):
+        found = sorted({column[w] for w in wordings if w in column})
+        cols += found
+        rows += [r] * len(found)
+    idf = np.asarray(model.idf, dtype=np.float64)
+    values = idf[np.asarray(cols, dtype=np.int64)]
+    x = sparse.csr_matrix((values, (rows, cols)), shape=(len(plans), len(column)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ x
+
+
 def related_plans(
     model: Fit, clauses: dict[str, list[Clause]], plans: list[str], k: int = RELATED_PLANS
 ) -> dict[str, list[str]]:
@@ -167,9 +188,7 @@ def related_plans(
         return {p: [q for q in plans if q != p] for p in plans}
     if not model.vocabulary:
         return {p: [] for p in plans}
-    vectorizer = _vectorizer(vocabulary=model.vocabulary)
-    vectorizer.idf_ = model.idf
-    x = vectorizer.transform([_wordings(clauses.get(p, [])) for p in plans]).tocsr()
+    x = transform(model, [_wordings(clauses.get(p, [])) for p in plans])
     xt = x.T.tocsc()
     out: dict[str, list[str]] = {}
     step = max(1, 4_000_000 // n)
