@@ -30,7 +30,7 @@ def raw_key(raw_dir: Path, *, options: str = "") -> str:
         if path.is_symlink():
             h.update(f"\x1e{rel}\x1f->{path.resolve()}".encode("utf-8", "surrogateescape"))
         if path.is_file():
-            h.update(f"\x1e{rel}\x1f{_file_digest(path)}".encode("utf-8", "surrogateescape"))
+            h.update(f"\x1e{rel}\x1f{file_sha256(path)}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -43,14 +43,15 @@ def fit_key(folder: Path | None) -> str:
         fit_id = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["fit_id"]
     except (OSError, ValueError, KeyError, TypeError):
         fit_id = "-"
-    return f"{fit_id}/{_file_digest(Path(folder) / 'model.entry') or '-'}"
+    return f"{fit_id}/{file_sha256(Path(folder) / 'model.entry') or '-'}"
 
 
 def inputs_key(raw: str, fit: str) -> str:
     return hashlib.sha256(f"{raw}\x1f{fit}".encode()).hexdigest()
 
 
-def _file_digest(path: Path) -> str | None:
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file's content (hex), or None when it cannot be read."""
     try:
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from compare import schema
+from compare.inputs import file_sha256
 
 MANIFEST = "_manifest.json"
 PART = "part-0.parquet"
@@ -114,7 +115,7 @@ def stage(
             and kept.get("sha256") == sha256
             and kept.get("parquet") == parquet_path
             and kept.get("csv") == csv_path
-            and _sha256(out_dir / parquet_path) == sha256
+            and file_sha256(out_dir / parquet_path) == sha256
             and (out_dir / csv_path).is_file()
         ):
             entries.append(kept)
@@ -178,14 +179,6 @@ def remove_stale(out_dir: Path, staged: Staged) -> None:
             target.parent.rmdir()
 
 
-def _sha256(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
 def stamp(out_dir: Path, name: str) -> str | None:
     """The build id of a partitioned table, or ``"mixed"`` when the partitions on disk are not
     those its manifest lists (a build killed while moving files); None without a manifest."""
@@ -197,9 +190,9 @@ def stamp(out_dir: Path, name: str) -> str | None:
     if on_disk - listed:  # a partition moved in by a build that did not finish
         return "mixed"
     for entry in data["partitions"]:
-        if not isinstance(entry, dict) or _sha256(out_dir / str(entry.get("parquet"))) != entry.get(
-            "sha256"
-        ):
+        if not isinstance(entry, dict) or file_sha256(
+            out_dir / str(entry.get("parquet"))
+        ) != entry.get("sha256"):
             return "mixed"
     return str(data.get("build_id"))
 
