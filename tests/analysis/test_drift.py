@@ -183,3 +183,27 @@ def test_every_province_has_its_own_inferred_ancestor_id():
     slugs = {_slug(p) for p in provinces}
     assert len(slugs) == len(provinces)
     assert _slug("陕西省") == "shaanxi" and _slug("山西省") == "shanxi"
+
+
+def test_clauses_sent_to_workers_keep_everything_alignment_reads(tables):
+    """Workers get clauses as columns without the display text (ClauseWork): every other field
+    comes back as it was, and aligning the unpacked clauses gives the same rows."""
+    from compare.analysis.index import ClauseWork, clauses_of
+
+    measures = tables["measures"]
+    plan = clauses_of(measures[measures["doc_id"] == "chaoyang-2017"])
+    ref = clauses_of(measures[measures["doc_id"] == "guofa-2015-7"])
+    back = ClauseWork.of(plan).clauses()
+    assert len(back) == len(plan) > 50
+    for a, b in zip(plan, back):
+        assert (a.measure_id, a.doc_id, a.top, a.position, a.exact, a.comp) == (
+            b.measure_id, b.doc_id, b.top, b.position, b.exact, b.comp
+        )
+        assert b.text == ""
+    assert ClauseWork.of([]).clauses() == []
+    rows = [(p.label, p.similarity, [c.measure_id for c in p.plan]) for p in align(ref, plan)]
+    again = [
+        (p.label, p.similarity, [c.measure_id for c in p.plan])
+        for p in align(ClauseWork.of(ref).clauses(), back)
+    ]
+    assert rows == again and any(label == "verbatim" for label, _, _ in rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -71,8 +72,41 @@ def clauses_from_columns(measures: dict[str, list], own: tuple[list, list, list]
     ]
 
 
+class ClauseWork(NamedTuple):
+    """One document's clauses as alignment reads them, in columns: what a worker process is
+    sent. The display text is left out (alignment never reads it; the main process puts it in
+    the tables), and columns of strings pickle many times faster than clause objects."""
+
+    doc_id: str
+    measure_ids: list[str]
+    tops: list[str]
+    exacts: list[str]
+    comps: list[str]
+
+    @classmethod
+    def of(cls, clauses: list[Clause]) -> "ClauseWork":
+        """The columns of one document's ``clauses`` (positions are their order)."""
+        return cls(
+            clauses[0].doc_id if clauses else "",
+            [c.measure_id for c in clauses],
+            [c.top for c in clauses],
+            [c.exact for c in clauses],
+            [c.comp for c in clauses],
+        )
+
+    def clauses(self) -> list[Clause]:
+        """The clauses again, each with an empty display text."""
+        return [
+            Clause(m, self.doc_id, top, k, "", x, c)
+            for k, (m, top, x, c) in enumerate(
+                zip(self.measure_ids, self.tops, self.exacts, self.comps)
+            )
+        ]
+
+
 def gram_codes(text: str) -> np.ndarray:
-    """The distinct character 3-grams of ``text`` as sorted integers (exact: one code per 3-gram)."""
+    """The distinct character 3-grams of ``text`` as sorted integers (exact: one code per
+    3-gram)."""
     if len(text) < _NGRAM:
         return np.empty(0, dtype=np.uint64)
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -89,7 +123,8 @@ class GramRows:
     n: int
 
     def subset(self, texts) -> "GramRows":
-        """The 3-grams of some of the texts only, renumbered ``0 … len(texts) - 1`` in the given order."""
+        """The 3-grams of some of the texts only, renumbered ``0 … len(texts) - 1`` in the given
+        order."""
         texts = np.asarray(texts, dtype=np.int64)
         lo, hi = self._starts[texts], self._starts[texts + 1]
         lens = hi - lo
@@ -104,7 +139,8 @@ class GramRows:
 
     @classmethod
     def of(cls, texts: list[str]) -> "GramRows":
-        """All texts in one vectorised pass: 3-grams that cross from one text into the next are left out."""
+        """All texts in one vectorised pass: 3-grams that cross from one text into the next are
+        left out."""
         codes, row = _raw_grams(texts)
         order = np.lexsort((codes, row))
         codes, row = codes[order], row[order]
@@ -126,7 +162,8 @@ def _raw_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def stop_gram_df(n: int) -> int:
-    """Clauses (of ``n``) a 3-gram may be in and still tell clauses apart: 200, or 5% when that is more."""
+    """Clauses (of ``n``) a 3-gram may be in and still tell clauses apart: 200, or 5% when that
+    is more."""
     return max(200, n // 20)
 
 

@@ -26,7 +26,7 @@ from compare import schema
 from compare.analysis.align import Memo, Side, aligned
 from compare.analysis.ancestors import NATIONAL, inferred_id, national_template, reconstruction
 from compare.analysis.drift import alignment_block, alignments_table, drift_row, drift_table
-from compare.analysis.index import Clause, clauses_of
+from compare.analysis.index import Clause, ClauseWork, clauses_of
 from compare.analysis.references import FitChoice, choose, related_plans
 from compare.analysis.similarity import similarity
 
@@ -134,16 +134,18 @@ class BatchResult(NamedTuple):
 
 def _align_batch(
     work: list[PlanWork],
-    clauses: dict[str, list[Clause]],
+    sent: dict[str, ClauseWork],
     partial: dict[str, bool],
     cache_folder=None,
 ) -> list[BatchResult]:
-    """Align a batch of plans, each with the references listed for it. With a cache, each
-    plan's memo of aligned wordings is read before and kept after (by the worker: memos never
-    travel through the main process)."""
+    """Align a batch of plans, each with the references listed for it; ``sent``: the clauses of
+    every document the batch needs, in the form sent to workers. With a cache, each plan's memo
+    of aligned wordings is read before and kept after (by the worker: memos never travel through
+    the main process)."""
     from compare.cache import Cache
 
     cache = Cache(cache_folder)
+    clauses = {d: w.clauses() for d, w in sent.items()}
     sides: dict[str, Side] = {}
     out = []
     for item in work:
@@ -261,10 +263,11 @@ def drift_tables(
     # together, each batch sends workers far fewer reference clauses (results do not depend on it)
     province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
     work.sort(key=lambda w: province.get(w.plan, ""))
+    sent = {d: ClauseWork.of(ref_clauses[d]) for d in _needed(work)}
     fresh = run_batches(
         _align_batch,
         work,
-        lambda batch: ({d: ref_clauses[d] for d in _needed(batch)}, partial, cache.folder),
+        lambda batch: ({d: sent[d] for d in _needed(batch)}, partial, cache.folder),
         jobs=jobs,
         progress=progress,
         desc="Aligning plans with references",
