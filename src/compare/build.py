@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -442,64 +443,119 @@ def texts_table(docs: list[Document], order: pd.Series) -> pd.DataFrame:
     return schema.validate(pd.DataFrame(rows, columns=schema.TABLES["texts"].columns), "texts")
 
 
-def _segment_batch(batch) -> list:
-    """Per document: sections, measures, the line → section map, and the clauses used for alignment
-    (their own fields only, as columns: ids and texts are the measures'; see
-    :func:`~compare.analysis.index.clause_columns`)."""
+class ToSegment(NamedTuple):
+    """A document to segment: its id, text and the place names its jurisdiction goes by."""
+
+    doc_id: str
+    text: str
+    places: tuple[str, ...]
+
+
+class Segmented(NamedTuple):
+    """One document segmented (as the cache keeps it): sections and measures as column lists,
+    the line → section map, and the clauses' own fields (see
+    :func:`~compare.analysis.index.clause_columns`; ids and texts are the measures')."""
+
+    sections: dict | None
+    measures: dict | None
+    section_at: list
+    clauses: tuple
+
+
+class ToExtract(NamedTuple):
+    """A segmented document to read tasks, targets and coverage from."""
+
+    doc_id: str
+    text: str
+    places: tuple[str, ...]
+    plan_end: int | None
+    role: str | None
+    measures: dict | None
+    section_at: list
+
+
+class Extracted(NamedTuple):
+    """One document's tasks, agencies, targets (column lists), notes for the build report, and
+    (a plan's) coverage rows, as the cache keeps them."""
+
+    tasks: dict | None
+    agencies: dict | None
+    targets: dict | None
+    notes: list
+    coverage: dict | None
+
+
+def _segment_batch(batch: list[ToSegment]) -> list[Segmented]:
+    """Per document: its :class:`Segmented` parts."""
     from compare.analysis.index import clause_columns, clauses_of
     from compare.segment import segment_document_lines
 
     out = []
-    for doc_id, text, places in batch:
-        sections, measures, section_at = segment_document_lines(text, doc_id)
+    for item in batch:
+        sections, measures, section_at = segment_document_lines(item.text, item.doc_id)
         out.append(
-            (
+            Segmented(
                 _to_columns(sections),
                 _to_columns(measures),
                 section_at,
-                clause_columns(clauses_of(measures, places)),
+                clause_columns(clauses_of(measures, item.places)),
             )
         )
     return out
 
 
-def _extract_batch(batch) -> list:
-    """Per document: tasks, agencies, targets, notes for the build report, and (for a plan) its
-    coverage rows. Coverage is matched over the whole batch at once (one regular expression per
-    word group), then split by plan."""
+def _extract_batch(batch: list[ToExtract]) -> list[Extracted]:
+    """Per document: its :class:`Extracted` parts. Coverage is matched over the whole batch at
+    once (one regular expression per word group), then split by plan."""
     from compare.analysis.coverage import coverage_table
     from compare.extract.targets import extract_targets
     from compare.extract.tasks import extract_tasks
 
-    out = []
-    for doc_id, text, places, end, role, measures, section_at in batch:
-        tasks, agencies, notes = extract_tasks(text, doc_id, places)
+    out = []  # frames per document: (tasks, agencies, targets, notes)
+    for it in batch:
+        tasks, agencies, notes = extract_tasks(it.text, it.doc_id, it.places)
         targets, target_notes = extract_targets(
-            text, doc_id, _from_columns([measures], "measures"), end, section_at=section_at
+            it.text,
+            it.doc_id,
+            _from_columns([it.measures], "measures"),
+            it.plan_end,
+            section_at=it.section_at,
         )
-        out.append((tasks, agencies, targets, notes + target_notes))
-    plans = [(item, o) for item, o in zip(batch, out) if item[4] == "plan"]
+        out.append(Extracted(tasks, agencies, targets, notes + target_notes, None))
+    plans = [(it, o) for it, o in zip(batch, out) if it.role == "plan"]
     coverage = {}
     if plans:
         rows = coverage_table(
-            _from_columns([item[5] for item, _ in plans], "measures"),
-            pd.DataFrame({"doc_id": [item[0] for item, _ in plans], "role": "plan"}),
-            *(
-                _concat([o[k] for _, o in plans], name)
-                for k, name in ((2, "targets"), (0, "tasks"), (1, "agencies"))
-            ),
+            _from_columns([it.measures for it, _ in plans], "measures"),
+            pd.DataFrame({"doc_id": [it.doc_id for it, _ in plans], "role": "plan"}),
+            _concat([o.targets for _, o in plans], "targets"),
+            _concat([o.tasks for _, o in plans], "tasks"),
+            _concat([o.agencies for _, o in plans], "agencies"),
         )
         coverage = {d: g for d, g in rows.groupby("doc_id", sort=False)}
     return [
-        (
-            _to_columns(tasks),
-            _to_columns(agencies),
-            _to_columns(targets),
-            notes,
-            _to_columns(coverage.get(item[0])),
+        Extracted(
+            _to_columns(o.tasks),
+            _to_columns(o.agencies),
+            _to_columns(o.targets),
+            o.notes,
+            _to_columns(coverage.get(it.doc_id)),
         )
-        for item, (tasks, agencies, targets, notes) in zip(batch, out)
+        for it, o in zip(batch, out)
     ]
+
+
+class DocumentResults(NamedTuple):
+    """What the per-document stages give the rest of the build."""
+
+    #: sections, measures, tasks, agencies, targets and coverage, checked against the schema
+    tables: dict[str, pd.DataFrame]
+    #: each document's clauses for alignment, by doc_id
+    clauses: dict[str, list]
+    #: notes for the build report
+    notes: list[str]
+    #: with a cache, a key naming each document's clauses (its segment key), by doc_id
+    clause_keys: dict[str, str]
 
 
 def document_stages(
@@ -510,10 +566,9 @@ def document_stages(
     jobs: int = 1,
     cache: Cache | None = None,
     clock: StageClock | None = None,
-) -> tuple[dict[str, pd.DataFrame], dict[str, list], list[str], dict[str, str]]:
-    """Every per-document table (sections, measures, tasks, agencies, targets, coverage), each
-    document's alignment clauses, notes, and (with a cache) a key of each document's clauses;
-    documents in parallel batches, unchanged ones from the cache.
+) -> "DocumentResults":
+    """Every per-document table, each document's alignment clauses, notes, and the clause keys
+    (:class:`DocumentResults`); documents in parallel batches, unchanged ones from the cache.
 
     A document's clauses follow from its segment key (its id, text and place names, and the
     code), so that key names them: the alignment stage need not hash every clause again."""
@@ -532,9 +587,9 @@ def document_stages(
         d: hashlib.sha256(t.encode("utf-8")).hexdigest()
         for d, t in zip(texts["doc_id"], texts["text"])
     }
-    items = [(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
+    items = [ToSegment(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
     seg_key = (
-        {it[0]: Cache.key("segment", it[0], digest[it[0]], it[2]) for it in items}
+        {it.doc_id: Cache.key("segment", it.doc_id, digest[it.doc_id], it.places) for it in items}
         if cache.folder
         else {}
     )
@@ -542,7 +597,7 @@ def document_stages(
         seg = _cached_batches(
             _segment_batch,
             items,
-            lambda it: seg_key[it[0]],
+            lambda it: seg_key[it.doc_id],
             cache,
             "segment",
             context=lambda b: (),
@@ -550,16 +605,20 @@ def document_stages(
             progress=progress,
             desc="Segmenting",
             unit="doc",
-            shape=_tuple_of(4),
+            shape=_tuple_of(len(Segmented._fields)),
         )
+        seg = [Segmented(*s) for s in seg]  # the cache gives plain tuples
     with clock("extract"):
         items = [
-            (d, t, p, plan_end.get(d), role.get(d), s[1], s[2]) for (d, t, p), s in zip(items, seg)
+            ToExtract(*it, plan_end.get(it.doc_id), role.get(it.doc_id), s.measures, s.section_at)
+            for it, s in zip(items, seg)
         ]
         ext = _cached_batches(
             _extract_batch,
             items,
-            lambda it: Cache.key("extract", it[0], digest[it[0]], it[2], it[3], it[4]),
+            lambda it: Cache.key(
+                "extract", it.doc_id, digest[it.doc_id], it.places, it.plan_end, it.role
+            ),
             cache,
             "extract",
             context=lambda b: (),
@@ -567,21 +626,24 @@ def document_stages(
             progress=progress,
             desc="Reading tasks and targets",
             unit="doc",
-            shape=_tuple_of(5),
+            shape=_tuple_of(len(Extracted._fields)),
         )
+        ext = [Extracted(*e) for e in ext]
         # the per-document tables put together and checked: counted with extraction, the last
         # of them
         tables = {
-            "sections": _from_columns([s[0] for s in seg], "sections"),
-            "measures": _from_columns([s[1] for s in seg], "measures"),
-            "tasks": _from_columns([e[0] for e in ext], "tasks"),
-            "agencies": _from_columns([e[1] for e in ext], "agencies"),
-            "targets": _from_columns([e[2] for e in ext], "targets"),
-            "coverage": in_codebook_order([_from_columns([e[4] for e in ext], "coverage")]),
+            "sections": _from_columns([s.sections for s in seg], "sections"),
+            "measures": _from_columns([s.measures for s in seg], "measures"),
+            "tasks": _from_columns([e.tasks for e in ext], "tasks"),
+            "agencies": _from_columns([e.agencies for e in ext], "agencies"),
+            "targets": _from_columns([e.targets for e in ext], "targets"),
+            "coverage": in_codebook_order([_from_columns([e.coverage for e in ext], "coverage")]),
         }
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
-        clauses = {it[0]: clauses_from_columns(s[1], s[3]) for it, s in zip(items, seg)}
-    return tables, clauses, [n for e in ext for n in e[3]], seg_key
+        clauses = {
+            it.doc_id: clauses_from_columns(s.measures, s.clauses) for it, s in zip(items, seg)
+        }
+    return DocumentResults(tables, clauses, [n for e in ext for n in e.notes], seg_key)
 
 
 def _tuple_of(n: int):
@@ -646,11 +708,12 @@ def build_tables(
         documents = documents_table(docs)
         texts = texts_table(docs, documents["doc_id"])
     del docs
-    per_doc, clauses, notes, clause_keys = document_stages(
+    per_doc = document_stages(
         texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock
     )
-    tables = {"documents": documents, "texts": texts, **per_doc}
-    report.warnings += notes
+    clauses = per_doc.clauses
+    tables = {"documents": documents, "texts": texts, **per_doc.tables}
+    report.warnings += per_doc.notes
     with clock("align"):
         release_memory()
         from compare.analysis.lineage import drift_tables
@@ -662,10 +725,10 @@ def build_tables(
             jobs=jobs,
             clauses=clauses,
             cache=cache,
-            clause_keys=clause_keys,
+            clause_keys=per_doc.clause_keys,
             references=references,
         )
-        del clauses
+        del clauses, per_doc
         release_memory()
         for name in list(frames):
             frame = frames.pop(name)  # the unchecked frame goes as soon as its checked copy exists

@@ -7,6 +7,7 @@ columns (:func:`alignment_block`), many of them put together into the ``alignmen
 from __future__ import annotations
 
 from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,23 +18,32 @@ from compare.analysis.index import Clause
 from compare.schema import LABELS
 
 
+class AlignmentBlock(NamedTuple):
+    """One plan's alignment with one reference as compact columns, a row per alignment row:
+    clauses by their position in their document's clause list. Numbers only, besides the two
+    ids: small to pickle and to keep in the build cache by the million, and many blocks become
+    one table at once (:func:`alignments_table`)."""
+
+    doc_id: str
+    reference_doc_id: str
+    reference: np.ndarray  # the reference clause's position (-1: none, an added plan clause)
+    sizes: np.ndarray  # plan clauses per row, listed in turn in ``plan``
+    plan: np.ndarray  # plan clause positions
+    similarity: np.ndarray
+    coverage: np.ndarray
+    label: np.ndarray  # codes of LABELS
+
+
 def alignment_block(
     a: Aligned, doc_id: str, reference_doc_id: str, reference: Side, plan: Side
-) -> tuple:
-    """One plan's alignment with one reference as compact columns: every clause by its position in
-    its document's clause list, then similarity, coverage and edit-label code. Numbers only,
-    no strings: small to pickle and to keep in the build cache by the million, and many
-    blocks become one table at once (:func:`alignments_table`).
-
-    ``(doc_id, reference_doc_id, reference position (-1: none), plan clauses per row,
-    plan positions, similarity, coverage, label code)``.
-    """
+) -> AlignmentBlock:
+    """One plan's alignment with one reference (:class:`AlignmentBlock`)."""
     ref = (
         np.where(a.reference >= 0, reference.positions[np.maximum(a.reference, 0)], -1)
         if len(reference.clauses)
         else a.reference
     )
-    return (
+    return AlignmentBlock(
         doc_id,
         reference_doc_id,
         ref.astype(np.int32),
@@ -45,7 +55,9 @@ def alignment_block(
     )
 
 
-def alignments_table(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> pd.DataFrame:
+def alignments_table(
+    blocks: list[AlignmentBlock], clauses: dict[str, list[Clause]]
+) -> pd.DataFrame:
     """The ``alignments`` table from :func:`alignment_block` blocks; ids and texts from the
     documents' ``clauses`` (each block's positions index its plan's and reference's lists).
 
@@ -54,11 +66,11 @@ def alignments_table(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> p
     import pyarrow as pa
     from pyarrow import compute
 
-    blocks = [b for b in blocks if len(b[2])]
+    blocks = [b for b in blocks if len(b.reference)]
     columns = list(schema.TABLES["alignments"].columns)
     if not blocks:
         return schema.empty_frame("alignments")
-    docs = list(dict.fromkeys(x for b in blocks for x in b[:2]))
+    docs = list(dict.fromkeys(x for b in blocks for x in (b.doc_id, b.reference_doc_id)))
     start: dict[str, int] = {}  # a document's first clause in the pools of ids and texts
     names: list[str] = []
     texts: list[str] = []
@@ -67,15 +79,18 @@ def alignments_table(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> p
         names += [c.measure_id for c in clauses[d]]
         texts += [c.text for c in clauses[d]]
 
-    def column(k: int, dtype=None) -> np.ndarray:
-        return np.concatenate([b[k] for b in blocks]).astype(dtype or np.int64)
+    def column(field: str, dtype=None) -> np.ndarray:
+        return np.concatenate([getattr(b, field) for b in blocks]).astype(dtype or np.int64)
 
-    sizes = np.array([len(b[2]) for b in blocks], dtype=np.int64)  # rows per block
+    sizes = np.array([len(b.reference) for b in blocks], dtype=np.int64)  # rows per block
     n = int(sizes.sum())
-    ref_pos = column(2)
-    ref_pos = np.where(ref_pos >= 0, ref_pos + np.repeat([start[b[1]] for b in blocks], sizes), -1)
-    per_row = column(3)  # plan clauses per row
-    plan_flat = column(4) + np.repeat([start[b[0]] for b in blocks], [len(b[4]) for b in blocks])
+    ref_pos = column("reference")
+    ref_start = np.repeat([start[b.reference_doc_id] for b in blocks], sizes)
+    ref_pos = np.where(ref_pos >= 0, ref_pos + ref_start, -1)
+    per_row = column("sizes")  # plan clauses per row
+    plan_flat = column("plan") + np.repeat(
+        [start[b.doc_id] for b in blocks], [len(b.plan) for b in blocks]
+    )
     firsts = np.cumsum(per_row) - per_row
     plan_pos = np.full(n, -1, dtype=np.int64)  # -1: no plan clause (dropped)
     single = per_row == 1
@@ -101,8 +116,10 @@ def alignments_table(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> p
 
     code = {x: k for k, x in enumerate(docs)}
     doc_names = pa.array(docs, type=pa.large_string())
-    doc = take(doc_names, np.repeat(np.array([code[b[0]] for b in blocks], dtype=np.int64), sizes))
-    ref = take(doc_names, np.repeat(np.array([code[b[1]] for b in blocks], dtype=np.int64), sizes))
+    doc = take(doc_names, np.repeat([code[b.doc_id] for b in blocks], sizes).astype(np.int64))
+    ref = take(
+        doc_names, np.repeat([code[b.reference_doc_id] for b in blocks], sizes).astype(np.int64)
+    )
     number = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1  # 1, 2, … per block
     arrow = {
         "alignment_id": compute.binary_join_element_wise(
@@ -117,13 +134,13 @@ def alignments_table(blocks: list[tuple], clauses: dict[str, list[Clause]]) -> p
         "reference_text": take(texts, ref_pos),
         "plan_text": take(texts, plan_pos),
         "edit_label": compute.take(
-            pa.array(list(LABELS), type=pa.large_string()), pa.array(column(7))
+            pa.array(list(LABELS), type=pa.large_string()), pa.array(column("label"))
         ),
     }
     data = {name: pd.arrays.ArrowStringArray(values) for name, values in arrow.items()}
     data["measure_ids"] = plan_ids
-    data["similarity"] = column(5, np.float64)
-    data["coverage"] = column(6, np.float64)
+    data["similarity"] = column("similarity", np.float64)
+    data["coverage"] = column("coverage", np.float64)
     return pd.DataFrame(data, columns=columns)
 
 

@@ -25,7 +25,13 @@ from compare.read.metadata import document_places
 from compare import schema
 from compare.analysis.align import Memo, Side, aligned
 from compare.analysis.ancestors import NATIONAL, inferred_id, national_template, reconstruction
-from compare.analysis.drift import alignment_block, alignments_table, drift_row, drift_table
+from compare.analysis.drift import (
+    AlignmentBlock,
+    alignment_block,
+    alignments_table,
+    drift_row,
+    drift_table,
+)
 from compare.analysis.index import Clause, ClauseWork, clauses_of
 from compare.analysis.references import FitChoice, choose, related_plans
 from compare.analysis.similarity import similarity
@@ -45,7 +51,7 @@ class Aligned(NamedTuple):
     """A plan aligned with one reference: its alignment block (templates and inferred
     ancestors; None for fellow plans) and its drift row."""
 
-    block: tuple | None
+    block: AlignmentBlock | None
     drift_row: dict
 
 
@@ -179,10 +185,17 @@ def _stored_alignments(value) -> dict | None:
     if not isinstance(value, dict):
         return None
     if not all(
-        isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], dict) for v in value.values()
+        isinstance(v, tuple)
+        and len(v) == 2
+        and isinstance(v[1], dict)
+        and (v[0] is None or (isinstance(v[0], tuple) and len(v[0]) == len(AlignmentBlock._fields)))
+        for v in value.values()
     ):
         return None
-    return {key: Aligned(*v) for key, v in value.items()}
+    return {
+        key: Aligned(None if v[0] is None else AlignmentBlock(*v[0]), v[1])
+        for key, v in value.items()
+    }
 
 
 def drift_tables(
