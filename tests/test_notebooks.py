@@ -70,6 +70,10 @@ def test_drift_notebook(processed, tmp_path):
     assert "jurisdiction_only" in text
 
 
-def test_drift_notebook_defaults_to_the_national_template(processed, tmp_path):
-    text, _ = run("drift.ipynb", tmp_path, processed_dir=str(processed))
-    assert "reference: guofa-2015-7" in text
+def test_drift_notebook_defaults_to_the_plans_parent(processed, tmp_path):
+    # 巴南's 十四五 plan cites 国发〔2021〕10号: that, not the 2015 opinion, is its reference
+    text, _ = run("drift.ipynb", tmp_path, processed_dir=str(processed), plan="巴南区")
+    assert "plan: banan-2022   reference: guofa-2021-10" in text
+    text, _ = run("drift.ipynb", tmp_path, processed_dir=str(processed), plan="巴南区",
+                  reference="national")
+    assert "plan: banan-2022   reference: guofa-2015-7" in text

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from compare import schema
+from compare.analysis.dating import estimate_columns, issue_windows
 from compare.analysis.references import FitChoice
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
@@ -411,6 +412,10 @@ def documents_table(docs: list[Document]) -> pd.DataFrame:
                 "doc_number": m["doc_number"],
                 "issued_date": m["issued_date"],
                 "issued_date_source": m["issued_date_source"],
+                # the issue window is estimated with the whole corpus (build_tables)
+                "issued_earliest": m["issued_date"],
+                "issued_latest": m["issued_date"],
+                "issued_estimate_source": None,
                 "plan_period": m["plan_period"],
                 "period_start_year": m["period_start_year"],
                 "period_end_year": m["period_end_year"],
@@ -712,6 +717,9 @@ def build_tables(
         texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock
     )
     clauses = per_doc.clauses
+    # undated documents get an issue window from their number, citations, period and deadlines
+    windows = issue_windows(documents, per_doc.tables["measures"])
+    documents = schema.validate(estimate_columns(documents, windows), "documents")
     tables = {"documents": documents, "texts": texts, **per_doc.tables}
     report.warnings += per_doc.notes
     with clock("align"):

@@ -55,6 +55,15 @@ FIELDS: dict[str, Field] = {
                                 "beside the document number (head), the site's metadata block, the colophon's print "
                                 "date, or the manifest.",
                                 ("signature", "head", "metadata_block", "print_date", "manifest")),
+    "issued_earliest": Field("date", "Earliest day the document can have been issued: its signature date, or the "
+                             "estimate's lower bound (null: nothing bounds it). See issued_estimate_source."),
+    "issued_latest": Field("date", "Latest day the document can have been issued: its signature date, or the "
+                           "estimate's upper bound (null: nothing bounds it)."),
+    "issued_estimate_source": Field("string", "Null when the signature date is known. Otherwise the issue date is "
+                                    "estimated, and this names the evidence the window comes from: doc_number (the "
+                                    "year in its own number), cites (issued after what it cites), plan_period (from "
+                                    "the year before the period to its end), deadlines (before the end of the "
+                                    "earliest year it commits to, 到2018年…), or none."),
     "plan_period": Field("string", "Plan period when stated: 十三五, 十四五, or a year range such as 2021—2025."),
     "period_start_year": Field("int", "First year of the plan period."),
     "period_end_year": Field("int", "Last year of the plan period (the default deadline of period commitments)."),
@@ -194,10 +203,18 @@ FIELDS: dict[str, Field] = {
                    "compare.analysis.drift.STYLE_RULES, after Ma & Liu 2022).",
                    ("perfunctory", "conservative", "innovative", "defensive")),
     "ancestor_doc_id": Field("string", "A document the plan descends from or is close to.", nullable=False),
-    "relation": Field("string", "cited (named in the plan's basis), ancestor (the template or earlier plan whose "
-                      "text the plan reuses most: its likely source), nearest (template sharing most text), relative "
-                      "(closest fellow plans), inferred (an inferred ancestor).",
-                      ("cited", "ancestor", "nearest", "relative", "inferred"), False),
+    "relation": Field("string", "parent (the document it implements: what it cites, else a higher level of its own "
+                      "jurisdiction, else an earlier document it reuses; its default reference), cited (named in "
+                      "its basis), ancestor (the earlier document whose text it reuses most: its likely textual "
+                      "source), nearest (the template of its own jurisdiction chain, not issued after it, sharing "
+                      "most text), relative (closest fellow plans), inferred (an inferred ancestor). parent and "
+                      "ancestor rows never form a cycle, and never point to a document issued after the plan.",
+                      ("parent", "cited", "ancestor", "nearest", "relative", "inferred"), False),
+    "basis": Field("string", "Why a parent or ancestor may be one: cited (the plan names it), jurisdiction (a "
+                   "higher level of the plan's own jurisdiction chain, not issued after it), earlier (issued "
+                   "before the plan, by the dates or their estimates). Null for the other relations.",
+                   ("cited", "jurisdiction", "earlier")),
+    "reason": Field("string", "How a parent or ancestor was chosen among the candidates, in words."),
     "score": Field("float", "Copy rate of the ancestor's available text in the plan (0–1)."),
     "rank": Field("int", "Order among the plan's rows of the same relation, from 1.", nullable=False),
     "support_doc_ids": Field("list", "Plans sharing the inferred clause."),
@@ -221,7 +238,8 @@ TABLES: dict[str, Table] = {
     "documents": Table(
         "documents", "One row per document (plans and templates): metadata derived from the text.",
         ("doc_id", "source_file", "role", "title", "notice_title", "issuer", "province", "prefecture", "county",
-         "level", "doc_number", "issued_date", "issued_date_source", "plan_period", "period_start_year",
+         "level", "doc_number", "issued_date", "issued_date_source", "issued_earliest", "issued_latest",
+         "issued_estimate_source", "plan_period", "period_start_year",
          "period_end_year", "cites", "char_count", "is_partial", "partial_reason", "manifest_fields", "format",
          "text_source", "ocr_confidence", "encoding", "original_script", "content_sha256"),
         ("doc_id",),
@@ -283,7 +301,7 @@ TABLES: dict[str, Table] = {
     ),
     "lineage": Table(
         "lineage", "For each plan: documents it cites, its nearest template, closest plans and inferred ancestors.",
-        ("doc_id", "ancestor_doc_id", "relation", "score", "rank"),
+        ("doc_id", "ancestor_doc_id", "relation", "score", "rank", "basis", "reason"),
         ("doc_id", "ancestor_doc_id", "relation"),
     ),
     "inferred_clauses": Table(

@@ -309,10 +309,15 @@ def select(coverage: pd.DataFrame, documents: pd.DataFrame, *, plans=(), commitm
 
 
 def ad_hoc_coverage(spec, measures: pd.DataFrame, documents: pd.DataFrame, targets: pd.DataFrame | None = None,
-                    tasks: pd.DataFrame | None = None, agencies: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Coverage rows for one commitment given in a notebook (a rule dict or a keyword list)."""
-    if isinstance(spec, str):
-        from compare.analysis.select import as_list
+                    tasks: pd.DataFrame | None = None, agencies: pd.DataFrame | None = None, *,
+                    plans=()) -> pd.DataFrame:
+    """Coverage rows for one commitment given in a notebook (a rule dict or a keyword list), for
+    ``plans`` (doc_ids or place names; empty: every plan)."""
+    from compare.analysis.select import as_list, resolve_docs
 
+    if isinstance(spec, str):
         spec = as_list(spec)
-    return coverage_table(measures, documents, targets, tasks, agencies, commitments=[commitment(spec)])
+    keep = resolve_docs(documents, plans)
+    rows = coverage_table(measures, documents[documents["doc_id"].isin(keep)], targets, tasks, agencies,
+                          commitments=[commitment(spec)])
+    return rows.reset_index(drop=True)

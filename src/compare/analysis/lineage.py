@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from typing import NamedTuple
 
 import numpy as np
@@ -22,7 +21,6 @@ import pandas as pd
 
 from compare.read.metadata import document_places
 
-from compare import schema
 from compare.analysis.align import Memo, Side, aligned
 from compare.analysis.ancestors import NATIONAL, inferred_id, national_template, reconstruction
 from compare.analysis.drift import (
@@ -33,11 +31,9 @@ from compare.analysis.drift import (
     drift_table,
 )
 from compare.analysis.index import Clause, ClauseWork, clauses_of
+from compare.analysis.parents import default_reference, lineage_table
 from compare.analysis.references import FitChoice, choose, related_plans
 from compare.analysis.similarity import similarity
-
-#: Share of a plan's text a document must explain to be named its ancestor (else none is named).
-ANCESTOR_MIN_EXPLAINED = 0.2
 
 
 class Reference(NamedTuple):
@@ -327,82 +323,6 @@ def _needed(batch: list[PlanWork]) -> set[str]:
     return {w.plan for w in batch} | {r.doc_id for w in batch for r in w.references}
 
 
-def lineage_table(documents: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
-    """For every plan: cited documents, its nearest ancestor, the nearest template, the two
-    closest plans, inferred ancestors.
-
-    The *ancestor* is the template or plan issued no later than the plan (when both dates
-    are known) that explains most of the plan's text (``explained_rate``): a parent's wording
-    survives in its child more than a sibling's or a grandparent's does. A document explaining
-    less than :data:`ANCESTOR_MIN_EXPLAINED` of the plan is not named: the plan has no known source.
-    """
-    number_of = {
-        n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)
-    }
-    issued = dict(zip(documents["doc_id"], _issue_dates(documents)))
-    # plain rows per plan: a national corpus has thousands of plans, and per-plan frame
-    # filtering costs milliseconds each
-    by_plan: dict[str, list[tuple]] = defaultdict(list)
-    if len(drift):
-        for plan, *rest in zip(
-            drift["doc_id"],
-            drift["reference_doc_id"],
-            drift["reference_kind"],
-            drift["copy_rate"].astype(float),
-            drift["explained_rate"].astype(float),
-        ):
-            by_plan[plan].append(tuple(rest))
-    rows = []
-    for plan, cites in zip(documents["doc_id"], documents["cites"]):
-        if plan not in by_plan:
-            continue
-        refs = by_plan[plan]  # (reference, kind, copy rate, explained rate), in drift order
-        score = {ref: copy for ref, _, copy, _ in refs}
-        for k, n in enumerate([n for n in cites if n in number_of], start=1):
-            rows.append((plan, number_of[n], "cited", score.get(number_of[n]), k))
-        earlier = [
-            (0.0 if np.isnan(explained) else explained, ref, copy)
-            for ref, kind, copy, explained in refs
-            if kind in ("template", "plan")
-            and not np.isnan(copy)
-            and _not_later(issued.get(ref), issued.get(plan))
-        ]
-        earlier = [e for e in earlier if e[0] >= ANCESTOR_MIN_EXPLAINED]
-        if earlier:
-            best = max(earlier, key=lambda e: e[0])  # the first of equals
-            rows.append((plan, best[1], "ancestor", best[2], 1))
-        for kind, relation, top in (
-            ("template", "nearest", 1),
-            ("plan", "relative", 2),
-            ("inferred", "inferred", 9),
-        ):
-            ranked = sorted(
-                ((ref, copy) for ref, k, copy, _ in refs if k == kind and not np.isnan(copy)),
-                key=lambda r: -r[1],
-            )  # stable: equal rates keep drift order
-            for k, (ref, s) in enumerate(ranked[:top], start=1):
-                rows.append((plan, ref, relation, s, k))
-    return pd.DataFrame(rows, columns=list(schema.TABLES["lineage"].columns))
-
-
-def _issue_dates(documents: pd.DataFrame) -> list:
-    """Issue date of each document, else 1 January of its document number's year, else None."""
-    from compare.read.metadata import doc_number_parts
-
-    out = []
-    for date, number in zip(documents["issued_date"], documents["doc_number"]):
-        if date is not None and not pd.isna(date):
-            out.append(pd.Timestamp(date).date())
-            continue
-        parts = doc_number_parts(number) if isinstance(number, str) else None
-        out.append(pd.Timestamp(parts[1], 1, 1).date() if parts else None)
-    return out
-
-
-def _not_later(reference, plan) -> bool:
-    return reference is None or plan is None or reference <= plan
-
-
 def plan_similarity(drift: pd.DataFrame) -> pd.DataFrame:
     """Plans × plans: the mean of the two directional copy rates (1 = each contains the other)."""
     pp = drift[drift["reference_kind"] == "plan"]
@@ -416,23 +336,35 @@ def plan_similarity(drift: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------- views for notebooks and reports
-def resolve_reference(documents: pd.DataFrame, reference: str | None) -> str:
-    """A reference by doc_id, ``inferred-…``, or ``national`` / empty for the national template
-    the plans cite most."""
-    if not reference or reference in ("national", "template"):
-        found = national_template(documents)
-        if found is None:
-            templates = documents.loc[documents["role"] == "template", "doc_id"]
-            found = templates.iloc[0] if len(templates) else None
-        if found is None:
-            from compare.errors import CompareError
+def resolve_reference(
+    documents: pd.DataFrame,
+    reference: str | None,
+    plan: str | None = None,
+    lineage: pd.DataFrame | None = None,
+) -> str:
+    """The reference to compare ``plan`` with: ``reference`` when named (a doc_id or
+    ``inferred-…``); ``national`` for the national template the plans cite most; empty for the
+    plan's own parent (:func:`~compare.analysis.parents.default_reference`, among the texts its
+    clauses are aligned with: templates), else the national template."""
+    from compare.errors import CompareError
 
-            raise CompareError(
-                "the corpus has no template to compare with; add one under data/raw/templates/ "
-                "or name another plan as the reference"
-            )
-        return found
-    return reference
+    if reference and reference not in ("national", "template"):
+        return reference
+    if not reference and plan is not None and lineage is not None:
+        templates = set(documents.loc[documents["role"] == "template", "doc_id"])
+        found = default_reference(lineage, plan, among=templates)
+        if found is not None:
+            return found
+    found = national_template(documents)
+    if found is None:
+        templates = documents.loc[documents["role"] == "template", "doc_id"]
+        found = templates.iloc[0] if len(templates) else None
+    if found is None:
+        raise CompareError(
+            "the corpus has no template to compare with; add one under data/raw/templates/ "
+            "or name another plan as the reference"
+        )
+    return found
 
 
 def _top_headings(measures: pd.DataFrame) -> dict[str, str]:

@@ -82,12 +82,16 @@ def summary_line(report: str, tables: dict[str, pd.DataFrame], plan: str) -> str
         c = tables["coverage"][tables["coverage"]["doc_id"] == plan]
         return f"覆盖 {int(c['is_covered'].sum())}/{len(c)} 项承诺 commitments covered"
     if report == "drift":
-        lin = tables["lineage"]
-        near = lin[(lin["doc_id"] == plan) & (lin["relation"] == "nearest")]
-        if near.empty:
+        from compare.analysis.parents import default_reference
+
+        docs, drift = tables["documents"], tables["drift"]
+        templates = set(docs.loc[docs["role"] == "template", "doc_id"])
+        ref = default_reference(tables["lineage"], plan, templates)
+        row = drift[(drift["doc_id"] == plan) & (drift["reference_doc_id"] == ref)]
+        if ref is None or row.empty:
             return "无模板可比 no template to compare"
-        r = near.iloc[0]
-        return f"最近模板 nearest template {r.ancestor_doc_id}，沿用率 copy rate {r.score:.0%}"
+        rate = float(row["copy_rate"].iloc[0])
+        return f"对照上级文件 reference {ref}，沿用率 copy rate {rate:.0%}"
     return f"{int((tables['documents']['role'] == 'plan').sum())} 个方案 plans side by side"
 
 
