@@ -146,3 +146,56 @@ def test_indicator_table_tab_layout():
         ("城乡残疾人职业技能培训人数", 1300, "人", "=", "预期性"),
         ("困难残疾人家庭无障碍改造", 500, "户", ">=", "预期性"),
     ]
+
+
+_PAIRS = {"（": "）", "(": ")", "《": "》", "“": "”", "〔": "〕", "‘": "’", "「": "」", "【": "】"}
+
+
+def _balanced_brackets(s: str) -> bool:
+    stack = []
+    for ch in s:
+        if ch in _PAIRS and not (ch in "“‘" and stack and stack[-1] == ch):
+            stack.append(ch)
+        elif ch in _PAIRS.values():
+            if not stack or _PAIRS[stack.pop()] != ch:
+                return False
+    return not stack
+
+
+def assert_whole_phrases(targets: pd.DataFrame) -> None:
+    """Every indicator is a phrase a reader recognises: brackets closed within it, no
+    punctuation at either end, no longer than 30 characters (32 with 比例)."""
+    bad = [
+        (r.target_id, r.indicator)
+        for r in targets.itertuples()
+        if isinstance(r.indicator, str)
+        and (
+            not _balanced_brackets(r.indicator)
+            or r.indicator[0] in "、，；：。）)》”" or r.indicator[-1] in "、，；：（(《“"
+            or len(r.indicator) > 32
+        )
+    ]
+    assert not bad, bad
+
+
+def test_every_indicator_of_the_corpus_is_a_whole_phrase(targets):
+    assert len(targets) >= 90
+    assert_whole_phrases(targets)
+
+
+def test_figures_listed_in_brackets_are_read_within_them(targets):
+    # 巴南: 开展“五个一”（读一本书、看一场电影、游一次园、参观一次展览、参加一次文化活动）…
+    text = ("开展“五个一”（读一本书、看一场电影、游一次园、参观一次展览、参加一次文化活动）"
+            "文化进家庭、进社区等残疾人群众性文化活动。")
+    indicators = [f.indicator for f in find_figures(text)]
+    assert indicators == ["读书", "看电影", "游园", "参观展览", "文化活动"]
+    banan = targets[targets.doc_id == "banan-2022"]
+    assert {"读书", "看电影", "游园", "参观展览"} <= set(banan.indicator)
+    # a share given in brackets is not joined to the closing bracket (占总数的）比例)
+    share = banan[banan.figure == "72.95%"].indicator.iloc[0]
+    assert share == "占总数的"
+    # lists that are one object stay whole; the figure before another keeps its own noun
+    listed = find_figures("1名家庭成员掌握1项养殖、种植、设施农业等增收项目")
+    assert [f.indicator for f in listed] == ["家庭成员", "养殖、种植、设施农业等增收项目"]
+    assert [f.indicator for f in find_figures("建设一所200张床位以上的精神残疾人福利机构")] == [
+        "精神残疾人福利机构", "精神残疾人福利机构床位"]

@@ -85,3 +85,9 @@ def test_achievements_and_statistics_are_never_targets(real):
         "plans/20_shandong.txt",
     ):
         assert not ((t.doc_id == docs[name]) & (t.kind == "target")).any(), name
+
+
+def test_every_indicator_of_the_real_world_plans_is_a_whole_phrase(real):
+    from tests.extract.test_targets import assert_whole_phrases
+
+    assert_whole_phrases(real[0]["targets"])

@@ -214,7 +214,78 @@ def _comparator(text: str, m: re.Match, last_end: int) -> str:
 
 
 def _indicator(text: str, start: int, end: int, unit: str | None) -> str:
-    """What the figure counts, from the words before (…服务率达到) or after (…张床位的机构)."""
+    """What the figure counts, from the words before (…服务率达到) or after (…张床位的机构),
+    as a phrase a reader recognises: a figure inside brackets is read within them
+    (（读一本书、看一场电影…） → 读书), brackets are never left open or cut in half, and a
+    long phrase is cut where a phrase ends, not inside a word."""
+    opened = _open_bracket(text, start)
+    if opened is not None:  # read the figure within its brackets only
+        close = text.find(_BRACKETS[text[opened]], end)
+        inner = text[opened + 1 : close if close >= 0 else len(text)]
+        text, start, end = inner, start - opened - 1, end - opened - 1
+    return _tidy(_indicator_words(text, start, end, unit))
+
+
+def _open_bracket(text: str, start: int) -> int | None:
+    """Where the innermost bracket still open at ``start`` opens (None: none is open)."""
+    stack = []
+    for i, ch in enumerate(text[:start]):
+        quote_closing = ch in "“‘" and stack and text[stack[-1]] == ch  # “…“ used for “…”
+        if ch in _BRACKETS and not quote_closing:
+            stack.append(i)
+        elif stack and ch == _BRACKETS.get(text[stack[-1]]):
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+_CLOSERS = {v: k for k, v in _BRACKETS.items()}
+#: Characters a long indicator may be cut after (a phrase ends there).
+_PHRASE_ENDS = "、，；的和及与"
+
+
+def _tidy(s: str) -> str:
+    """An indicator without a bracket left open or a closing bracket whose opening was cut off,
+    and without punctuation at either end."""
+    stack, drop = [], set()
+    for i, ch in enumerate(s):
+        if ch in _BRACKETS and not (ch in "“‘" and stack and s[stack[-1]] == ch):
+            stack.append(i)
+        elif ch in _CLOSERS:
+            if stack and s[stack[-1]] == _CLOSERS[ch]:
+                stack.pop()
+            else:
+                drop.add(i)  # its opening bracket is not in the phrase
+    if stack:  # an opening bracket never closed: the phrase ends before it
+        s, drop = s[: stack[0]], {i for i in drop if i < stack[0]}
+    s = "".join(ch for i, ch in enumerate(s) if i not in drop)
+    return s.strip(_PUNCT + " ")
+
+
+def _head(s: str, n: int) -> str:
+    """At most ``n`` characters from the start of ``s``, cut where a phrase ends."""
+    if len(s) <= n:
+        return s
+    cut = max(s.rfind(ch, 0, n) for ch in _PHRASE_ENDS)
+    return s[:cut] if cut > 0 else s[:n]
+
+
+def _tail(s: str, n: int) -> str:
+    """At most ``n`` characters from the end of ``s``, starting where a phrase starts."""
+    if len(s) <= n:
+        return s
+    starts = [s.find(ch, len(s) - n - 1) for ch in _PHRASE_ENDS]
+    starts = [k + 1 for k in starts if 0 <= k < len(s) - 1]
+    return s[min(starts):] if starts else s[-n:]
+
+
+#: A figure written in words with its measure word (一场, 两名): where another figure starts.
+_WORD_FIGURE = re.compile(
+    r"\d|[一二两三四五六七八九十]+(?:个|名|所|项|场|本|次|家|支|处|张|期|户|人|套|条)"
+)
+
+
+def _indicator_words(text: str, start: int, end: int, unit: str | None) -> str:
+    """:func:`_indicator` before tidying."""
     pre = re.split(f"[{_PUNCT}]", text[:start])[-1]
     opened = pre.rfind("（")
     if opened > pre.rfind("）"):
@@ -229,26 +300,32 @@ def _indicator(text: str, start: int, end: int, unit: str | None) -> str:
             obj = re.split(r"并|和|及|，", obj)[0]
             return (obj or _clean_lead(pre_core).removesuffix("的")) + "比例"
         if _RATE_NOUN.search(pre_core) or unit == "倍":
-            return _clean_lead(pre_core)[-30:]
+            return _tail(_clean_lead(pre_core), 30)
     post = re.sub(r"^(?:以上|以下|以内|及以上|左右|余)", "", post)
     post = re.sub(r"^（[^）]*）", "", post)
     post = re.sub(r"^(?:以上|以下|以内)?的(?=.*(?:率|比例)$)", "", post)
     if unit in ("%", "‰"):  # 干部队伍中要有15%以上的残疾人 → 干部队伍中残疾人比例
         noun = _balanced(re.sub(r"^的", "", post))
-        return ((_clean_lead(pre_core) + noun)[-28:] + "比例") if noun else _clean_lead(pre_core)[-30:]
+        if noun:
+            return _tail(_clean_lead(pre_core) + noun, 28) + "比例"
+        return _tail(_clean_lead(pre_core), 30)
     m = re.match(r"^(?P<a>[^的]{0,3}?)(?:以上|以下|以内)?(?:（[^）]*）)?的(?P<b>.{1,24})$", post)
     if m and not re.search(r"[\d]", m.group("a")):
-        return _balanced(m.group("b") + m.group("a"))[:30]
+        return _head(_balanced(m.group("b") + m.group("a")), 30)
     post = re.sub(r"^的", "", post)
-    digit = re.search(r"\d", post)
-    if digit:  # another figure follows: 一所200张床位以上的…机构, 1名家庭成员掌握1项…
+    digit = _WORD_FIGURE.search(post)
+    if digit and "、" in post[: digit.start()]:  # a list of figures: 读一本书、看一场电影…
+        post = post[: post.rfind("、", 0, digit.start())]
+        verb = pre if len(pre) <= 3 and not _RATE_NOUN.search(pre) else ""
+        return _head(_balanced(verb + post), 30)
+    elif digit:  # another figure follows: 一所200张床位以上的…机构, 1名家庭成员掌握1项
         head = re.sub(r"(?:掌握|参与|参加|达到|实现|拥有|有)$", "", post[: digit.start()])
         post = head if head and not head.endswith("的") else post[post.rfind("的") + 1:]
     else:
         m = re.match(r"^[^的]{1,8}的(.+)$", post)  # 一支专业、长效的助残志愿者队伍
         post = m.group(1) if m else post
     post = _balanced(post)
-    return post[:30] or _clean_lead(pre_core)[-30:]
+    return _head(post, 30) or _tail(_clean_lead(pre_core), 30)
 
 
 def _balanced(s: str) -> str:
