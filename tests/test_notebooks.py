@@ -46,6 +46,8 @@ def test_coverage_notebook_parameters(processed, tmp_path):
                   custom_keywords=["免费乘车"])
     assert "2 commitments × 2 plans" in text
     assert "Barrier-free retrofit" in text and "免费乘车" in text
+    # the ad-hoc commitment too is shown for the chosen plans only
+    assert "fengtai-2018" not in text and "banan-2022" not in text
 
 
 def test_charts_have_every_chinese_glyph(built):

@@ -300,3 +300,34 @@ def test_cached_clause_columns_give_back_the_same_clauses(built):
     columns = {c: one[c].tolist() for c in one.columns}
     assert clauses_from_columns(columns, clause_columns(clauses)) == clauses
     assert clauses_from_columns({c: [] for c in one.columns}, ([], [], [])) == []
+
+
+def test_target_changes_follow_the_generators_figure_edits(synthetic):
+    """The generator raises a figure or moves a year by +5 in a 'numbers' edit and keeps the
+    others: a plan's targets against its true parent say so."""
+    _, tables, _, truth, edits = synthetic
+    doc_of = dict(zip(truth["source_file"], truth["doc_id"]))
+    kind = {
+        (doc_of[e.source_file], comparison_text(e.child_sentence, jurisdiction=False)): e.kind
+        for e in edits.itertuples()
+    }
+    changes = tables["target_changes"].merge(truth[["doc_id", "parent_doc_id"]], on="doc_id")
+    changes = changes[
+        (changes.reference_doc_id == changes.parent_doc_id) & changes.plan_target_id.notna()
+    ]
+    text = tables["targets"].set_index("target_id")["text"]
+    seen = pd.Series([
+        kind.get((r.doc_id, comparison_text(text[r.plan_target_id], jurisdiction=False)), "other")
+        + ":" + r.change
+        for r in changes.itertuples()
+    ]).value_counts()
+    numbers = seen.filter(like="numbers:")
+    kept = seen.filter(like="keep:")
+    assert numbers.sum() >= 5 and kept.sum() >= 100, seen
+    assert "numbers:lowered" not in numbers  # the generator only raises figures
+    moved = numbers.get("numbers:raised", 0) + numbers.get("numbers:deadline_moved", 0)
+    assert moved >= 0.75 * numbers.sum()
+    assert kept.get("keep:same", 0) + kept.get("keep:deadline_moved", 0) >= 0.9 * kept.sum()
+    # every matched pair's change agrees with its two values
+    matched = changes[changes.match.notna()]
+    assert ((matched.change == "raised") == (matched.value > matched.reference_value)).all()

@@ -19,6 +19,7 @@ import pandas as pd
 from compare import schema
 from compare.analysis.dating import estimate_columns, issue_windows
 from compare.analysis.references import FitChoice
+from compare.analysis.target_changes import target_changes_table
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
 from compare.errors import CompareError, DocumentError, printable
@@ -744,6 +745,10 @@ def build_tables(
                 frame if not frame.empty else schema.empty_frame(name), name
             )
             del frame
+    with clock("align"):  # counted with the lineage it follows from
+        tables["target_changes"] = schema.validate(
+            target_changes_table(tables["targets"], tables["lineage"], documents), "target_changes"
+        )
     report.figures.update({f"reconstruction {k}": v for k, v in figures.items()})
     report.tables = {name: len(df) for name, df in tables.items()}
     report.timings = clock.seconds

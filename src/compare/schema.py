@@ -170,6 +170,34 @@ FIELDS: dict[str, Field] = {
     "alignment_id": Field("string", "Id of an aligned pair: <doc_id>|<reference_doc_id>|<n>.", nullable=False),
     "reference_doc_id": Field("string", "The text compared with: a template, another plan, or an inferred ancestor "
                               "(inferred-national, inferred-<province>).", nullable=False),
+    "change_id": Field("string", "Id of a target change: plan | reference text | the plan's target_id, or "
+                       "dropped:<the reference's target_id>.", nullable=False),
+    "reference_relation": Field("string", "Which reference text of the plan this is in the lineage table: its "
+                                "parent (the document it implements) or its ancestor (the earlier text it copies "
+                                "most).", ("parent", "ancestor"), False),
+    "plan_target_id": Field("string", "The plan's target (its target_id; null: a target of the reference text the "
+                            "plan dropped)."),
+    "reference_target_id": Field("string", "The reference text's target the plan's target implements (null: a new "
+                                 "target)."),
+    "reference_indicator": Field("string", "The reference target's indicator."),
+    "reference_value": Field("float", "The reference target's value."),
+    "reference_unit": Field("string", "The reference target's unit."),
+    "reference_comparator": Field("string", "The reference target's comparator (see comparator).",
+                                  (">=", ">", "<=", "<", "=", "range", "~")),
+    "reference_deadline_year": Field("int", "The reference target's deadline year."),
+    "match": Field("string", "How the two targets were matched: aligned_clause (their clauses are alike, same "
+                   "unit) or same_indicator (same indicator and unit); null for new and dropped rows.",
+                   ("aligned_clause", "same_indicator")),
+    "clause_similarity": Field("float", "Similarity of the two targets' clauses (0–1)."),
+    "change": Field("string", "What the plan did with the target: raised or lowered its value (the figure as "
+                    "written; for a cap such as 不超过 a lower figure is stricter), deadline_moved (same value, "
+                    "another year), same, new (no target of the reference text), dropped (a target of the "
+                    "reference text the plan does not carry).",
+                    ("raised", "lowered", "deadline_moved", "same", "new", "dropped"), False),
+    "deadline_moved_by": Field("int", "The plan's deadline year minus the reference target's (when both are "
+                               "given)."),
+    "provision_no": Field("int", "Number of the provision in its reference text, in reading order, from 1 "
+                          "(clauses too short to align are not numbered).", nullable=False),
     "reference_measure_id": Field("string", "The reference clause (null for a clause the plan added)."),
     "measure_ids": Field("list", "The plan clause(s) aligned with the reference clause (1:n when the plan splits it)."),
     "similarity": Field("float", "Similarity of the aligned texts in [0, 1], 1 = identical (rapidfuzz ratio on "
@@ -275,6 +303,17 @@ TABLES: dict[str, Table] = {
          "deadline_year", "deadline_source", "kind", "binding", "figure", "text", "span_start", "span_end"),
         ("target_id",),
     ),
+    "target_changes": Table(
+        "target_changes", "How each plan changed the quantified targets of its parent and of its ancestor (those "
+        "that state targets): each of its targets matched with the one it implements (raised, lowered, "
+        "deadline_moved, same) or new, and each target it does not carry (dropped).",
+        ("change_id", "doc_id", "reference_doc_id", "reference_relation", "plan_target_id", "indicator", "value",
+         "unit",
+         "comparator", "deadline_year", "reference_target_id", "reference_indicator", "reference_value",
+         "reference_unit", "reference_comparator", "reference_deadline_year", "match", "clause_similarity",
+         "change", "deadline_moved_by"),
+        ("change_id",),
+    ),
     "coverage": Table(
         "coverage", "One row per commitment of the codebook × plan, covered or not: strength, lead agencies and "
         "the evidence clauses.",
@@ -289,6 +328,15 @@ TABLES: dict[str, Table] = {
         ("alignment_id", "doc_id", "reference_doc_id", "reference_measure_id", "measure_ids", "similarity",
          "coverage", "edit_label", "reference_text", "plan_text"),
         ("alignment_id",),
+        partition_by="doc_id",
+    ),
+    "provisions": Table(
+        "provisions", "What became of each provision (clause) of each template and inferred ancestor in each plan "
+        "compared with it: edit label, similarity and the plan's clauses. Pivot it to provisions × plans with "
+        "compare.analysis.provisions.provision_matrix (the diffusion matrix).",
+        ("doc_id", "reference_doc_id", "provision_no", "reference_measure_id", "measure_ids", "similarity",
+         "coverage", "edit_label"),
+        ("doc_id", "reference_doc_id", "provision_no"),
         partition_by="doc_id",
     ),
     "drift": Table(

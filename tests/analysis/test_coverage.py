@@ -124,3 +124,17 @@ def test_whole_column_matching_agrees_with_matching_one_text_at_a_time(built):
     texts = tables["tasks"]["task"].tolist() + tables["measures"]["text"].tolist()
     for c in codebook():
         assert c.matching(texts) == [i for i, t in enumerate(texts) if c.matches(t)], c.id
+
+
+def test_an_ad_hoc_commitment_covers_only_the_plans_asked_for(built):
+    from compare.analysis.coverage import ad_hoc_coverage
+
+    t = built[0]
+    args = (t["measures"], t["documents"], t["targets"], t["tasks"], t["agencies"])
+    every = ad_hoc_coverage(["无障碍"], *args)
+    assert len(every) == 5 and every.is_covered.sum() >= 3
+    two = ad_hoc_coverage(["无障碍"], *args, plans=["朝阳区", "haidian"])
+    assert sorted(two.doc_id) == ["chaoyang-2017", "haidian"]
+    assert two.set_index("doc_id").is_covered.to_dict() == (
+        every.set_index("doc_id").is_covered[["chaoyang-2017", "haidian"]].to_dict()
+    )

@@ -32,6 +32,7 @@ from compare.analysis.drift import (
 )
 from compare.analysis.index import Clause, ClauseWork, clauses_of
 from compare.analysis.parents import default_reference, lineage_table
+from compare.analysis.provisions import provisions_table
 from compare.analysis.references import FitChoice, choose, related_plans
 from compare.analysis.similarity import similarity
 
@@ -205,8 +206,8 @@ def drift_tables(
     clause_keys: dict[str, str] | None = None,
     references: FitChoice = FitChoice(),
 ) -> tuple[dict[str, pd.DataFrame], dict, dict]:
-    """``alignments``, ``drift``, ``lineage`` and ``inferred_clauses``; figures for the build
-    report; and what the report says of the fitted references used.
+    """``alignments``, ``provisions``, ``drift``, ``lineage`` and ``inferred_clauses``; figures
+    for the build report; and what the report says of the fitted references used.
 
     Each plan is aligned with every template, the national and its own province's inferred
     ancestors, and its most similar fellow plans
@@ -304,6 +305,7 @@ def drift_tables(
     drift = drift_table(drift_rows)
     tables = {
         "alignments": alignments,
+        "provisions": provisions_table(alignments),
         "drift": drift,
         "lineage": lineage_table(documents, drift),
         "inferred_clauses": model.inferred_rows,
