@@ -8,7 +8,8 @@ real documents), then ``compare build`` runs as a separate process, exactly as a
 Printed per N: wall time, time per stage (read, segment, extract, coverage, align, write), peak
 RSS of the build and its worker processes, and correctness against the generator's truth:
 
-* nearest ancestor recovered: the plan's ``ancestor`` row in ``lineage`` is its true parent;
+* nearest ancestor recovered: the plan's ``ancestor`` row in ``lineage`` is its true parent
+  (apart: plans whose true parent is undated), and cycles among parent and ancestor rows;
 * edit-label agreement: the parent's clauses aligned with the child's (the build's aligner on
   the built measures) give the label the injected edit calls for, per kind of edit;
 * jurisdiction (county) and task-table rows recovered from the files.
@@ -114,7 +115,9 @@ def correctness(work: Path, out: Path, sample: int = 150) -> dict:
     from compare.read.metadata import document_places
     from compare.synth import EXPECTED_LABELS
 
-    t = load_tables(out, ["documents", "measures", "lineage", "tasks"])
+    import networkx as nx
+
+    t = load_tables(out, ["documents", "measures", "lineage", "tasks", "target_changes"])
     docs = t["documents"]
     truth = pd.read_csv(work / "truth" / "plans.csv", dtype=str, keep_default_na=False)
     doc_of = dict(zip(docs["source_file"], docs["doc_id"]))
@@ -124,6 +127,13 @@ def correctness(work: Path, out: Path, sample: int = 150) -> dict:
     lineage = t["lineage"]
     ancestor = dict(zip(*lineage.loc[lineage["relation"] == "ancestor", ["doc_id", "ancestor_doc_id"]].T.values))
     hit = [ancestor.get(d) == p for d, p in zip(built["doc_id"], built["parent_doc_id"])]
+    # the rules forbid placing an undated text before a dated plan on similarity alone: plans
+    # whose true parent has no signature date are counted apart
+    dated = dict(zip(docs["doc_id"], docs["issued_date"].notna()))
+    parent_dated = built["parent_doc_id"].map(dated).fillna(False).astype(bool)
+    edges = lineage[lineage["relation"].isin(["parent", "ancestor"])]
+    graph = nx.DiGraph(list(zip(edges["ancestor_doc_id"], edges["doc_id"])))
+    changes = t["target_changes"]
     county = dict(zip(docs["doc_id"], docs["county"]))
     county_ok = [county.get(d) == c for d, c in zip(built["doc_id"], built["county"])]
     n_tasks = t["tasks"].groupby("doc_id").size()
@@ -160,6 +170,10 @@ def correctness(work: Path, out: Path, sample: int = 150) -> dict:
         "ancestor_recovered": sum(hit) / max(1, len(built)),
         "ancestor_recovered_real_parent": _share(hit, built["parent_is_real"] == "True"),
         "ancestor_recovered_synthetic_parent": _share(hit, built["parent_is_real"] != "True"),
+        "ancestor_recovered_dated_parent": _share(hit, parent_dated),
+        "ancestor_recovered_undated_parent": _share(hit, ~parent_dated),
+        "lineage_cycles": sum(1 for _ in nx.simple_cycles(graph)),
+        "target_changes": changes["change"].value_counts().to_dict(),
         "county_recovered": sum(county_ok) / max(1, len(built)),
         "task_rows_recovered": sum(tasks_ok) / max(1, len(built)),
         "task_rows_by_layout": {k: round(v, 3) for k, v in by_layout.items()},
@@ -231,6 +245,10 @@ def main() -> None:
               f"(during {r['peak_stage']})")
         print(f"  nearest ancestor recovered {q['ancestor_recovered']:.3f} (target >= 0.976); real parent "
               f"{q['ancestor_recovered_real_parent']}, synthetic parent {q['ancestor_recovered_synthetic_parent']}")
+        print(f"    parent dated {q['ancestor_recovered_dated_parent']}, parent undated (never placed before a "
+              f"dated plan on similarity alone) {q['ancestor_recovered_undated_parent']}; lineage cycles "
+              f"{q['lineage_cycles']} (target 0)")
+        print(f"  target changes against parents and ancestors: {q['target_changes']}")
         print(peers_report(r["peers"], r["seconds"].get("align")))
         print(f"  edit labels agree with the injected edits: {q['label_agreement']:.3f} (target >= 0.986) "
               f"({q['edits_matched_to_a_clause']:.3f} of edits matched to a clause); by kind: "

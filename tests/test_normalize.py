@@ -88,3 +88,15 @@ def test_collapse_blank_lines():
 def test_clean_text_pipeline_is_idempotent(sample_plan):
     once = clean_text(sample_plan)
     assert clean_text(once) == once
+
+
+def test_cjk_count_is_the_same_for_short_and_whole_texts(raw_dir):
+    import re
+
+    from compare.normalize import CJK, cjk_count
+
+    for path in sorted((raw_dir / "plans").iterdir()) + sorted((raw_dir / "templates").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert cjk_count(text) == len(re.findall(f"[{CJK}]", text)) > 100
+    for s in ("", "abc", "残疾人就业", "㐀豈﨩" * 80, "a残" * 150):
+        assert cjk_count(s) == len(re.findall(f"[{CJK}]", s))

@@ -205,9 +205,23 @@ clean_text = make_pipeline([
 ])
 
 
+#: The code point ranges of :data:`CJK`, as numbers.
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
 def cjk_count(text: str) -> int:
     """Number of CJK ideographs in ``text``."""
-    return len(_CJK_CHAR.findall(text))
+    if len(text) < 200:
+        return len(_CJK_CHAR.findall(text))
+    # a whole document: counted on its code points at once (a regex match per character made a
+    # string per ideograph, a sixth of the time to read a plain-text plan)
+    import numpy as np
+
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    hit = np.zeros(len(points), dtype=bool)
+    for lo, hi in _CJK_RANGES:
+        hit |= (points >= lo) & (points <= hi)
+    return int(np.count_nonzero(hit))
 
 
 # --------------------------------------------------------------------------- comparison text

@@ -99,12 +99,19 @@ def drift_overview(drift: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
 
 
 def lineage_table(lineage: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
-    names = {"cited": "引用 cited", "ancestor": "来源 ancestor", "nearest": "最近模板 nearest",
+    names = {"parent": "上级文件 parent", "cited": "引用 cited", "ancestor": "来源 ancestor",
+             "nearest": "最近模板 nearest",
              "relative": "相近方案 relative", "inferred": "推断祖本 inferred"}
     lin = lineage[lineage["doc_id"].isin(doc_ids)]
     return pd.DataFrame({"方案 plan": lin["doc_id"], "关系 relation": lin["relation"].map(names),
                          "文件 document": lin["ancestor_doc_id"], "相似度 score": lin["score"].round(2),
-                         "名次 rank": lin["rank"]}).reset_index(drop=True)
+                         "名次 rank": lin["rank"],
+                         "依据 basis": lin["basis"].map(BASIS_NAMES)}).reset_index(drop=True)
+
+
+#: Why a parent or ancestor may be one (lineage.basis), in words a reader knows.
+BASIS_NAMES = {"cited": "方案引用 cited", "jurisdiction": "本地区上级文件 higher level",
+               "earlier": "更早发布 issued earlier"}
 
 
 def lead_functions_by_plan(agencies: pd.DataFrame, documents: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
