@@ -59,8 +59,17 @@ def target_changes_table(
     t = targets[targets["kind"] == "target"]
     if t.empty:
         return schema.empty_frame("target_changes")
-    by_doc = {d: g for d, g in t.groupby("doc_id", sort=False)}
-    comp = {tid: comparison_text(text) for tid, text in zip(t["target_id"], t["text"].fillna(""))}
+    fields = ["target_id", "doc_id", "indicator", "value", "unit", "comparator", "deadline_year"]
+    records = t[fields].astype(object).where(t[fields].notna(), None).to_dict("records")
+    texts = t["text"].fillna("").tolist()
+    comps: dict[str, str] = {}  # one comparison text per distinct clause
+    by_doc: dict[str, list[dict]] = {}
+    for rec, text in zip(records, texts):
+        if text not in comps:
+            comps[text] = comparison_text(text)
+        rec["comp"] = comps[text]
+        rec["unit_key"] = rec["unit"] or ""  # no unit matches no unit
+        by_doc.setdefault(rec["doc_id"], []).append(rec)
     refs = reference_texts(lineage, set(by_doc))
     rows = []
     plans = documents.loc[documents["role"] == "plan", "doc_id"]
@@ -68,61 +77,56 @@ def target_changes_table(
         if plan not in by_doc:
             continue
         for ref, relation in refs.get(plan, []):
-            rows += _changes(plan, by_doc[plan], ref, relation, by_doc[ref], comp)
+            rows += _changes(plan, by_doc[plan], ref, relation, by_doc[ref])
     if not rows:
         return schema.empty_frame("target_changes")
     return pd.DataFrame(rows, columns=schema.columns("target_changes"))
 
 
-def _changes(plan, mine: pd.DataFrame, ref, relation, theirs: pd.DataFrame, comp) -> list[dict]:
-    """Rows of one plan against one reference text."""
+def _changes(plan, a: list[dict], ref, relation, b: list[dict]) -> list[dict]:
+    """Rows of one plan (its targets ``a``) against one reference text (its targets ``b``)."""
     from rapidfuzz import fuzz, process
 
-    a, b = mine.to_dict("records"), theirs.to_dict("records")
     clause = (
-        process.cdist(
-            [comp[x["target_id"]] for x in a], [comp[y["target_id"]] for y in b], scorer=fuzz.ratio
-        )
-        / 100.0
+        process.cdist([x["comp"] for x in a], [y["comp"] for y in b], scorer=fuzz.ratio) / 100.0
     )
-    pairs = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            if _unit(x) != _unit(y):
-                continue
-            same_indicator = bool(x["indicator"]) and x["indicator"] == y["indicator"]
-            if clause[i, j] >= CLAUSE_MATCH:
-                key = (1, float(clause[i, j]), same_indicator, -i, -j)
-                pairs.append((key, i, j, "aligned_clause"))
-            elif same_indicator:
-                pairs.append(((0, float(clause[i, j]), True, -i, -j), i, j, "same_indicator"))
-    pairs.sort(key=lambda p: p[0], reverse=True)
+    codes: dict = {}
+    unit_a = np.array([codes.setdefault(("u", x["unit_key"]), len(codes)) for x in a])
+    unit_b = np.array([codes.setdefault(("u", y["unit_key"]), len(codes)) for y in b])
+    ind_a = np.array([codes.setdefault(("i", x["indicator"] or object()), len(codes)) for x in a])
+    ind_b = np.array([codes.setdefault(("i", y["indicator"] or object()), len(codes)) for y in b])
+    same_unit = unit_a[:, None] == unit_b[None, :]
+    same_indicator = ind_a[:, None] == ind_b[None, :]
+    aligned = same_unit & (clause >= CLAUSE_MATCH)
+    indicator_only = same_unit & same_indicator & ~aligned
+    i, j = np.nonzero(aligned | indicator_only)
+    # the best pairs first: a like clause before the same indicator alone, then the more alike
+    # clause, the same indicator, the earlier plan target, the earlier reference target
+    order = np.lexsort((j, i, ~same_indicator[i, j], -clause[i, j], ~aligned[i, j]))
     match: dict[int, tuple[int, str]] = {}
     used: set[int] = set()
-    for _, i, j, how in pairs:
-        if i not in match and j not in used:
-            match[i] = (j, how)
-            used.add(j)
+    for k in order.tolist():
+        x, y = int(i[k]), int(j[k])
+        if x not in match and y not in used:
+            match[x] = (y, "aligned_clause" if aligned[x, y] else "same_indicator")
+            used.add(y)
     out = []
-    for i, x in enumerate(a):
-        j, how = match.get(i, (None, None))
-        y = b[j] if j is not None else None
-        out.append(_row(plan, ref, relation, x, y, how, clause[i, j] if y else None))
-    for j, y in enumerate(b):
-        if j not in used:
-            out.append(_row(plan, ref, relation, None, y, None, None))
+    for x, rec in enumerate(a):
+        y, how = match.get(x, (None, None))
+        sim = clause[x, y] if y is not None else None
+        out.append(_row(plan, ref, relation, rec, b[y] if y is not None else None, how, sim))
+    out += [
+        _row(plan, ref, relation, None, rec, None, None) for y, rec in enumerate(b) if y not in used
+    ]
     return out
 
 
+_FIELDS = ("target_id", "indicator", "value", "unit", "comparator", "deadline_year")
+
+
 def _row(plan, ref, relation, x, y, how, sim) -> dict:
-    mine = {
-        k: (x or {}).get(k)
-        for k in ("target_id", "indicator", "value", "unit", "comparator", "deadline_year")
-    }
-    theirs = {
-        k: (y or {}).get(k)
-        for k in ("target_id", "indicator", "value", "unit", "comparator", "deadline_year")
-    }
+    mine = {k: (x or {}).get(k) for k in _FIELDS}
+    theirs = {k: (y or {}).get(k) for k in _FIELDS}
     moved = (
         int(mine["deadline_year"]) - int(theirs["deadline_year"])
         if _given(mine["deadline_year"]) and _given(theirs["deadline_year"])
@@ -176,11 +180,6 @@ def change_counts(target_changes: pd.DataFrame) -> pd.DataFrame:
         [target_changes["doc_id"], target_changes["reference_doc_id"]], target_changes["change"]
     )
     return counts.reindex(columns=[c for c in order if c in counts.columns], fill_value=0)
-
-
-def _unit(target: dict) -> str:
-    unit = target.get("unit")
-    return "" if unit is None or (isinstance(unit, float) and np.isnan(unit)) else str(unit)
 
 
 def _given(value) -> bool:
