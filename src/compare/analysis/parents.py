@@ -238,8 +238,8 @@ def break_cycles(lineage: pd.DataFrame) -> pd.DataFrame:
 
     edges = lineage[lineage["relation"].isin(["parent", "ancestor"])]
     graph = nx.MultiDiGraph()
-    for idx, row in edges.iterrows():
-        graph.add_edge(row["ancestor_doc_id"], row["doc_id"], key=idx)
+    for idx, upper, lower in zip(edges.index, edges["ancestor_doc_id"], edges["doc_id"]):
+        graph.add_edge(upper, lower, key=idx)
     dropped = []
     while True:
         try:
