@@ -21,8 +21,10 @@ def run(name, tmp_path, **parameters):
     import papermill
 
     out = tmp_path / f"out-{name}"
+    from compare.report.kernel import PAPERMILL_OPTIONS
+
     papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(out), parameters=parameters, progress_bar=False,
-                               kernel_name="python3")
+                               kernel_name="python3", **PAPERMILL_OPTIONS)
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     text = "\n".join(o.get("text", "") if o.get("output_type") == "stream" else
@@ -79,3 +81,11 @@ def test_drift_notebook_defaults_to_the_plans_parent(processed, tmp_path):
     text, _ = run("drift.ipynb", tmp_path, processed_dir=str(processed), plan="巴南区",
                   reference="national")
     assert "plan: banan-2022   reference: guofa-2015-7" in text
+
+
+def test_notebooks_run_quietly_in_a_local_socket_kernel(processed, tmp_path, capfd):
+    """No transport warning: the kernel listens on Unix sockets, not on TCP."""
+    run("plan_profile.ipynb", tmp_path, processed_dir=str(processed))
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "WARNING" not in err
+    assert "KeyboardInterrupt" not in err + capfd.readouterr().out  # stopped without an interrupt

@@ -25,6 +25,7 @@ import pandas as pd
 from compare.config import NOTEBOOKS_DIR, PROCESSED_DATA_DIR, REPORTS_DIR
 from compare.errors import CompareError
 from compare.report import export, views
+from compare.report.kernel import PAPERMILL_OPTIONS
 
 OVERVIEW = "overview"
 
@@ -124,7 +125,7 @@ def run_job(job: Job, tables: dict[str, pd.DataFrame], processed_dir: Path, out_
     try:
         # no cwd= here: papermill would chdir the whole process, which breaks the other threads
         papermill.execute_notebook(str(NOTEBOOKS_DIR / f"{job.report}.ipynb"), str(nb_out), parameters=params,
-                                   progress_bar=False, kernel_name="python3")
+                                   progress_bar=False, kernel_name="python3", **PAPERMILL_OPTIONS)
         export.write_workbook(report_frames(job.report, tables, job.plan), xlsx_out)
         title = f"{report.title} · {_plan_name(tables, job.plan)}"
         nav = [("← 报告目录 index", "../index.html"), ("下载数据 Excel", xlsx_out.name)]
