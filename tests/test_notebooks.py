@@ -89,3 +89,17 @@ def test_notebooks_run_quietly_in_a_local_socket_kernel(processed, tmp_path, cap
     err = capfd.readouterr().err
     assert "without encryption" not in err and "WARNING" not in err
     assert "KeyboardInterrupt" not in err + capfd.readouterr().out  # stopped without an interrupt
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb")))
+def test_every_notebook_runs_from_the_notebooks_folder(name, processed, tmp_path):
+    """JupyterLab runs a notebook with its own folder as the working folder."""
+    import papermill
+
+    from compare.report.kernel import PAPERMILL_OPTIONS
+
+    papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(tmp_path / name),
+                               parameters={"processed_dir": str(processed)}, progress_bar=False,
+                               kernel_name="python3", cwd=str(NOTEBOOKS_DIR), **PAPERMILL_OPTIONS)
+    nb = nbformat.read(tmp_path / name, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
