@@ -103,3 +103,18 @@ def test_every_notebook_runs_from_the_notebooks_folder(name, processed, tmp_path
                                kernel_name="python3", cwd=str(NOTEBOOKS_DIR), **PAPERMILL_OPTIONS)
     nb = nbformat.read(tmp_path / name, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_similarity_clustermap_groups_the_plans_that_copy_each_other(built):
+    from compare.analysis.lineage import plan_similarity
+    from compare.report.plots import plan_labels, similarity_clustermap
+
+    tables = built[0]
+    sim = plan_similarity(tables["drift"])
+    sim.index = sim.columns = plan_labels(tables["documents"], list(sim.columns))
+    fig = similarity_clustermap(sim)
+    heat = next(ax for ax in fig.axes if ax.get_yticklabels() and ax.get_xticklabels())
+    rows = [t.get_text() for t in heat.get_yticklabels()]
+    assert sorted(rows) == sorted(sim.index)
+    beijing = sorted(rows.index(p) for p in ("朝阳区", "丰台区", "海淀区"))
+    assert beijing[2] - beijing[0] == 2  # the three Beijing districts side by side

@@ -125,6 +125,27 @@ def count_heatmap(counts: pd.DataFrame, *, title: str | None = None, cmap: str =
     return fig
 
 
+def similarity_clustermap(similarity: pd.DataFrame, *, title: str | None = None):
+    """Plans × plans similarity (1 = identical) as a seaborn clustermap: plans that copy from one
+    another sit together, with the tree that groups them. Pairs never compared count as 0. The
+    labels are the frame's (place names: :func:`plan_labels`). Needs two plans or more."""
+    import seaborn as sns
+
+    use_cjk_font()
+    values = similarity.astype(float).fillna(0.0)
+    if len(values) < 2:
+        raise CompareError("a similarity map needs two plans or more")
+    n = len(values)
+    grid = sns.clustermap(values, cmap="Purples", vmin=0, vmax=1, annot=n <= 15, fmt=".2f",
+                          figsize=(3 + 0.6 * n, 3 + 0.6 * n), dendrogram_ratio=0.15,
+                          cbar_kws={"label": "相似度 similarity"}, linewidths=0.5)
+    grid.ax_heatmap.set_xlabel("")
+    grid.ax_heatmap.set_ylabel("")
+    if title:
+        grid.figure.suptitle(title)
+    return grid.figure
+
+
 def bar_chart(values: pd.Series, *, title: str | None = None, xlabel: str | None = None, colour: str = "#4292c6"):
     """Horizontal bars for a labelled series (largest at the top), with the values written in."""
     import matplotlib.pyplot as plt
