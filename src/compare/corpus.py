@@ -125,13 +125,21 @@ class Corpus:
             return self.resolve(reference)
         return resolve_reference(self.tables["documents"], "", plan, self.tables["lineage"])
 
+    def plans(self, names=()) -> list[str]:
+        """The doc_ids of the plans ``names`` means (every plan, in document order, when empty)."""
+        docs = self.tables["documents"]
+        names = _names(names)
+        if not names:
+            return docs.loc[docs["role"] == "plan", "doc_id"].tolist()
+        return list(dict.fromkeys(self.resolve(n, role="plan") for n in names))
+
     # ------------------------------------------------------------------------------ views
     def coverage(self, plans=(), commitments=(), topics=()) -> pd.DataFrame:
         """Coverage rows of some plans, commitment ids and topics (all when empty: the whole
         ``coverage`` table)."""
         from compare.analysis.coverage import select
 
-        ids = [self.resolve(p, role="plan") for p in _names(plans)]
+        ids = self.plans(plans)
         return select(
             self.tables["coverage"],
             self.tables["documents"],

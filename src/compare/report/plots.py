@@ -107,18 +107,21 @@ def coverage_heatmap(coverage: pd.DataFrame, documents: pd.DataFrame, *, lang: s
 
 
 def count_heatmap(counts: pd.DataFrame, *, title: str | None = None, cmap: str = "Blues"):
-    """A table of counts (rows × columns) drawn as a heatmap with the numbers written in."""
+    """A table of counts (rows × columns) drawn as a heatmap with the numbers written in
+    (seaborn), labels as given (Chinese included)."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(2.5 + 1.2 * counts.shape[1], max(2.5, 0.4 * counts.shape[0] + 1.2)))
-    values = counts.to_numpy(dtype=float)
-    ax.imshow(values, cmap=cmap, aspect="auto", vmin=0)
-    ax.set_xticks(range(counts.shape[1]), [str(c) for c in counts.columns])
-    ax.set_yticks(range(counts.shape[0]), [str(i) for i in counts.index])
-    top = values.max() if values.size else 0
-    for (i, j), v in pd.DataFrame(values).stack().items():
-        ax.text(j, i, f"{v:g}", ha="center", va="center", color="white" if v > top / 2 else "black")
+    values = counts.astype(float)
+    values.index = [str(i) for i in counts.index]
+    values.columns = [str(c) for c in counts.columns]
+    sns.heatmap(values, ax=ax, cmap=cmap, vmin=0, annot=True, fmt="g", cbar=False,
+                linewidths=0.5, linecolor="white")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", rotation=0)
     if title:
         ax.set_title(title)
     fig.tight_layout()
