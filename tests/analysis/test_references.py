@@ -171,3 +171,35 @@ def test_the_fitted_model_places_plans_as_scikit_learn_does(corpus):
     expected = vectorizer.transform(wordings).toarray()
     got = references.transform(model, wordings).toarray()
     assert np.allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_related_plans_are_the_nearest_neighbours_with_ties_to_the_earlier_plan():
+    """scikit-learn's NearestNeighbors finds them; equal similarities go to the earlier plan,
+    also when more plans tie than the neighbours asked for."""
+    import numpy as np
+
+    from compare.analysis.index import Clause
+
+    def plan(name, wordings):
+        return [Clause(f"{name}:{k}", name, "1", k, w, w, w) for k, w in enumerate(wordings)]
+
+    shared = [f"各区县残联要做好第{i}项残疾人服务工作的落实" for i in range(6)]
+    names = [f"p{i:02d}" for i in range(14)]
+    # twelve identical plans: all tie, more than the eleven neighbours asked for
+    clauses = {n: plan(n, shared) for n in names[:12]}
+    own = [f"独有的措辞第{j}条内容很长" for j in range(4)]
+    clauses[names[12]] = plan(names[12], shared[:2] + own)
+    clauses[names[13]] = plan(names[13], ["完全不同的一句话，与别的方案没有共同措辞"])
+    vocabulary, idf = references._fit_related(clauses, names)
+    model = references.Fit({}, pd.DataFrame(), vocabulary, idf)
+    related = references.related_plans(model, clauses, names, k=5)
+    assert related["p00"] == ["p01", "p02", "p03", "p04", "p05"]
+    assert related["p11"] == ["p00", "p01", "p02", "p03", "p04"]
+    assert related["p12"] == ["p00", "p01", "p02", "p03", "p04"]
+    assert related["p13"] == []  # shares no wording with any plan
+    # the same ranking as cosine similarity over the fitted vectors, computed in full
+    x = references.transform(model, [references._wordings(clauses[n]) for n in names]).toarray()
+    sim = np.round(x @ x.T, 9)
+    for r, name in enumerate(names):
+        ranked = sorted((-s, j) for j, s in enumerate(sim[r]) if j != r and s > 0)[:5]
+        assert related[name] == [names[j] for _, j in ranked]

@@ -43,6 +43,8 @@ from compare.errors import CompareError
 REFIT_SHARE = 0.1
 #: Fellow plans each plan is aligned with (the most similar ones; all of them in a small corpus).
 RELATED_PLANS = 5
+#: Neighbours asked for beyond the ``k`` needed, so that ties at the k-th go to the earlier plan.
+TIE_MARGIN = 5
 #: Wordings shared by more plans than this (or a quarter of them, if more) say nothing about a
 #: plan's family: the related-plan model leaves them out.
 COMMON_WORDING_PLANS = 50
@@ -180,24 +182,32 @@ def related_plans(
 
     Plans (those fitted and any new one) are placed by the fitted model: vectors of their
     distinct wordings weighted by rarity (tf-idf; wordings the fit never saw count for nothing),
-    compared by cosine, computed as one sparse product in row blocks (bounded memory). Ties go
-    to the earlier plan. In a corpus of at most ``k + 1`` plans, every other plan is related.
+    and their nearest neighbours by cosine found by scikit-learn's ``NearestNeighbors`` (brute
+    force over the sparse vectors). Ties go to the earlier plan: a few more neighbours than
+    needed are asked for and sorted again, and a plan whose last one still ties is ranked
+    against every plan. Plans sharing no wording are not related. In a corpus of at most
+    ``k + 1`` plans, every other plan is related.
     """
     n = len(plans)
     if n <= k + 1:
         return {p: [q for q in plans if q != p] for p in plans}
     if not model.vocabulary:
         return {p: [] for p in plans}
+    from sklearn.neighbors import NearestNeighbors
+
     x = transform(model, [_wordings(clauses.get(p, [])) for p in plans])
-    xt = x.T.tocsc()
+    asked = min(n, k + 1 + TIE_MARGIN)
+    found = NearestNeighbors(n_neighbors=asked, metric="cosine", algorithm="brute").fit(x)
+    distance, index = found.kneighbors(x)
     out: dict[str, list[str]] = {}
-    step = max(1, 4_000_000 // n)
-    for start in range(0, n, step):
-        block = (x[start : start + step] @ xt).toarray()
-        for r in range(block.shape[0]):
-            block[r, start + r] = -1.0
-            order = np.lexsort((np.arange(n), -np.round(block[r], 9)))[:k]
-            out[plans[start + r]] = [plans[j] for j in order if block[r, j] > 0]
+    for r in range(n):
+        similarity = np.round(1.0 - distance[r], 9)
+        ranked = sorted((-s, j) for s, j in zip(similarity, index[r]) if j != r and s > 0)
+        if asked < n and len(ranked) >= k and similarity.min() >= -ranked[k - 1][0]:
+            # the last neighbour asked for ties with the k-th: more may tie, rank against all
+            row = np.round((x[r] @ x.T).toarray().ravel(), 9)
+            ranked = sorted((-s, j) for j, s in enumerate(row) if j != r and s > 0)
+        out[plans[r]] = [plans[j] for _, j in ranked[:k]]
     return out
 
 
