@@ -47,6 +47,8 @@ def test_html_is_offline_and_has_no_code(reports):
         assert not EXTERNAL.search(page)
         assert "<script" not in page.lower()
         assert "import compare" not in page           # code cells are hidden
+        # no Python warning and no path of this machine reaches a reader
+        assert "Warning" not in page and "/src/compare" not in page, j.files["html"]
         assert 'src="data:image/png;base64,' in page or j.report == "plan_profile" and j.plan == "haidian"
     profile = (out / "plan_profile/chaoyang-2017.html").read_text(encoding="utf-8")
     assert "区民政局" in profile and "200张" in profile and "朝政发〔2017〕7号" in profile

@@ -87,7 +87,11 @@ def coverage_heatmap(coverage: pd.DataFrame, documents: pd.DataFrame, *, lang: s
     levels = list(STRENGTH_COLOURS)
     codes = matrix.apply(lambda col: col.map(lambda v: levels.index(str(v)))).to_numpy(dtype=float)
     height = max(3.0, 0.32 * len(order) + 1.5)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.3 * len(plans), height))
+    # room for the commitment labels on the left and the legend on the right, however few plans:
+    # a one-plan chart was too narrow for them, and tight_layout warned on every coverage report
+    label_inches = 0.16 * max((len(str(o)) for o in order), default=0) + 0.3
+    fig, ax = plt.subplots(figsize=(label_inches + 1.6 + 1.0 * len(plans), height),
+                           layout="constrained")
     ax.imshow(codes, cmap=ListedColormap(list(STRENGTH_COLOURS.values())), vmin=0, vmax=len(levels) - 1,
               aspect="auto")
     ax.set_xticks(range(len(plans)), plan_labels(documents, plans))
@@ -102,7 +106,6 @@ def coverage_heatmap(coverage: pd.DataFrame, documents: pd.DataFrame, *, lang: s
               loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if title:
         ax.set_title(title, pad=28)
-    fig.tight_layout()
     return fig
 
 
