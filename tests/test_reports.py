@@ -60,6 +60,11 @@ def test_excel_workbooks(reports):
     assert list(sheets) == ["基本信息", "章节结构", "量化目标", "重点任务"]
     tasks = sheets["重点任务"]
     assert tasks.loc[tasks["序号 no."] == 34, "牵头单位 lead"].item() == "区民政局"
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "plan_profile/chaoyang-2017.xlsx")
+    for ws in book.worksheets:  # every sheet can be filtered, header to last row
+        assert ws.auto_filter.ref == ws.dimensions, ws.title
     overview = pd.read_excel(out / "overview/all.xlsx", sheet_name=None)
     assert set(overview) == {"方案", "模板漂移", "谱系", "承诺覆盖"}
 

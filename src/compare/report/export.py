@@ -140,7 +140,8 @@ def page(title: str, body: str, *, nav: list[tuple[str, str]] = (), footer: str 
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One sheet per table (Chinese headers as given), widths fitted, long text wrapped."""
+    """One sheet per table (Chinese headers as given), widths fitted, long text wrapped, the
+    header row frozen and filters on every column."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -159,6 +160,8 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
             ws = writer.sheets[sheet]
             _text_not_formulas(ws)
             ws.freeze_panes = "A2"
+            if len(out.columns):  # a filter on every column, as a reader sorts and picks rows
+                ws.auto_filter.ref = ws.dimensions
             for cell in ws[1]:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="DEEBF7")
