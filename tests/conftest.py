@@ -61,28 +61,20 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def compare_build(raw: Path, out: Path, *extra: str) -> str:
-    """Run ``compare build`` as a user does (a separate process); its printed report. Fails the
-    test, showing the end of what it said, if the build fails."""
+def run_build(raw: Path, out: Path, *extra: str, timeout: int = 600):
+    """Run ``compare build`` as a user does (a separate process); what it did and said."""
     import subprocess
     import sys
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compare.cli",
-            "build",
-            "--raw",
-            str(raw),
-            "--out",
-            str(out),
-            "--no-progress",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    command = [sys.executable, "-m", "compare.cli", "build", "--raw", str(raw), "--out", str(out)]
+    return subprocess.run(
+        [*command, "--no-progress", *extra], capture_output=True, text=True, timeout=timeout
     )
+
+
+def compare_build(raw: Path, out: Path, *extra: str) -> str:
+    """:func:`run_build`'s printed report. Fails the test, showing the end of what it said, if
+    the build fails."""
+    done = run_build(raw, out, *extra)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout

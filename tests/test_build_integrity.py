@@ -23,7 +23,7 @@ from compare.cache import MAGIC, Cache, CacheEntryError, decode, encode
 from compare.cli import main
 from compare.errors import CompareError
 from compare.store import output_lock
-from tests.conftest import SAMPLE_PLAN, tree_hashes
+from tests.conftest import SAMPLE_PLAN, compare_build, tree_hashes
 
 
 @pytest.fixture()
@@ -271,22 +271,7 @@ def test_a_second_build_into_the_same_folder_is_refused(raw, tmp_path):
         "another build is writing to this folder" in busy.stderr and "Traceback" not in busy.stderr
     )
     assert not (out / "documents.parquet").exists()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compare.cli",
-            "build",
-            "--raw",
-            str(raw),
-            "--out",
-            str(out),
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    compare_build(raw, out)
 
 
 def test_concurrent_builds_never_mix(raw, tmp_path):

@@ -1,13 +1,11 @@
 """compare build --scheduler: the same build on a Dask distributed cluster, here started on the
 loopback address, gives byte-identical tables to a build on this machine's workers."""
 
-import subprocess
-import sys
 
 import pytest
 
 from compare.synth import generate
-from tests.conftest import compare_build, tree_hashes
+from tests.conftest import compare_build, run_build, tree_hashes
 
 pytest.importorskip("distributed")
 
@@ -45,22 +43,8 @@ def test_a_build_on_a_dask_cluster_gives_the_same_tables(corpus):
 
 
 def test_no_scheduler_at_the_address_is_said_plainly(corpus, tmp_path):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compare.cli",
-            "build",
-            "--raw",
-            str(corpus / "raw"),
-            "--out",
-            str(tmp_path / "out"),
-            "--scheduler",
-            "tcp://127.0.0.1:9",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_build(
+        corpus / "raw", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9", timeout=120
     )
     assert done.returncode == 1 and "no Dask scheduler answers at tcp://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr

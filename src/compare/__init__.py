@@ -5,7 +5,7 @@ Typical use in a notebook::
     import compare
     corpus = compare.load()                 # the tables `compare build` wrote, and views of them
     corpus.documents
-    corpus.drift("朝阳区")                   # a plan by doc_id, place name or doc number
+    corpus.drift("东城区")                   # a plan by doc_id, place name or doc number
     tables = compare.load_tables()          # the same tables as a dict of DataFrames
 
 To build the tables from raw files in Python (the CLI does the same)::

@@ -324,10 +324,15 @@ def _cached_batches(
     desc: str,
     unit: str,
     shape=None,
+    record: type | None = None,
 ) -> list:
     """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by
-    key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`)."""
+    key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`). With a
+    ``record`` (a NamedTuple class), a cached result must be a tuple of its fields, and every
+    result is given back as one (the cache keeps plain tuples)."""
     cache = cache or Cache(None)
+    if record is not None:
+        shape = _tuple_of(len(record._fields))
     keys = [key_of(item) if cache.folder else "" for item in items]
     results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -340,13 +345,15 @@ def _cached_batches(
             value, str
         ):  # errors are not cached: the user may fix the file
             cache.put(stage, keys[i], value)
+    if record is not None:
+        return [value if isinstance(value, str) else record(*value) for value in results]
     return results
 
 
 def base_doc_id(meta: dict) -> str:
     """Readable id before de-duplication, always opening with the issuer's place.
 
-    A county's plan: ``chaoyang-2017``; a city's or province's document with a number:
+    A county's plan: ``dongcheng-2017``; a city's or province's document with a number:
     ``nanjing-2022-52``, ``beijing-2016-8`` (the number keeps two documents of one place and
     year apart); a national document: its number (``guofa-2015-7``) or its issuer
     (``guowuyuan-2016``). A document whose place cannot be found: ``unplaced-2025``, never a
@@ -611,9 +618,8 @@ def document_stages(
             progress=progress,
             desc="Segmenting",
             unit="doc",
-            shape=_tuple_of(len(Segmented._fields)),
+            record=Segmented,
         )
-        seg = [Segmented(*s) for s in seg]  # the cache gives plain tuples
     with clock("extract"):
         items = [
             ToExtract(*it, plan_end.get(it.doc_id), role.get(it.doc_id), s.measures, s.section_at)
@@ -632,9 +638,8 @@ def document_stages(
             progress=progress,
             desc="Reading tasks and targets",
             unit="doc",
-            shape=_tuple_of(len(Extracted._fields)),
+            record=Extracted,
         )
-        ext = [Extracted(*e) for e in ext]
         # the per-document tables put together and checked: counted with extraction, the last
         # of them
         tables = {

@@ -11,6 +11,11 @@ from compare.analysis.references import REFIT_SHARE
 from compare.config import PROCESSED_DATA_DIR, RAW_DATA_DIR, REPORTS_DIR
 
 
+def folder_option(flag: str, dest: str, **kwargs):
+    """A command-line option naming a folder (given as a Path)."""
+    return click.option(flag, dest, type=click.Path(file_okay=False, path_type=Path), **kwargs)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="compare")
 def main() -> None:
@@ -22,20 +27,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
+@folder_option(
     "--raw",
     "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=RAW_DATA_DIR,
     show_default=True,
     help="Folder of raw plan files (.txt .md .html .docx .pdf, scans as .pdf .png .jpg .tif), "
     "searched recursively. "
     "Files under a 'templates' folder are templates; all others are plans.",
 )
-@click.option(
+@folder_option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=PROCESSED_DATA_DIR,
     show_default=True,
     help="Folder for the tables (<table>.parquet and <table>.csv) and build_report.json.",
@@ -239,18 +242,16 @@ def build(
 
 
 @main.command()
-@click.option(
+@folder_option(
     "--processed",
     "processed_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=PROCESSED_DATA_DIR,
     show_default=True,
     help="Folder of built tables (from `compare build`).",
 )
-@click.option(
+@folder_option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=REPORTS_DIR,
     show_default=True,
     help="Folder for reports/<report>/<plan>.html|.xlsx|.ipynb and index.html.",
@@ -305,18 +306,16 @@ def reports(
 
 
 @main.command()
-@click.option(
+@folder_option(
     "--raw",
     "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=RAW_DATA_DIR,
     show_default=True,
     help="Folder of real plans to copy from (county-level plans are the parents).",
 )
-@click.option(
+@folder_option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="Folder for the corpus: <out>/raw (build it with compare build --raw <out>/raw) and "
     "<out>/truth.",

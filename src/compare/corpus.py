@@ -4,40 +4,25 @@ researcher asks of them as methods (in the manner of quanteda and textacy).
     import compare
     corpus = compare.load()                      # the tables `compare build` wrote
     corpus.documents                             # every table is an attribute
-    corpus.drift("朝阳区")                        # a plan by doc_id, place name or doc number
-    corpus.redline("巴南区", section="编制背景")    # against its parent by default
+    corpus.drift("东城区")                        # a plan by doc_id, place name or doc number
+    corpus.redline("东城区", section="总体要求")    # against its parent by default
     corpus.kwic("无障碍改造")
-    corpus.keyness("朝阳区", reference="国发〔2015〕7号")
+    corpus.keyness("东城区", reference="national")
 
-Plans and references are named as a researcher writes them: ``chaoyang-2017``, 朝阳区 or 朝阳,
-国发〔2015〕7号 (brackets as typed: [] () 【】 〔〕), ``inferred-national``, or ``national`` for
-the national template. A name that is not found raises an error listing the choices.
+Plans and references are named as a researcher writes them: a doc_id (``dongcheng-2017``),
+a place name (东城区 or 东城), a document number (东政发〔2017〕7号; brackets as typed:
+[] () 【】 〔〕), ``inferred-national``, or ``national`` for the national template. A name
+that is not found raises an error listing the choices.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from compare import schema
 from compare.errors import CompareError
-
-_BRACKETS = str.maketrans(
-    {
-        "[": "〔",
-        "]": "〕",
-        "【": "〔",
-        "】": "〕",
-        "(": "〔",
-        ")": "〕",
-        "（": "〔",
-        "）": "〕",
-        "［": "〔",
-        "］": "〕",
-    }
-)
 
 
 def load(processed_dir: str | Path | None = None) -> "Corpus":
@@ -120,7 +105,6 @@ class Corpus:
         from compare.analysis.lineage import resolve_reference
 
         plan = self.resolve(plan, role="plan")
-
         if reference:
             return self.resolve(reference)
         return resolve_reference(self.tables["documents"], "", plan, self.tables["lineage"])
@@ -267,7 +251,8 @@ def _names(value) -> list[str]:
 
 
 def _number_key(number) -> str | None:
-    """A document number as typed, for comparison: brackets of any kind, no spaces."""
-    if not isinstance(number, str):
-        return None
-    return re.sub(r"\s+", "", number).translate(_BRACKETS)
+    """A document number as typed, for comparison: brackets of any kind ([] () 【】 〔〕) and
+    spaces repaired as the reader repairs them in texts."""
+    from compare.normalize import repair_doc_numbers
+
+    return repair_doc_numbers(number) if isinstance(number, str) else None

@@ -85,8 +85,10 @@ def workers(scheduler: str | None = None):
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:
-        raise CompareError(f"no Dask scheduler answers at {scheduler} ({exc}); start one with "
-                           "`dask scheduler` and `dask worker ADDRESS`, or build without --scheduler") from exc
+        raise CompareError(
+            f"no Dask scheduler answers at {scheduler} ({exc}); start one with `dask scheduler` "
+            "and `dask worker ADDRESS`, or build without --scheduler"
+        ) from exc
     try:
         with joblib.parallel_config(backend="dask"):
             yield max(1, sum(client.nthreads().values()))

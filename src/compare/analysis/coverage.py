@@ -318,6 +318,7 @@ def ad_hoc_coverage(spec, measures: pd.DataFrame, documents: pd.DataFrame, targe
     if isinstance(spec, str):
         spec = as_list(spec)
     keep = resolve_docs(documents, plans)
-    rows = coverage_table(measures, documents[documents["doc_id"].isin(keep)], targets, tasks, agencies,
+    chosen = documents[documents["doc_id"].isin(keep)]
+    rows = coverage_table(measures, chosen, targets, tasks, agencies,
                           commitments=[commitment(spec)])
     return rows.reset_index(drop=True)

@@ -62,9 +62,7 @@ def issue_windows(
     from compare.extract.targets import in_review_section
     from compare.read.metadata import doc_number_parts
 
-    number_of = {
-        n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)
-    }
+    number_of = doc_ids_by_number(documents)
     deadline: dict[str, int] = {}
     if measures is not None and len(measures):
         for doc, text, path in zip(measures["doc_id"], measures["text"], measures["section_path"]):
@@ -76,7 +74,7 @@ def issue_windows(
 
     own: dict[str, tuple] = {}  # doc_id → (earliest, latest, {source: bound kind}) before cites
     for row in documents.itertuples():
-        if _known(row.issued_date):
+        if given(row.issued_date):
             day = pd.Timestamp(row.issued_date).date()
             own[row.doc_id] = (day, day, None)
             continue
@@ -149,9 +147,17 @@ def _narrow(lo, hi, used: set, lo2, hi2, source: str) -> tuple:
     return new_lo, new_hi, used | {source}
 
 
-def _known(value) -> bool:
+def given(value) -> bool:
+    """Whether a table cell holds a value (not None, NaN, NA or NaT)."""
     return value is not None and not pd.isna(value)
 
 
+def doc_ids_by_number(documents: pd.DataFrame) -> dict[str, str]:
+    """Each document number of ``documents`` → the doc_id of its document."""
+    return {
+        n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)
+    }
+
+
 def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+    return int(value) if given(value) else None

@@ -148,7 +148,8 @@ def alignments_table(
 STYLE_RULES = (
     (
         "perfunctory",
-        "copy_rate >= 0.8 and verbatim or jurisdiction-only edits are at least half the aligned clauses",
+        "copy_rate >= 0.8 and verbatim or jurisdiction-only edits are at least half the aligned "
+        "clauses",
     ),
     ("conservative", "copy_rate >= 0.5"),
     (

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from compare import schema
-from compare.analysis.dating import Window, issue_windows
+from compare.analysis.dating import Window, doc_ids_by_number, given, issue_windows
 
 #: Share of a plan's text a document must explain to be named its ancestor, or its parent on
 #: similarity alone (else none is named).
@@ -52,6 +52,15 @@ class Candidate(NamedTuple):
     copy: float  # its copy rate in the plan (NaN: not aligned)
     explained: float  # share of the plan's text it explains (NaN: not aligned)
     order: int  # its place in the drift rows (ties go to the first)
+
+
+class Compared(NamedTuple):
+    """A reference a plan was aligned with, from the drift table."""
+
+    reference: str
+    kind: str  # template | inferred | plan
+    copy: float  # its copy rate in the plan
+    explained: float  # the share of the plan it explains
 
 
 def in_chain(upper, lower) -> bool:
@@ -171,10 +180,8 @@ def lineage_table(
     ancestors (see the module doc). ``windows``: issue windows (by default from ``documents``'
     own columns, see :func:`compare.analysis.dating.issue_windows`)."""
     windows = windows or _windows(documents)
-    number_of = {
-        n: d for d, n in zip(documents["doc_id"], documents["doc_number"]) if isinstance(n, str)
-    }
-    by_plan: dict[str, list[tuple]] = defaultdict(list)
+    number_of = doc_ids_by_number(documents)
+    by_plan: dict[str, list[Compared]] = defaultdict(list)
     if len(drift):
         for plan, *rest in zip(
             drift["doc_id"],
@@ -183,16 +190,16 @@ def lineage_table(
             drift["copy_rate"].astype(float),
             drift["explained_rate"].astype(float),
         ):
-            by_plan[plan].append(tuple(rest))
+            by_plan[plan].append(Compared(*rest))
     rows = {row.doc_id: row for row in documents.itertuples()}
     templates = set(documents.loc[documents["role"] == "template", "doc_id"])
     out = []
     for doc in rows.values():
-        refs = by_plan.get(doc.doc_id, [])  # (reference, kind, copy, explained), in drift order
+        refs = by_plan.get(doc.doc_id, [])  # in drift order
         if doc.role != "plan" and not len(_cites(doc)):
             continue
-        scores = {ref: (copy, explained, k) for k, (ref, _, copy, explained) in enumerate(refs)}
-        score = {ref: copy for ref, _, copy, _ in refs}
+        scores = {r.reference: (r.copy, r.explained, k) for k, r in enumerate(refs)}
+        score = {r.reference: r.copy for r in refs}
         cands = candidates(doc, rows, windows, scores, number_of, templates)
         parent = choose_parent(cands)
         if parent:
@@ -202,10 +209,10 @@ def lineage_table(
             out.append((doc.doc_id, number_of[n], "cited", score.get(number_of[n]), k, None, None))
         if doc.role != "plan" or not refs:
             continue
-        compared = [r for r in refs if r[1] in ("template", "plan") and not math.isnan(r[2])]
-        ancestor = choose_ancestor(
-            [c for c in cands if c.doc_id in {r[0] for r in compared}], len(compared)
-        )
+        compared = {
+            r.reference for r in refs if r.kind in ("template", "plan") and not math.isnan(r.copy)
+        }
+        ancestor = choose_ancestor([c for c in cands if c.doc_id in compared], len(compared))
         if ancestor:
             c, reason = ancestor
             out.append((doc.doc_id, c.doc_id, "ancestor", _score(c.copy), 1, c.basis, reason))
@@ -217,14 +224,16 @@ def lineage_table(
         ):
             ranked = sorted(
                 (
-                    (ref, copy)
-                    for ref, k, copy, _ in refs
-                    if k == kind and not math.isnan(copy) and (kind != "template" or ref in allowed)
+                    r
+                    for r in refs
+                    if r.kind == kind
+                    and not math.isnan(r.copy)
+                    and (kind != "template" or r.reference in allowed)
                 ),
-                key=lambda r: -r[1],
+                key=lambda r: -r.copy,
             )  # stable: equal rates keep drift order
-            for k, (ref, s) in enumerate(ranked[:top], start=1):
-                out.append((doc.doc_id, ref, relation, s, k, None, None))
+            for k, r in enumerate(ranked[:top], start=1):
+                out.append((doc.doc_id, r.reference, relation, r.copy, k, None, None))
     frame = pd.DataFrame(out, columns=schema.columns("lineage"))
     return break_cycles(frame)
 
@@ -293,7 +302,7 @@ def _cites(doc) -> list[str]:
 
 
 def _day(value):
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+    return pd.Timestamp(value).date() if given(value) else None
 
 
 def _gap_order(gap: int) -> int:
@@ -303,8 +312,10 @@ def _gap_order(gap: int) -> int:
 
 
 def _num(x) -> float:
-    return -1.0 if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
+    """A score for ranking: missing ranks below every given one."""
+    return float(x) if given(x) else -1.0
 
 
 def _score(x):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+    """A score for the table: missing is empty."""
+    return x if given(x) else None

@@ -11,8 +11,8 @@ from compare.errors import CompareError
 def as_list(value) -> list[str]:
     """A parameter given as a list, a YAML/JSON list in a string (papermill ``-p``), or ``a, b``.
 
-    >>> as_list('["东城区", "haidian"]'), as_list("东城区，haidian"), as_list(None)
-    (['东城区', 'haidian'], ['东城区', 'haidian'], [])
+    >>> as_list('["东城区", "xicheng"]'), as_list("东城区，xicheng"), as_list(None)
+    (['东城区', 'xicheng'], ['东城区', 'xicheng'], [])
     """
     if value is None:
         return []

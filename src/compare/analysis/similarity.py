@@ -11,7 +11,8 @@ corpus pairs; every function that uses them takes a ``thresholds`` argument):
 =================  ================================================================
 verbatim           identical comparison text before jurisdiction folding
 jurisdiction_only  identical only after folding (本市 → 本区, 首都 → 东城)
-numbers_changed    different figures or years, otherwise similar (≥ 0.75, or equal with figures masked)
+numbers_changed    different figures or years, otherwise similar (≥ 0.75, or equal with figures
+                   masked)
 minor              similarity ≥ 0.8
 expanded           the plan keeps ≥ 0.8 of the reference and is ≥ 1.25 × longer
 condensed          the reference holds ≥ 0.8 of the plan, which is ≤ 0.8 × as long

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from compare import schema
+from compare.analysis.dating import given
 
 #: Similarity two targets' clauses need to count as the same clause (comparison texts, 0–1).
 CLAUSE_MATCH = 0.6
@@ -129,7 +130,7 @@ def _row(plan, ref, relation, x, y, how, sim) -> dict:
     theirs = {k: (y or {}).get(k) for k in _FIELDS}
     moved = (
         int(mine["deadline_year"]) - int(theirs["deadline_year"])
-        if _given(mine["deadline_year"]) and _given(theirs["deadline_year"])
+        if given(mine["deadline_year"]) and given(theirs["deadline_year"])
         else None
     )
     if x is None:
@@ -137,8 +138,8 @@ def _row(plan, ref, relation, x, y, how, sim) -> dict:
     elif y is None:
         change = "new"
     elif (
-        _given(x["value"])
-        and _given(y["value"])
+        given(x["value"])
+        and given(y["value"])
         and not math.isclose(float(x["value"]), float(y["value"]), rel_tol=1e-9)
     ):
         change = "raised" if float(x["value"]) > float(y["value"]) else "lowered"
@@ -180,7 +181,3 @@ def change_counts(target_changes: pd.DataFrame) -> pd.DataFrame:
         [target_changes["doc_id"], target_changes["reference_doc_id"]], target_changes["change"]
     )
     return counts.reindex(columns=[c for c in order if c in counts.columns], fill_value=0)
-
-
-def _given(value) -> bool:
-    return value is not None and not pd.isna(value)

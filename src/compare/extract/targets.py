@@ -525,7 +525,8 @@ def targets_from_tables(text: str, doc_id: str, plan_end: int | None,
                 f"（{r.binding}）" if r.binding else ""),
             "span_start": None, "span_end": None,
         })
-    return pd.DataFrame(out, columns=schema.columns("targets")), [f"{doc_id}: {p}" for p in problems]
+    notes = [f"{doc_id}: {p}" for p in problems]
+    return pd.DataFrame(out, columns=schema.columns("targets")), notes
 
 
 def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: int | None = None, *,
@@ -542,5 +543,5 @@ def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: in
     from_tables, notes = targets_from_tables(text, doc_id, plan_end, section_at.get)
     from_clauses = targets_from_measures(measures, {doc_id: plan_end})
     frames = [f for f in (from_tables, from_clauses) if not f.empty]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.columns("targets"))
+    out = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame("targets")
     return out, notes

@@ -12,7 +12,8 @@ _INS = "background-color:#d7f5dd;color:#0b6b1f;text-decoration:none"
 
 
 def diff_segments(a: str, b: str) -> list[tuple[int, str]]:
-    """Character-level diff of two display texts: ``(op, text)`` with op -1 deleted, 0 kept, 1 inserted."""
+    """Character-level diff of two display texts: ``(op, text)`` with op -1 deleted, 0 kept,
+    1 inserted."""
     from diff_match_patch import diff_match_patch
 
     dmp = diff_match_patch()
@@ -43,10 +44,11 @@ def redline_html(reference_text: str | None, plan_text: str | None, *, inline: b
 
     if inline:
         return f'<p class="redline">{render((-1, 0, 1))}</p>'
+    cell = "vertical-align:top;padding:4px 8px;border:1px solid #ddd"
     return (
         '<table class="redline" style="border-collapse:collapse;width:100%;table-layout:fixed">'
-        f'<tr><td style="vertical-align:top;padding:4px 8px;border:1px solid #ddd">{render((-1, 0))}</td>'
-        f'<td style="vertical-align:top;padding:4px 8px;border:1px solid #ddd">{render((0, 1))}</td></tr></table>'
+        f'<tr><td style="{cell}">{render((-1, 0))}</td>'
+        f'<td style="{cell}">{render((0, 1))}</td></tr></table>'
     )
 
 
@@ -60,9 +62,13 @@ def alignments_redline_html(
     reference_title: str = "参照文本 reference",
     plan_title: str = "方案 plan",
 ) -> str:
-    """Side-by-side redline of many aligned pairs (rows of ``alignments``), with label and similarity."""
+    """Side-by-side redline of many aligned pairs (rows of ``alignments``), with label and
+    similarity."""
     esc = html.escape
-    head = f'<tr><th style="width:12%">编辑 edit</th><th>{esc(reference_title)}</th><th>{esc(plan_title)}</th></tr>'
+    head = (
+        f'<tr><th style="width:12%">编辑 edit</th><th>{esc(reference_title)}</th>'
+        f"<th>{esc(plan_title)}</th></tr>"
+    )
     rows = []
     for r in alignments.itertuples():
         segs = diff_segments(_text(r.reference_text), _text(r.plan_text))
@@ -85,7 +91,8 @@ def alignments_redline_html(
     style = "border-collapse:collapse;width:100%;table-layout:fixed;font-size:14px;line-height:1.6"
     cell = "{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
     return (
-        f'<style>.redline-table td{cell}.redline-table th{cell}</style><table class="redline-table" style="{style}">{head}'
+        f"<style>.redline-table td{cell}.redline-table th{cell}</style>"
+        f'<table class="redline-table" style="{style}">{head}'
         + "".join(rows)
         + "</table>"
     )
