@@ -116,5 +116,6 @@ def test_similarity_clustermap_groups_the_plans_that_copy_each_other(built):
     heat = next(ax for ax in fig.axes if ax.get_yticklabels() and ax.get_xticklabels())
     rows = [t.get_text() for t in heat.get_yticklabels()]
     assert sorted(rows) == sorted(sim.index)
+    assert all(t.get_rotation() == 0 for t in heat.get_yticklabels())  # read across
     beijing = sorted(rows.index(p) for p in ("朝阳区", "丰台区", "海淀区"))
     assert beijing[2] - beijing[0] == 2  # the three Beijing districts side by side

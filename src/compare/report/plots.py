@@ -147,6 +147,7 @@ def similarity_clustermap(similarity: pd.DataFrame, *, title: str | None = None)
                           cbar_kws={"label": "相似度 similarity"}, linewidths=0.5)
     grid.ax_heatmap.set_xlabel("")
     grid.ax_heatmap.set_ylabel("")
+    grid.ax_heatmap.tick_params(axis="y", rotation=0)  # place names read across, not down
     if title:
         grid.figure.suptitle(title)
     return grid.figure
