@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-build: $(STAMP)
+build: $(STAMP) browser
 	@$(BIN)/python -m compileall -q src >/dev/null  # bytecode, also where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/compare build --raw data/raw --out data/processed
 	$(BIN)/compare reports --processed data/processed --out reports
@@ -25,15 +25,17 @@ build: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# Headless Chromium and a CJK font for the browser tests (skipped, with the reason, when absent).
+# Headless Chromium: it prints the reports to PDF (`make all`) and runs the browser tests; a CJK
+# system font for the tests that compare pages with and without one. Without them, `compare
+# reports` writes no PDFs (it says so) and those tests are skipped with the reason.
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
 	    || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    echo "installing chromium and fonts-wqy-microhei for the browser tests"; \
+	    echo "installing chromium (report PDFs, browser tests) and fonts-wqy-microhei"; \
 	    (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei) \
-	      >/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"; \
-	  else echo "note: chromium not installed; browser tests will be skipped"; fi; \
+	      >/dev/null 2>&1 || echo "note: could not install chromium: no PDFs, browser tests skipped"; \
+	  else echo "note: chromium not installed: no PDFs, browser tests skipped"; fi; \
 	fi
 
 clean:

@@ -254,7 +254,7 @@ def build(
     "out_dir",
     default=REPORTS_DIR,
     show_default=True,
-    help="Folder for reports/<report>/<plan>.html|.xlsx|.ipynb and index.html.",
+    help="Folder for index.html, <report>/<plan>.html|.pdf|.xlsx and _notebooks/.",
 )
 @click.option(
     "--plans",
@@ -275,6 +275,18 @@ def build(
     default=None,
     help="Show a progress bar (default: when run in a terminal).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the reports.",
+)
+@click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="Print each report to PDF with Chromium (default: when Chromium is installed).",
+)
 def reports(
     processed_dir: Path,
     out_dir: Path,
@@ -282,16 +294,35 @@ def reports(
     report_names: str,
     jobs: int | None,
     progress: bool | None,
+    lang: str,
+    pdf: bool | None,
 ) -> None:
-    """Run every report notebook for every plan (and the overview); export offline HTML, Excel."""
+    """Run every report notebook for every plan (and the overview); export offline HTML, PDF and
+    Excel."""
     from compare.errors import CompareError
     from compare.report.runner import run_reports
 
     if progress is None:
         progress = sys.stderr.isatty()
+    if pdf is None:
+        from compare.report.pdf import chromium
+
+        if chromium() is None:
+            click.echo(
+                "note: Chromium is not installed, so the reports get no PDF copies "
+                "(apt-get install chromium)",
+                err=True,
+            )
     try:
         done = run_reports(
-            processed_dir, out_dir, plans=plans, reports=report_names, jobs=jobs, progress=progress
+            processed_dir,
+            out_dir,
+            plans=plans,
+            reports=report_names,
+            jobs=jobs,
+            progress=progress,
+            lang=lang,
+            pdf=pdf,
         )
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -155,15 +155,22 @@ class Corpus:
             self.tables["alignments"], self.tables["measures"], doc, ref, section
         )
 
-    def redline(self, plan: str, reference: str | None = None, section: str | None = None):
+    def redline(
+        self, plan: str, reference: str | None = None, section: str | None = None, lang: str = "zh"
+    ):
         """A side-by-side redline of the plan against ``reference`` (default: its parent), shown
-        as HTML in a notebook."""
+        as HTML in a notebook; columns headed by the documents' names, edits in ``lang``."""
         from compare.report.redline import alignments_redline_html
+        from compare.report.terms import doc_names
 
         doc = self.resolve(plan, role="plan")
         ref = self.reference_of(doc, reference)
+        names = doc_names(self.tables["documents"], lang)
         html = alignments_redline_html(
-            self.alignments_of(doc, ref, section), reference_title=ref, plan_title=doc
+            self.alignments_of(doc, ref, section),
+            reference_title=names.get(ref, ref),
+            plan_title=names.get(doc, doc),
+            lang=lang,
         )
         try:
             from IPython.display import HTML

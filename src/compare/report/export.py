@@ -1,9 +1,9 @@
 """Self-contained HTML from executed notebooks, and Excel workbooks of the tables behind them.
 
 The HTML is for readers on networks without internet access: code cells are hidden, images
-are embedded as data URIs, and nothing is loaded from elsewhere — no scripts at all, no
-web fonts, no CDN stylesheets. The page uses the reader's Chinese system fonts
-(Microsoft YaHei, PingFang, Noto Sans CJK, WenQuanYi …).
+and the font are embedded as data URIs (:mod:`compare.report.fonts`: a Chinese font cut to the
+page's characters), and nothing is loaded from elsewhere — no scripts at all, no CDN
+stylesheets. Printed (or saved as PDF) it is A4 portrait, headed by its title on every page.
 
 Document text is untrusted (a scraped page can carry markup in its title). Three guards:
 
@@ -17,6 +17,7 @@ Document text is untrusted (a scraped page can carry markup in its title). Three
 
 Workbooks hold text as text: a cell that begins with ``=`` is a string, never a formula.
 """
+
 from __future__ import annotations
 
 import html
@@ -28,16 +29,20 @@ import pandas as pd
 
 from compare.normalize import strip_control_chars
 
-from compare.report.views import join_lists
+from compare.report.terms import join_lists
 
-FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", '
-              '"WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", sans-serif')
+FONT_STACK = (
+    '"Compare CJK", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
+    '"Hiragino Sans GB", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", sans-serif'
+)
 CSS = f"""
-body {{ font-family: {FONT_STACK}; margin: 0; color: #1a1a1a; background: #fafafa; line-height: 1.6; }}
+body {{ font-family: {FONT_STACK}; margin: 0; color: #1a1a1a; background: #fafafa;
+        line-height: 1.6; }}
 header {{ background: #08306b; color: #fff; padding: 14px 32px; }}
 header a {{ color: #c6dbef; margin-right: 18px; }}
 main {{ max-width: 1180px; margin: 0 auto; padding: 16px 32px 48px; background: #fff; }}
-h1 {{ font-size: 26px; }} h2 {{ font-size: 20px; border-bottom: 2px solid #deebf7; padding-bottom: 4px; margin-top: 32px; }}
+h1 {{ font-size: 26px; }}
+h2 {{ font-size: 20px; border-bottom: 2px solid #deebf7; padding-bottom: 4px; margin-top: 32px; }}
 table {{ border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }}
 th, td {{ border: 1px solid #d9d9d9; padding: 4px 8px; vertical-align: top; text-align: left; }}
 thead th {{ background: #f0f5fb; }}
@@ -46,39 +51,132 @@ img {{ max-width: 100%; height: auto; }}
 pre {{ white-space: pre-wrap; font-family: {FONT_STACK}; background: #f7f7f7; padding: 8px; }}
 .jp-OutputPrompt, .jp-InputPrompt, .prompt {{ display: none; }}
 footer {{ color: #737373; font-size: 12px; margin-top: 32px; }}
-.redline-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 14px; line-height: 1.6; }}
-.redline-table td, .redline-table th {{ border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }}
+.redline-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 14px;
+                  line-height: 1.6; }}
+.redline-table td, .redline-table th {{ border: 1px solid #ddd; padding: 4px 8px;
+                                       vertical-align: top; }}
 del {{ background: #fde0dc; color: #a50e0e; text-decoration: line-through; }}
 ins {{ background: #d7f5dd; color: #0b6b1f; text-decoration: none; }}
+td.num {{ text-align: right; }}
+table.reader {{ max-width: 100%; }}
+table.reader td {{ overflow-wrap: anywhere; }}
+ul.findings li {{ margin: 4px 0; }}
+.method {{ background: #f7f9fc; border-left: 4px solid #c6dbef; padding: 4px 16px; margin: 12px 0;
+           font-size: 13px; color: #333; }}
+details.fold summary {{ cursor: pointer; color: #08519c; margin: 8px 0; }}
+p.made {{ color: #737373; font-size: 12px; margin: 0 0 8px; }}
+@page {{ size: A4; margin: 18mm 12mm 16mm; }}
+@media print {{
+  header {{ display: none; }}
+  body {{ background: #fff; }}
+  main {{ max-width: none; padding: 0; }}
+  h1, h2, h3 {{ break-after: avoid; }}
+  img, figure, tr, li, .jp-OutputArea-output:has(img) {{ break-inside: avoid; }}
+  img {{ max-height: 240mm; object-fit: contain; }}
+  thead {{ display: table-header-group; }}
+  table {{ font-size: 11px; }}
+  details.fold > summary {{ display: none; }}
+  details.fold::details-content {{ content-visibility: visible; display: contents; }}
+}}
 """
 
 #: The page may load nothing and run nothing: images and fonts only when embedded in the page
 #: (data: URIs), styles only its own. Forms, frames, plug-ins and base URLs are all refused.
-CSP = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
-       "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
+CSP = (
+    "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'"
+)
 
 #: Tags a report body may hold: text, headings, lists, tables, images. Nothing that runs,
 #: embeds, plays or submits (script, iframe, object, embed, video, audio, form, svg, math, link).
 ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div", "dl", "dt", "em",
-    "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p",
-    "pre", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "details",
+    "figure",
+    "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "style"},
-    "a": {"href"}, "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "table": {"border"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "details": {"open"},
+    "th": {"colspan", "rowspan"},
+    "table": {"border"},
 }
 #: Inline style properties kept (the redline's colours, table layout): none of them takes a URL.
 ALLOWED_STYLES = {
-    "color", "background-color", "text-decoration", "text-align", "vertical-align", "font-weight", "font-size",
-    "font-style", "line-height", "width", "min-width", "max-width", "height", "padding", "margin", "border",
-    "border-collapse", "table-layout", "white-space",
+    "color",
+    "background-color",
+    "text-decoration",
+    "text-align",
+    "vertical-align",
+    "font-weight",
+    "font-size",
+    "font-style",
+    "line-height",
+    "width",
+    "min-width",
+    "max-width",
+    "height",
+    "padding",
+    "margin",
+    "border",
+    "border-collapse",
+    "table-layout",
+    "white-space",
 }
 _DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z")
 #: A link target inside the reports folder: a relative path or an anchor, never a scheme.
-_LOCAL_LINK = re.compile(r"(?:#[\w\-.:]*|(?:\.\./|\./)?[\w\-./\u3400-\u9fff]+\.(?:html|xlsx)(?:#[\w\-.:]*)?)\Z")
+_LOCAL_LINK = re.compile(
+    r"(?:#[\w\-.:]*|(?:\.\./|\./)?[\w\-./\u3400-\u9fff]+\.(?:html|xlsx|pdf)(?:#[\w\-.:]*)?)\Z"
+)
+
+
+#: Tag of notebook cells meant for the notebook's user only, left out of every report.
+NOTEBOOK_ONLY = "notebook-only"
 
 
 def notebook_body(nb_path: str | Path) -> str:
@@ -86,9 +184,20 @@ def notebook_body(nb_path: str | Path) -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     nb = nbformat.read(str(nb_path), as_version=4)
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    # notes for the notebook's user (how to set parameters) are not for the report's reader
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={NOTEBOOK_ONLY}), enabled=True
+    )
     body, _ = exporter.from_notebook_node(nb)
     return re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill gives its injected cell a random id
 
@@ -113,10 +222,16 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 def _cleaner():
     import nh3
 
-    return nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_attribute,
-                       clean_content_tags={"script", "style", "template", "noscript", "textarea", "xmp", "title"},
-                       url_schemes={"data"}, link_rel=None, strip_comments=True,
-                       filter_style_properties=ALLOWED_STYLES)
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute,
+        clean_content_tags={"script", "style", "template", "noscript", "textarea", "xmp", "title"},
+        url_schemes={"data"},
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=ALLOWED_STYLES,
+    )
 
 
 def sanitize(fragment: str) -> str:
@@ -127,16 +242,56 @@ def sanitize(fragment: str) -> str:
     return _cleaner().clean(fragment)
 
 
-def page(title: str, body: str, *, nav: list[tuple[str, str]] = (), footer: str = "") -> str:
-    """A complete offline HTML page around ``body`` (sanitised); ``title`` and link texts are escaped."""
-    links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for text, href in nav)
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f'<meta name="referrer" content="no-referrer">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{html.escape(strip_control_chars(title))}</title><style>{CSS}</style></head>'
-            f'<body><header>{sanitize(links)}</header><main>{sanitize(body)}'
-            f'<footer>{html.escape(strip_control_chars(footer))}</footer></main></body></html>\n')
+def page(
+    title: str,
+    body: str,
+    *,
+    nav: list[tuple[str, str]] = (),
+    footer: str = "",
+    made: str = "",
+    embed_font: bool = True,
+    lang: str = "zh",
+) -> str:
+    """A complete offline HTML page around ``body`` (sanitised); ``title``, link texts, ``made``
+    (the line saying when and from what the page was made) and ``footer`` are escaped. Printed,
+    each A4 page is headed by the title and numbered. ``embed_font``: carry a Chinese font cut
+    to the page's characters (:mod:`compare.report.fonts`)."""
+    links = "".join(
+        f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for text, href in nav
+    )
+    made_line = f'<p class="made">{html.escape(strip_control_chars(made))}</p>' if made else ""
+    content = (
+        f"<header>{sanitize(links)}</header><main>{made_line}{sanitize(body)}"
+        f"<footer>{html.escape(strip_control_chars(footer))}</footer></main>"
+    )
+    font = ""
+    if embed_font:
+        from compare.report.fonts import font_face_css
+
+        font = font_face_css(title + content)
+    margins = (
+        f"@page {{ @top-center {{ content: {css_string(title)}; font-size: 9px; "
+        f'color: #555; }} @bottom-right {{ content: counter(page) " / " counter(pages); '
+        f"font-size: 9px; color: #555; }} }}"
+    )
+    code = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{code}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta name="referrer" content="no-referrer">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(strip_control_chars(title))}</title>"
+        f"<style>{font}{CSS}{margins}</style></head><body>{content}</body></html>\n"
+    )
+
+
+def css_string(text: str) -> str:
+    """Text as a quoted CSS string that cannot end the string or the style element: quotes,
+    backslashes, angle brackets and line breaks are written as CSS escapes."""
+    out = []
+    for c in strip_control_chars(str(text)):
+        out.append(f"\\{ord(c):x} " if c in '"\\<>&\n\r' or ord(c) < 0x20 else c)
+    return '"' + "".join(out) + '"'
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
@@ -154,8 +309,12 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
             for col in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[col]):
                     out[col] = out[col].dt.strftime("%Y-%m-%d")
-                elif not pd.api.types.is_numeric_dtype(out[col]):  # openpyxl refuses control characters
-                    out[col] = out[col].map(lambda v: strip_control_chars(v) if isinstance(v, str) else v)
+                elif not pd.api.types.is_numeric_dtype(
+                    out[col]
+                ):  # openpyxl refuses control characters
+                    out[col] = out[col].map(
+                        lambda v: strip_control_chars(v) if isinstance(v, str) else v
+                    )
             out.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             _text_not_formulas(ws)
@@ -166,7 +325,10 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="DEEBF7")
             for i, col in enumerate(out.columns, start=1):
-                longest = max([_width(str(col))] + [_width(str(v)) for v in out[col].head(200) if v is not None])
+                longest = max(
+                    [_width(str(col))]
+                    + [_width(str(v)) for v in out[col].head(200) if v is not None]
+                )
                 width = min(max(8, longest + 2), 60)
                 ws.column_dimensions[get_column_letter(i)].width = width
                 if longest > 60:

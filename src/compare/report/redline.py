@@ -59,15 +59,18 @@ def _text(value) -> str:
 def alignments_redline_html(
     alignments: pd.DataFrame,
     *,
-    reference_title: str = "参照文本 reference",
-    plan_title: str = "方案 plan",
+    reference_title: str = "对照文件",
+    plan_title: str = "方案",
+    lang: str = "zh",
 ) -> str:
-    """Side-by-side redline of many aligned pairs (rows of ``alignments``), with label and
-    similarity."""
+    """Side-by-side redline of many aligned pairs (rows of ``alignments``), with the edit in the
+    reader's words (``lang``) and the similarity."""
+    from compare.report.terms import header, term
+
     esc = html.escape
     head = (
-        f'<tr><th style="width:12%">编辑 edit</th><th>{esc(reference_title)}</th>'
-        f"<th>{esc(plan_title)}</th></tr>"
+        f'<thead><tr><th style="width:12%">{esc(header("edit_label", lang))}</th>'
+        f"<th>{esc(reference_title)}</th><th>{esc(plan_title)}</th></tr></thead>"
     )
     rows = []
     for r in alignments.itertuples():
@@ -87,12 +90,13 @@ def alignments_redline_html(
             if pd.isna(r.similarity) or r.edit_label in ("added", "dropped")
             else f"<br>{r.similarity:.2f}"
         )
-        rows.append(f"<tr><td>{esc(r.edit_label)}{sim}</td><td>{left}</td><td>{right}</td></tr>")
+        label = esc(term("edit_label", r.edit_label, lang))
+        rows.append(f"<tr><td>{label}{sim}</td><td>{left}</td><td>{right}</td></tr>")
     style = "border-collapse:collapse;width:100%;table-layout:fixed;font-size:14px;line-height:1.6"
     cell = "{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
     return (
         f"<style>.redline-table td{cell}.redline-table th{cell}</style>"
-        f'<table class="redline-table" style="{style}">{head}'
+        f'<table class="redline-table" style="{style}">{head}<tbody>'
         + "".join(rows)
-        + "</table>"
+        + "</tbody></table>"
     )

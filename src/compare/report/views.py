@@ -1,60 +1,92 @@
-"""Reader-facing views of the tables: the frames each report shows, with Chinese headers.
+"""Reader-facing views of the tables: the frames each report shows and writes to Excel.
 
-Notebooks display these frames and :mod:`compare.report.runner` writes the same frames to
-each report's Excel workbook, so what a reader sees in the HTML and in Excel is the same.
-Headers are bilingual where a policy reader benefits (中文 English).
+Every view gives what an official reads: documents by name (:func:`terms.doc_names`), codes in
+words, headers in the report's language (``lang``: zh, or en), lists joined with 、, clause
+numbers without the plan's id. Notebooks show these frames (:func:`render.table_html`) and
+:mod:`compare.report.runner` writes the same frames to each report's workbook, so the HTML and
+the Excel agree.
 """
+
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
+import numpy as np
 import pandas as pd
 
-from compare.report.plots import plan_labels
-from compare.schema import LIST_SEPARATOR as LIST_JOIN
+from compare.report.terms import doc_names, name_of, reader_frame
+from compare.schema import TABLES
 
 
-def join_lists(df: pd.DataFrame) -> pd.DataFrame:
-    """List cells as text joined with 、 (for HTML tables and Excel)."""
-    out = df.copy()
-    for col in out.columns:
-        if any(isinstance(v, (list, tuple)) for v in out[col]):
-            out[col] = out[col].map(lambda v: LIST_JOIN.join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    return out
+def clause_no(measure_id) -> str:
+    """A clause (or target) id without its document: ``东城区-2017:3.2.1#1`` → ``3.2.1``."""
+    if not isinstance(measure_id, str):
+        return ""
+    return measure_id.split(":", 1)[-1].split("#", 1)[0]
 
 
-def blank_missing(df: pd.DataFrame) -> pd.DataFrame:
-    """Empty cells instead of <NA> / NaN / NaT for readers."""
-    return df.astype(object).where(df.notna(), "")
+def clause_nos(ids) -> list[str]:
+    return [clause_no(i) for i in (list(ids) if ids is not None else [])]
+
+
+def percent(rate) -> str:
+    """A rate as a whole percentage (0.684 → 68%); blank when missing."""
+    return "" if rate is None or pd.isna(rate) else f"{float(rate):.0%}"
 
 
 def document_title(documents: pd.DataFrame, doc_id: str) -> str:
     row = documents.set_index("doc_id").loc[doc_id]
-    title = row["title"] if isinstance(row["title"], str) else doc_id
+    title = row["title"] if isinstance(row["title"], str) else doc_names(documents)[doc_id]
     return f"{title}（{row['doc_number']}）" if isinstance(row["doc_number"], str) else title
 
 
-def metadata_table(documents: pd.DataFrame, doc_id: str) -> pd.DataFrame:
+def metadata_table(documents: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd.DataFrame:
+    """One row per field of a document's metadata (title, issuer, number, date, places, period,
+    cited documents, length, completeness, source file)."""
+    from compare.report.terms import header, term
+
     row = documents.set_index("doc_id").loc[doc_id]
-    fields = [("文件标题 title", "title"), ("发文机关 issuer", "issuer"), ("文号 number", "doc_number"),
-              ("成文日期 date", "issued_date"), ("省级 province", "province"), ("地级 prefecture", "prefecture"),
-              ("县级 county", "county"), ("规划期 period", "plan_period"), ("依据文件 cites", "cites"),
-              ("字数 characters", "char_count"), ("文本是否完整 partial", "is_partial")]
+    fields = [
+        "title",
+        "issuer",
+        "doc_number",
+        "issued_date",
+        "province",
+        "prefecture",
+        "county",
+        "plan_period",
+        "cites",
+        "char_count",
+        "is_partial",
+        "source_file",
+    ]
     values = []
-    for _, col in fields:
+    for col in fields:
         v = row[col]
-        if isinstance(v, (list, tuple)):
-            v = LIST_JOIN.join(v)
+        if isinstance(v, (list, tuple, np.ndarray)):
+            v = "、".join(map(str, list(v)))
         elif isinstance(v, pd.Timestamp):
             v = v.strftime("%Y-%m-%d")
-        values.append("" if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
-    return pd.DataFrame({"项目 field": [f for f, _ in fields], "内容 value": values})
+        elif col == "is_partial" and pd.notna(v):
+            v = term("boolean", bool(v), lang)
+        elif col == "source_file" and isinstance(v, str):
+            v = PurePosixPath(v).name
+        values.append("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+    return reader_frame(
+        pd.DataFrame({"field": [header(f, lang) for f in fields], "value": values}), lang
+    )
 
 
-def outline_table(sections: pd.DataFrame, doc_id: str) -> pd.DataFrame:
+def outline_table(sections: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd.DataFrame:
+    """Every heading of a plan, indented by depth."""
     s = sections[sections["doc_id"] == doc_id]
-    return pd.DataFrame({"编号 number": s["section_number"], "层级 depth": s["depth"],
-                         "标题 heading": [("　" * (d - 1)) + f"{lab}{h}" for d, lab, h in
-                                        zip(s["depth"], s["label"].fillna(""), s["heading"].fillna(""))]}
-                        ).reset_index(drop=True)
+    headings = [
+        ("　" * (int(d) - 1)) + f"{lab}{h}"
+        for d, lab, h in zip(s["depth"], s["label"].fillna(""), s["heading"].fillna(""))
+    ]
+    return reader_frame(
+        pd.DataFrame({"section_number": s["section_number"], "heading": headings}), lang
+    )
 
 
 def topic_counts(measures: pd.DataFrame, doc_id: str) -> pd.Series:
@@ -62,21 +94,30 @@ def topic_counts(measures: pd.DataFrame, doc_id: str) -> pd.Series:
     return m["topic"].fillna("其他").value_counts().rename("条款数")
 
 
-def targets_table(targets: pd.DataFrame, doc_id: str) -> pd.DataFrame:
+def targets_table(targets: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd.DataFrame:
+    """A plan's quantified targets: indicator, requirement, value, unit, deadline, the sentence."""
     t = targets[(targets["doc_id"] == doc_id) & (targets["kind"] == "target")]
-    return blank_missing(pd.DataFrame({
-        "指标 indicator": t["indicator"], "比较 comparator": t["comparator"], "数值 value": t["figure"],
-        "单位 unit": t["unit"], "期限 deadline": t["deadline_year"], "属性 binding": t["binding"],
-        "原文 source": t["text"], "出处 reference": t["measure_id"],
-    })).reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "indicator": t["indicator"],
+            "comparator": t["comparator"],
+            "figure": t["figure"],
+            "unit": t["unit"],
+            "deadline_year": t["deadline_year"],
+            "binding": t["binding"],
+            "text": t["text"],
+            "measure_id": t["measure_id"].map(clause_no),
+        }
+    )
+    return reader_frame(frame, lang, codes={"comparator": "comparator"})
 
 
-def tasks_table(tasks: pd.DataFrame, doc_id: str) -> pd.DataFrame:
+def tasks_table(tasks: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd.DataFrame:
+    """A plan's annex tasks with their lead and supporting agencies."""
     t = tasks[tasks["doc_id"] == doc_id]
-    return blank_missing(join_lists(pd.DataFrame({
-        "序号 no.": t["task_no"], "工作任务 task": t["task"], "牵头单位 lead": t["lead_agencies"],
-        "配合单位 supporting": t["supporting_agencies"], "时间进度 timeline": t["timeline"],
-    }))).reset_index(drop=True)
+    return reader_frame(
+        t[["task_no", "task", "lead_agencies", "supporting_agencies", "timeline"]], lang
+    )
 
 
 def lead_function_counts(agencies: pd.DataFrame, doc_id: str) -> pd.Series:
@@ -84,62 +125,204 @@ def lead_function_counts(agencies: pd.DataFrame, doc_id: str) -> pd.Series:
     return a["agency_function"].fillna("（未归类）").value_counts().rename("牵头任务数")
 
 
-def plans_table(documents: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
+def plans_table(documents: pd.DataFrame, doc_ids: list[str], lang: str = "zh") -> pd.DataFrame:
+    """The plans compared: name, title, number, date and period."""
     d = documents.set_index("doc_id").loc[doc_ids].reset_index()
-    return blank_missing(pd.DataFrame({
-        "方案 plan": plan_labels(documents, doc_ids), "文件标题 title": d["title"], "文号 number": d["doc_number"],
-        "成文日期 date": d["issued_date"].dt.strftime("%Y-%m-%d"), "规划期 period": d["plan_period"],
-        "doc_id": d["doc_id"]}))
+    frame = d[["doc_id", "title", "doc_number", "issued_date", "plan_period"]].rename(
+        columns={"doc_id": "plan"}
+    )
+    return reader_frame(frame, lang, names=doc_names(documents, lang), named=("plan",))
 
 
-def drift_overview(drift: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
+def drift_overview(
+    drift: pd.DataFrame, documents: pd.DataFrame, doc_ids: list[str], lang: str = "zh"
+) -> pd.DataFrame:
+    """Plans × templates: the share of each template's available text a plan reuses (沿用率)."""
+    from compare.report.terms import header
+
+    names = doc_names(documents, lang)
     d = drift[drift["doc_id"].isin(doc_ids) & (drift["reference_kind"] == "template")]
     wide = d.pivot(index="doc_id", columns="reference_doc_id", values="copy_rate").reindex(doc_ids)
-    return wide.round(2).rename_axis(index="方案 plan", columns="模板 template")
+    out = wide.apply(lambda col: col.map(percent))
+    out.columns = [name_of(names, c) for c in out.columns]
+    out.insert(0, header("plan", lang), [name_of(names, d) for d in out.index])
+    return out.reset_index(drop=True)
 
 
-def lineage_table(lineage: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
-    names = {"parent": "上级文件 parent", "cited": "引用 cited", "ancestor": "来源 ancestor",
-             "nearest": "最近模板 nearest",
-             "relative": "相近方案 relative", "inferred": "推断祖本 inferred"}
+#: Columns of the drift table left out of reports: ids and figures that need a method to read.
+DRIFT_FOR_ANALYSTS = ("doc_id", "reference_is_partial", "reference_clauses", "explained_rate")
+
+
+def drift_summary(
+    drift: pd.DataFrame, documents: pd.DataFrame, doc_id: str, lang: str = "zh"
+) -> pd.DataFrame:
+    """A plan against each template and inferred text: copy rate, clauses by edit, style.
+    Other plans are left to the similarity map."""
+    d = drift[(drift["doc_id"] == doc_id) & (drift["reference_kind"] != "plan")]
+    d = d.sort_values("copy_rate", ascending=False, kind="stable")
+    # the drift table's columns a reader needs (its id, and figures for analysts, left out)
+    frame = d[[c for c in TABLES["drift"].columns if c not in DRIFT_FOR_ANALYSTS]]
+    frame = frame.rename(columns={"reference_doc_id": "reference"}).assign(
+        copy_rate=frame["copy_rate"].map(percent)
+    )
+    return reader_frame(
+        frame,
+        lang,
+        codes={"reference_kind": "reference_kind", "implementation_style": "implementation_style"},
+        names=doc_names(documents, lang),
+        named=("reference",),
+    )
+
+
+def lineage_table(
+    lineage: pd.DataFrame, documents: pd.DataFrame, doc_ids: list[str], lang: str = "zh"
+) -> pd.DataFrame:
+    """Each plan's parent, cited, source, nearest, similar and inferred texts, by name."""
     lin = lineage[lineage["doc_id"].isin(doc_ids)]
-    return pd.DataFrame({"方案 plan": lin["doc_id"], "关系 relation": lin["relation"].map(names),
-                         "文件 document": lin["ancestor_doc_id"], "相似度 score": lin["score"].round(2),
-                         "名次 rank": lin["rank"],
-                         "依据 basis": lin["basis"].map(BASIS_NAMES)}).reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "plan": lin["doc_id"],
+            "relation": lin["relation"],
+            "document": lin["ancestor_doc_id"],
+            "score": lin["score"].round(2),
+            "basis": lin["basis"],
+        }
+    )
+    return reader_frame(
+        frame,
+        lang,
+        codes={"relation": "relation", "basis": "basis"},
+        names=doc_names(documents, lang),
+        named=("plan", "document"),
+    )
 
 
-#: Why a parent or ancestor may be one (lineage.basis), in words a reader knows.
-BASIS_NAMES = {"cited": "方案引用 cited", "jurisdiction": "本地区上级文件 higher level",
-               "earlier": "更早发布 issued earlier"}
-
-
-def lead_functions_by_plan(agencies: pd.DataFrame, documents: pd.DataFrame, doc_ids: list[str]) -> pd.DataFrame:
+def lead_functions_by_plan(
+    agencies: pd.DataFrame, documents: pd.DataFrame, doc_ids: list[str], lang: str = "zh"
+) -> pd.DataFrame:
+    """Lead-agency functions × plans: how many tasks each kind of body leads (for a chart)."""
     a = agencies[agencies["doc_id"].isin(doc_ids) & (agencies["agency_role"] == "lead")]
     if a.empty:
         return pd.DataFrame()
-    counts = a.pivot_table(index="agency_function", columns="doc_id", values="task_no", aggfunc="count",
-                           fill_value=0)
+    counts = a.pivot_table(
+        index="agency_function", columns="doc_id", values="task_no", aggfunc="count", fill_value=0
+    )
     counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False, kind="stable").index]
-    counts.columns = plan_labels(documents, list(counts.columns))
-    return counts
+    names = doc_names(documents, lang)
+    counts.columns = [name_of(names, c) for c in counts.columns]
+    return counts.rename_axis(index=None, columns=None)
 
 
-def coverage_evidence(coverage: pd.DataFrame, doc_ids: list[str] | None = None) -> pd.DataFrame:
+def coverage_evidence(
+    coverage: pd.DataFrame,
+    documents: pd.DataFrame,
+    doc_ids: list[str] | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Every covered (commitment, plan) cell with its strength, lead agencies and clause."""
     c = coverage if doc_ids is None else coverage[coverage["doc_id"].isin(doc_ids)]
     c = c[c["is_covered"]]
-    return join_lists(pd.DataFrame({
-        "承诺 commitment": c["commitment_label"], "主题 topic": c["topic"], "方案 plan": c["doc_id"],
-        "力度 strength": c["strength"], "牵头单位 lead": c["lead_agencies"], "依据 evidence": c["evidence_text"],
-    })).reset_index(drop=True)
+    label = "commitment_label" if lang == "zh" else "commitment_label_en"
+    frame = pd.DataFrame(
+        {
+            "commitment": c[label],
+            "topic": c["topic"],
+            "plan": c["doc_id"],
+            "strength": c["strength"],
+            "lead_agencies": c["lead_agencies"],
+            "evidence": c["evidence_text"],
+        }
+    )
+    return reader_frame(
+        frame,
+        lang,
+        codes={"strength": "strength"},
+        names=doc_names(documents, lang),
+        named=("plan",),
+    )
 
 
-def alignments_table(alignments: pd.DataFrame, doc_id: str, reference_doc_id: str | None = None) -> pd.DataFrame:
+def coverage_gaps(
+    coverage: pd.DataFrame,
+    documents: pd.DataFrame,
+    doc_ids: list[str] | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """The commitments a plan does not make: one row per commitment, with the plans that leave
+    it out (and how many of the plans shown make it)."""
+    c = coverage if doc_ids is None else coverage[coverage["doc_id"].isin(doc_ids)]
+    label = "commitment_label" if lang == "zh" else "commitment_label_en"
+    names = doc_names(documents, lang)
+    rows = []
+    for (commitment, topic), g in c.groupby([label, "topic"], sort=False):
+        missing = g.loc[~g["is_covered"], "doc_id"].tolist()
+        if missing:
+            rows.append(
+                {
+                    "commitment": commitment,
+                    "topic": topic,
+                    "plans_covering": int(g["is_covered"].sum()),
+                    "plans_not_covering": [name_of(names, d) for d in missing],
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["commitment", "topic", "plans_covering", "plans_not_covering"]
+    )
+    return reader_frame(frame, lang)
+
+
+def alignments_table(
+    alignments: pd.DataFrame,
+    documents: pd.DataFrame,
+    doc_id: str,
+    reference_doc_id: str | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """A plan's clauses against a reference's, pair by pair, with the edit between them."""
     a = alignments[alignments["doc_id"] == doc_id]
     if reference_doc_id:
         a = a[a["reference_doc_id"] == reference_doc_id]
-    return join_lists(pd.DataFrame({
-        "参照文本 reference": a["reference_doc_id"], "编辑 edit": a["edit_label"], "相似度 similarity": a["similarity"],
-        "参照条款 reference clause": a["reference_text"], "方案条款 plan clause": a["plan_text"],
-        "方案条款编号 measure_ids": a["measure_ids"],
-    })).reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "reference": a["reference_doc_id"],
+            "edit_label": a["edit_label"],
+            "similarity": a["similarity"].round(2),
+            "reference_text": a["reference_text"],
+            "plan_text": a["plan_text"],
+            "measure_ids": a["measure_ids"].map(clause_nos),
+        }
+    )
+    return reader_frame(
+        frame,
+        lang,
+        codes={"edit_label": "edit_label"},
+        names=doc_names(documents, lang),
+        named=("reference",),
+    )
+
+
+def target_changes_table(
+    target_changes: pd.DataFrame, documents: pd.DataFrame, doc_id: str, lang: str = "zh"
+) -> pd.DataFrame:
+    """A plan's quantified targets against its parent's and ancestor's: raised, lowered, kept,
+    new, not kept."""
+    t = target_changes[target_changes["doc_id"] == doc_id]
+    frame = pd.DataFrame(
+        {
+            "reference": t["reference_doc_id"],
+            "indicator": t["indicator"].fillna(t["reference_indicator"]),
+            "change": t["change"],
+            "figure": t["value"],
+            "reference_value": t["reference_value"],
+            "unit": t["unit"].fillna(t["reference_unit"]),
+            "deadline_year": t["deadline_year"],
+            "reference_deadline_year": t["reference_deadline_year"],
+        }
+    )
+    return reader_frame(
+        frame,
+        lang,
+        codes={"change": "change"},
+        names=doc_names(documents, lang),
+        named=("reference",),
+    )
