@@ -457,3 +457,41 @@ def test_chinese_renders_without_any_chinese_system_font(reports, tmp_path):
     assert np.abs(tofu - embedded).mean() > 5.0  # without its font, the page is not the same
     if cjk:  # and with its font it is the page a machine with Chinese fonts shows
         assert np.abs(embedded - shot(page, "system", with_cjk)).mean() < 0.5
+
+
+def test_a_lineage_diagram_of_many_plans_draws_one_box_per_parent(processed):
+    """Forty plans under one provincial text and ten under the national one: two boxes, each
+    edge labelled with the plans' mean copy rate, instead of fifty boxes no page can hold."""
+    import numpy as np
+
+    from compare.build import load_tables
+    from compare.report.plots import lineage_diagram, lineage_graph
+
+    t = load_tables(processed)
+    docs = t["documents"]
+    template = docs[docs["role"] == "template"]
+    plan = docs[docs["doc_id"] == "chaoyang-2017"].iloc[0]
+    plans = pd.DataFrame(
+        [plan.to_dict() | {"doc_id": f"p{i:02d}", "county": f"第{i}区"} for i in range(50)]
+    )
+    documents = pd.concat([template, plans], ignore_index=True)
+    parent = ["beijing-2016-8"] * 40 + ["guofa-2015-7"] * 10
+    rates = np.linspace(0.2, 0.8, 50)
+    lineage = pd.DataFrame(
+        {
+            "doc_id": plans["doc_id"],
+            "ancestor_doc_id": parent,
+            "relation": "parent",
+            "score": rates,
+            "rank": 1,
+        }
+    )
+    lineage = pd.concat([lineage, t["lineage"][t["lineage"]["doc_id"] == "beijing-2016-8"]])
+    drift = pd.DataFrame(
+        {"doc_id": plans["doc_id"], "reference_doc_id": parent, "copy_rate": rates}
+    )
+    assert len(lineage_graph(lineage, documents, drift, plans["doc_id"].tolist())) == 52
+    fig = lineage_diagram(lineage, documents, drift, plans["doc_id"].tolist())
+    texts = {x.get_text() for x in fig.axes[0].texts}
+    assert {"40个方案", "10个方案", f"{rates[:40].mean():.0%}", f"{rates[40:].mean():.0%}"} <= texts
+    assert fig.get_size_inches()[0] < 12  # fits a page

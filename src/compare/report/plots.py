@@ -290,6 +290,44 @@ def lineage_graph(
     return graph
 
 
+def group_plans(graph, names: dict[str, str], lang: str = "zh", max_plans: int = 15):
+    """The lineage graph with its plans drawn as one box per parent ("42个方案") when there are
+    more than ``max_plans``, the edge labelled with their mean copy rate; plans without a parent
+    in the corpus share one box. Earlier source plans and inferred texts are left out (they link
+    plan to plan). ``names`` gains the boxes' labels. Fewer plans: the graph as it is."""
+    import networkx as nx
+
+    plans = [n for n, d in graph.nodes(data=True) if d["plan"]]
+    if len(plans) <= max_plans:
+        return graph
+    grouped = nx.DiGraph()
+    for n, d in graph.nodes(data=True):
+        if not d["plan"] and not d["inferred"]:
+            grouped.add_node(n, **d)
+    for u, v, d in graph.edges(data=True):
+        if u in grouped and v in grouped:
+            grouped.add_edge(u, v, **d)
+    members: dict[str | None, list[float | None]] = {}
+    for plan in sorted(plans):
+        parents = [
+            u for u in graph.predecessors(plan) if graph.edges[u, plan]["relation"] == "parent"
+        ]
+        parent = parents[0] if parents else None
+        rate = graph.edges[parent, plan]["rate"] if parent else None
+        members.setdefault(parent, []).append(rate)
+    for parent, rates in members.items():
+        box = f"plans-under:{parent or ''}"
+        n = len(rates)
+        names[box] = f"{n}个方案" if lang == "zh" else f"{n} plans"
+        grouped.add_node(box, row=3, inferred=False, plan=True)
+        known = [r for r in rates if r is not None]
+        if parent is not None:
+            grouped.add_edge(
+                parent, box, relation="parent", rate=sum(known) / len(known) if known else None
+            )
+    return grouped
+
+
 def _lineage_positions(graph) -> dict:
     """x, y of each node: rows by level, each row ordered under its sources."""
     rows: dict[int, list[str]] = {}
@@ -308,6 +346,18 @@ def _lineage_positions(graph) -> dict:
         step = width / len(nodes)
         for i, n in enumerate(nodes):
             pos[n] = ((i + 0.5) * step, -y)
+    # then each source over the documents it leads to, a box apart, so that no arrow runs
+    # through another box on its way down
+    for row in sorted(rows, reverse=True)[1:]:
+
+        def over(n: str) -> float:
+            xs = [pos[c][0] for c in graph.successors(n)]
+            return sum(xs) / len(xs) if xs else pos[n][0]
+
+        x = float("-inf")
+        for n in sorted(rows[row], key=lambda n: (over(n), graph.nodes[n]["inferred"], n)):
+            x = max(over(n), x + 1.0)
+            pos[n] = (x, pos[n][1])
     return pos
 
 
@@ -319,11 +369,13 @@ def lineage_diagram(
     *,
     lang: str = "zh",
     title: str | None = None,
+    max_plans: int = 15,
 ):
     """Who copied from whom, as a diagram (networkx + matplotlib): national texts at the top,
     then provincial and municipal ones, the plans at the bottom. Arrows run from a source text to
     the plan that uses it, labelled with the plan's copy rate; parents solid, earlier source plans
-    dashed, inferred common texts dotted in grey boxes. Returns the Figure."""
+    dashed, inferred common texts dotted in grey boxes. More than ``max_plans`` plans are drawn
+    as one box per parent (:func:`group_plans`). Returns the Figure."""
     import matplotlib.pyplot as plt
     import networkx as nx
     from matplotlib.lines import Line2D
@@ -331,8 +383,9 @@ def lineage_diagram(
     from compare.report.terms import doc_names, name_of
 
     use_cjk_font()
-    graph = lineage_graph(lineage, documents, drift, doc_ids)
     names = doc_names(documents, lang)
+    graph = lineage_graph(lineage, documents, drift, doc_ids)
+    graph = group_plans(graph, names, lang, max_plans)
     pos = _lineage_positions(graph)
     n_rows = len({y for _, y in pos.values()})
     width = max(len([n for n in pos if pos[n][1] == y]) for y in {y for _, y in pos.values()})
@@ -371,6 +424,8 @@ def lineage_diagram(
             ax=ax,
             font_size=9,
             rotate=False,
+            # inferred texts' rates near their box, clear of the parents' labels at mid-edge
+            label_pos=0.75 if relation == "inferred" else 0.5,
             connectionstyle=curved,
             font_color=colour,
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
