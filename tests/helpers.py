@@ -4,6 +4,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pandas as pd
+
+
+def as_stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """A built table as it reads back from its files: text held once per distinct value in
+    memory (a Categorical: the alignments' clause texts) is plain text there."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("string")
+    return out
+
 
 def write_docx(path: Path, text: str, table_rows: list[list[str]] | None = None) -> Path:
     import docx

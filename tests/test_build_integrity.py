@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from compare import schema
 from compare.analysis.references import FitChoice
 from compare.build import build_tables, load_tables, write_tables
 from compare.cache import MAGIC, Cache, CacheEntryError, decode, encode
@@ -90,7 +91,10 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_note(raw, tmp_path):
     made again with a note, never trusted; the tables are as before."""
     cache, fits = tmp_path / "cache", FitChoice(tmp_path / "references")
     first, _ = build_tables(raw, cache_dir=cache, references=fits)
-    entries = [sorted((cache / s).glob("*.entry"))[0] for s in ("read", "segment", "extract", "align", "memo")]
+    entries = [
+        sorted((cache / s).glob("*.entry"))[0]
+        for s in ("read", "segment", "extract", "align", "memo")
+    ]
     for entry in entries + [fits.folder / "model.entry"]:
         data = bytearray(entry.read_bytes())
         for k in range(8):  # eight flipped bytes in the payload
@@ -382,3 +386,17 @@ def test_the_cache_is_tidied_of_temporary_and_old_files(tmp_path):
     assert cache.tidy() == 2
     assert [p.name for p in (tmp_path / "cache" / "read").iterdir()] == ["a" * 64 + ".entry"]
     assert (tmp_path / "cache" / "read" / ("a" * 64 + ".entry")).read_bytes().startswith(MAGIC)
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 3, 1 << 18])
+def test_a_repeated_text_key_is_found_in_any_slice(monkeypatch, slice_rows):
+    """Text keys are checked sorted, a slice at a time: a repeat is found wherever the slices
+    fall, and a key without repeats passes."""
+    monkeypatch.setattr(schema, "KEY_SLICE", slice_rows)
+    ids = pd.Series([f"a|b|{i}" for i in range(9)], dtype="string")
+    frame = pd.DataFrame({"alignment_id": ids})
+    assert not schema._has_duplicates(frame, ("alignment_id",))
+    for i, j in [(0, 8), (3, 4), (7, 8), (0, 1)]:
+        repeated = ids.copy()
+        repeated[j] = ids[i]
+        assert schema._has_duplicates(pd.DataFrame({"alignment_id": repeated}), ("alignment_id",))

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import compare
+from tests.helpers import as_stored
 from compare.errors import CompareError
 
 
@@ -22,6 +23,7 @@ def corpus(built, tmp_path_factory):
 def test_load_gives_every_table_as_an_attribute(corpus, built):
     assert repr(corpus) == "<Corpus: 5 plans, 4 templates>"
     for name, frame in built[0].items():
+        frame = as_stored(frame)
         assert name in dir(corpus)
         attribute = getattr(corpus, name)
         # a table that shares a view's name is what the view gives without arguments

@@ -87,6 +87,20 @@ def groups(table, key: str) -> list[tuple[str, object]]:
     return out
 
 
+def plain_text(table):
+    """``table`` (Arrow) with dictionary-encoded text (a pandas Categorical's) decoded to plain
+    text, so files hold the schema's types whatever the frame held in memory."""
+    import pyarrow as pa
+
+    fields = [
+        f.with_type(pa.large_string()) if pa.types.is_dictionary(f.type) else f
+        for f in table.schema
+    ]
+    if all(f.equals(g) for f, g in zip(fields, table.schema)):
+        return table
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
 def stage(
     table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv, pool=None
 ) -> Staged:
@@ -102,6 +116,7 @@ def stage(
     before = {p.get("value"): p for p in old.get("partitions", []) if isinstance(p, dict)}
     entries, files, pending = [], [], []
     for value, part in groups(table, key):
+        part = plain_text(part)  # decoded one plan at a time: never the whole table at once
         parquet_path, csv_path = partition_paths(name, value)
         # the value is in the folder's name (Hive layout); no pandas metadata (it would list it)
         stored = part.drop_columns([key]).replace_schema_metadata(None)

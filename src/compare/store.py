@@ -320,7 +320,7 @@ def _write_staged(
                 names = staged[-1].files + names
                 del table
                 continue
-            table = table.replace_schema_metadata(
+            table = partitions.plain_text(table).replace_schema_metadata(
                 {**(table.schema.metadata or {}), BUILD_ID_KEY: stamp.encode()}
             )
             files = [

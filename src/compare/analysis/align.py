@@ -377,7 +377,7 @@ def align(
     return pairs
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def memo_key(comp: str, exact: str) -> int:
     """A short, stable key of a reference wording (64 bits, for :class:`Memo`)."""
     return int.from_bytes(

@@ -45,7 +45,7 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _NGRAM = 3
 
 
-@lru_cache(maxsize=1 << 19)
+@lru_cache(maxsize=1 << 17)
 def similarity(a: str, b: str) -> float:
     """Similarity of two comparison texts in [0, 1]; 1 means identical.
 
@@ -63,7 +63,7 @@ def coverage(of: str, by: str) -> float:
     return shared_chars(of, by) / len(of) if of else 0.0
 
 
-@lru_cache(maxsize=1 << 19)
+@lru_cache(maxsize=1 << 17)
 def shared_chars(a: str, b: str) -> int:
     """Characters of ``a`` in common runs of ≥ 3 with ``b`` (along a longest common subsequence)."""
     return sum(
