@@ -217,7 +217,7 @@ def write_tables(
     (and no temporary file behind). Raises :class:`~compare.errors.CompareError` with a plain
     reason when the folder cannot be written (read-only, disk full) or another build holds it.
     """
-    from compare.parallel import no_cycle_collection
+    from compare.parallel import no_cycle_collection, release_memory
 
     out_dir = Path(out_dir)
     # tables straight from build_tables are validated already; anything else is checked here
@@ -233,6 +233,7 @@ def write_tables(
             if rows >= SPREADSHEET_ROWS
         ]
     stamp = build_id(checked, report)
+    release_memory()  # what building and validating freed, before the files' Arrow copies
     with output_lock(out_dir), no_cycle_collection():
         tidy(out_dir)
         staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
