@@ -60,6 +60,7 @@ ins {{ background: #d7f5dd; color: #0b6b1f; text-decoration: none; }}
 td.num {{ text-align: right; }}
 table.reader {{ max-width: 100%; }}
 table.reader td {{ overflow-wrap: anywhere; }}
+table.reader th, table.reader td {{ min-width: 4.5em; }}
 ul.findings li {{ margin: 4px 0; }}
 .method {{ background: #f7f9fc; border-left: 4px solid #c6dbef; padding: 4px 16px; margin: 12px 0;
            font-size: 13px; color: #333; }}
