@@ -1,10 +1,11 @@
 """Chinese words, for what words do well: which words set a plan apart (keyness) and where a
 term is used (keyword in context).
 
-Words are cut by jieba with the project's domain dictionary (``resources/jieba_userdict.txt``:
-残联, 无障碍, 托养, 辅助器具 …) and every agency spelling of ``resources/agencies.yaml``, so
-that 残工委 or 区人力社保局 stay one word. A researcher extends the dictionary by adding lines
-to that file (``word [frequency] [part of speech]``, jieba's format) or by passing ``words=``.
+Words are cut by jieba with the project's domain dictionary
+(``resources/jieba_userdict.txt``: 残联, 无障碍, 托养, 辅助器具 …) and every agency
+spelling of ``resources/agencies.yaml``, so that 残工委 or 区人力社保局 stay one word.
+A researcher extends the dictionary by adding lines to that file
+(``word [frequency] [part of speech]``, jieba's format) or by passing ``words=``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from compare.normalize import CJK
 USER_DICTIONARY = RESOURCES_DIR / "jieba_userdict.txt"
 #: Words that carry no meaning of their own in a plan (function words, the plan's own frame).
 STOP_WORDS = frozenset(
-    "的 和 与 及 等 在 对 为 将 把 由 从 并 或 以 其 之 是 有 了 着 要 各 各类 进一步 加强 推进 "
-    "推动 完善 健全 建立 落实 开展 实施 提高 加大 做好 积极 切实 不断 全面 逐步 有关 相关 "
+    "的 和 与 及 等 在 对 为 将 把 由 从 并 或 以 其 之 是 有 了 着 要 "
+    "各 各类 进一步 加强 推进 推动 完善 健全 建立 落实 开展 实施 "
+    "提高 加大 做好 积极 切实 不断 全面 逐步 有关 相关 "
     "工作 方面 我区 本区 全区 我市 本市 全市 我县 本县 全县".split()
 )
 _WORD = re.compile(f"[{CJK}]")

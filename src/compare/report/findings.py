@@ -23,7 +23,22 @@ def _listing(items: list[str], lang: str) -> str:
     shown = _SEP[lang].join(items[:LISTED])
     if len(items) <= LISTED:
         return shown
-    return f"{shown}等{len(items)}项" if lang == "zh" else f"{shown} and {len(items) - LISTED} more"
+    if lang == "zh":
+        return f"{shown}等{len(items)}项"
+    return f"{shown} and {len(items) - LISTED} more"
+
+
+def reference_of(tables: dict[str, pd.DataFrame], plan: str) -> str | None:
+    """The text a plan's drift report compares it with, chosen as the drift notebook chooses it
+    (:func:`compare.analysis.lineage.resolve_reference`: its parent, else its ancestor or nearest
+    template, else the national template); None when the corpus has no template."""
+    from compare.analysis.lineage import resolve_reference
+    from compare.errors import CompareError
+
+    try:
+        return resolve_reference(tables["documents"], "", plan, tables["lineage"])
+    except CompareError:
+        return None
 
 
 def coverage_findings(
@@ -51,9 +66,11 @@ def coverage_findings(
             f"具体措施{firm['specific']}项，原则提及{firm['general']}项。"
         ]
         if missing:
-            out.append(f"未涉及：{_listing(missing, lang)}（见“未涉及的承诺”表）。")
+            gaps = _listing(missing, lang)
+            out.append(f"未涉及：{gaps}（见“未涉及的承诺”表）。")
         if missing_common:
-            out.append(f"其他方案都承诺而{place}未涉及的：{_listing(missing_common, lang)}。")
+            others_make = _listing(missing_common, lang)
+            out.append(f"其他方案都承诺而{place}未涉及的：{others_make}。")
         return out
     out = [
         f"{place} commits to {covered} of {total} commitments: {firm['quantified']} "
@@ -103,7 +120,8 @@ def drift_findings(
         style = term("implementation_style", r["implementation_style"], lang)
         if lang == "zh":
             out.append(
-                f"{place}对照{ref}：沿用其{percent(r['copy_rate'])}的文字；{kept}条原文照录"
+                f"{place}对照{ref}：沿用其{percent(r['copy_rate'])}的文字；"
+                f"{kept}条原文照录"
                 f"或仅改地名，{edited}条有改动，删去{int(r['n_dropped'])}条，"
                 f"新增{int(r['n_added'])}条。"
             )
@@ -170,12 +188,12 @@ def profile_findings(tables: dict[str, pd.DataFrame], doc_id: str, lang: str = "
     a = tables["agencies"]
     leads = a[(a["doc_id"] == doc_id) & (a["agency_role"] == "lead")]["agency_name"].value_counts()
     if lang == "zh":
-        out = [
-            f"{place}方案共{n_sections}个章节标题、{n_measures}条条款，提出{n_targets}项量化目标。"
-        ]
+        size = f"{n_sections}个章节标题、{n_measures}条条款"
+        out = [f"{place}方案共{size}，提出{n_targets}项量化目标。"]
         if n_tasks:
             top = "、".join(f"{k}（{v}项）" for k, v in leads.head(3).items())
-            out.append(f"重点任务分工表列出{n_tasks}项任务；牵头最多的是{top}。")
+            tasks = f"重点任务分工表列出{n_tasks}项任务"
+            out.append(f"{tasks}；牵头最多的是{top}。")
         else:
             out.append("方案没有重点任务分工表。")
         return out
@@ -196,8 +214,6 @@ def overview_findings(
 ) -> list[str]:
     """All plans side by side: who commits to most, what all or only one commit to, who reuses
     its parent most."""
-    from compare.analysis.parents import default_reference
-
     documents, coverage, drift = tables["documents"], tables["coverage"], tables["drift"]
     names = doc_names(documents, lang)
     c = coverage[coverage["doc_id"].isin(doc_ids)]
@@ -210,11 +226,13 @@ def overview_findings(
         everyone, nobody = int((per_item == len(doc_ids)).sum()), int((per_item == 0).sum())
         if lang == "zh":
             out.append(
-                f"共比较{len(doc_ids)}个方案、{total}项承诺。承诺最多的是{name_of(names, most)}"
+                f"共比较{len(doc_ids)}个方案、{total}项承诺。"
+                f"承诺最多的是{name_of(names, most)}"
                 f"（{int(per_plan[most])}项），最少的是{name_of(names, least)}"
                 f"（{int(per_plan[least])}项）。"
             )
-            out.append(f"所有方案都承诺的有{everyone}项，没有方案承诺的有{nobody}项。")
+            shared = f"所有方案都承诺的有{everyone}项"
+            out.append(f"{shared}，没有方案承诺的有{nobody}项。")
         else:
             out.append(
                 f"{len(doc_ids)} plans and {total} commitments compared. Most committed: "
@@ -222,9 +240,8 @@ def overview_findings(
                 f"{name_of(names, least)} ({int(per_plan[least])})."
             )
             out.append(f"{everyone} commitments are in every plan, {nobody} in none.")
-    templates = set(documents.loc[documents["role"] == "template", "doc_id"])
     for doc_id in doc_ids:
-        ref = default_reference(tables["lineage"], doc_id, templates)
+        ref = reference_of(tables, doc_id)
         row = drift[(drift["doc_id"] == doc_id) & (drift["reference_doc_id"] == ref)]
         if ref is None or row.empty:
             continue

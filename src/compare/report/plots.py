@@ -263,6 +263,10 @@ def lineage_graph(
         else:  # an inferred common text: national, or of one province
             graph.add_node(d, row=0 if d == NATIONAL else 1, inferred=True, plan=False)
 
+    # the rows that make edges, by plan, found once (not a scan of the table per document)
+    drawn = lineage[lineage["relation"].isin(["parent", "ancestor", "inferred"])]
+    by_doc = dict(tuple(drawn.groupby("doc_id", sort=False)))
+    asked = set(doc_ids)
     todo, seen = list(doc_ids), set()
     while todo:
         d = todo.pop(0)
@@ -270,9 +274,9 @@ def lineage_graph(
             continue
         seen.add(d)
         add_node(d)
-        rows = lineage[lineage["doc_id"] == d]
+        rows = by_doc.get(d, drawn.iloc[:0])
         keep = rows[rows["relation"].isin(["parent", "ancestor"])]
-        if d in doc_ids:
+        if d in asked:
             inferred = rows[rows["relation"] == "inferred"].sort_values("rank", kind="stable")
             keep = pd.concat([keep, inferred.head(1)])
         for r in keep.itertuples(index=False):

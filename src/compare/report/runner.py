@@ -31,6 +31,7 @@ import pandas as pd
 from compare.config import NOTEBOOKS_DIR, PROCESSED_DATA_DIR, REPORTS_DIR
 from compare.errors import CompareError
 from compare.report import export, views
+from compare.report.findings import reference_of
 from compare.report.kernel import PAPERMILL_OPTIONS
 
 OVERVIEW = "overview"
@@ -67,6 +68,11 @@ class Job:
     files: dict[str, str] = field(default_factory=dict)
 
 
+#: The index's opening line for Chinese readers.
+INDEX_INTRO_ZH = (
+    "<p>每份报告均可离线打开；PDF 为打印版，"
+    "Excel 为报告所依据的数据表。</p>"
+)
 #: Sheet names of the workbooks, by language.
 SHEETS = {
     "zh": {
@@ -106,7 +112,6 @@ def report_findings(
     report: str, tables: dict[str, pd.DataFrame], plan: str, lang: str = "zh"
 ) -> list[str]:
     """The findings sentences at the top of a report (as its notebook shows them)."""
-    from compare.analysis.parents import default_reference
     from compare.report import findings
 
     docs = tables["documents"]
@@ -115,8 +120,7 @@ def report_findings(
     if report == "coverage":
         return findings.coverage_findings(tables["coverage"], docs, plan, lang)
     if report == "drift":
-        templates = set(docs.loc[docs["role"] == "template", "doc_id"])
-        ref = default_reference(tables["lineage"], plan, templates)
+        ref = findings.reference_of(tables, plan)
         return findings.drift_findings(
             tables["drift"], tables["target_changes"], tables["lineage"], docs, plan, ref, lang
         )
@@ -129,7 +133,6 @@ def report_frames(
 ) -> dict[str, pd.DataFrame]:
     """The tables behind a report, as the reader sees them (sheet name → frame), its findings
     and method notes first."""
-    from compare.analysis.parents import default_reference
     from compare.report.terms import header, method_notes
 
     docs = tables["documents"]
@@ -160,8 +163,7 @@ def report_frames(
             "gaps": views.coverage_gaps(tables["coverage"], docs, [plan], lang),
         }
     elif report == "drift":
-        templates = set(docs.loc[docs["role"] == "template", "doc_id"])
-        ref = default_reference(tables["lineage"], plan, templates)
+        ref = reference_of(tables, plan)
         frames |= {
             "drift": views.drift_summary(tables["drift"], docs, plan, lang),
             "target_changes": views.target_changes_table(
@@ -201,13 +203,12 @@ def summary_line(report: str, tables: dict[str, pd.DataFrame], plan: str, lang: 
     if report == "coverage":
         c = tables["coverage"][tables["coverage"]["doc_id"] == plan]
         covered = int(c["is_covered"].sum())
-        return f"承诺了{len(c)}项中的{covered}项" if zh else f"{covered} of {len(c)} commitments"
+        if zh:
+            return f"承诺了{len(c)}项中的{covered}项"
+        return f"{covered} of {len(c)} commitments"
     if report == "drift":
-        from compare.analysis.parents import default_reference
-
         docs, drift = tables["documents"], tables["drift"]
-        templates = set(docs.loc[docs["role"] == "template", "doc_id"])
-        ref = default_reference(tables["lineage"], plan, templates)
+        ref = reference_of(tables, plan)
         row = drift[(drift["doc_id"] == plan) & (drift["reference_doc_id"] == ref)]
         if ref is None or row.empty:
             return "没有可对照的上级文件" if zh else "no reference text to compare with"
@@ -389,9 +390,9 @@ def run_reports(
     """
     from compare.build import load_tables
     from compare.report.pdf import chromium
-    from compare.report.terms import _lang
+    from compare.report.terms import language
 
-    delivery = Delivery(_lang(lang), chromium() is not None if pdf is None else pdf, embed_font)
+    delivery = Delivery(language(lang), chromium() is not None if pdf is None else pdf, embed_font)
     processed_dir, out_dir = Path(processed_dir).resolve(), Path(out_dir).resolve()
     tables = load_tables(processed_dir)
     todo = plan_jobs(tables, plans, reports)
@@ -505,7 +506,7 @@ def write_index(
     title = "政策文本对比报告" if zh else "Policy plan comparison reports"
     parts = [
         f"<h1>{title}</h1>",
-        "<p>每份报告均可离线打开；PDF 为打印版，Excel 为报告所依据的数据表。</p>"
+        INDEX_INTRO_ZH
         if zh
         else "<p>Every report opens offline; the PDF is for print, the Excel workbook holds the "
         "tables behind it.</p>",

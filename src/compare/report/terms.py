@@ -32,7 +32,8 @@ def _terms() -> dict:
     return yaml.safe_load((RESOURCES_DIR / "report_terms.yaml").read_text(encoding="utf-8"))
 
 
-def _lang(lang: str) -> str:
+def language(lang: str) -> str:
+    """``lang`` when a report can be made in it; else a CompareError naming the choices."""
     from compare.errors import CompareError
 
     if lang not in LANGUAGES:
@@ -43,32 +44,33 @@ def _lang(lang: str) -> str:
 
 
 def term(kind: str, code, lang: str = "zh") -> str:
-    """The reader's word for one code of a kind: ``term("edit_label", "verbatim")`` → 原文照录.
+    """The reader's word for one code of a kind:
+    ``term("edit_label", "verbatim")`` → 原文照录.
     Missing values give an empty string; a code without a term gives :data:`MISSING`."""
     if code is None or (not isinstance(code, (str, bool)) and pd.isna(code)):
-        return "" if kind != "strength" else _terms()["codes"]["strength"][""][_lang(lang)]
+        return "" if kind != "strength" else _terms()["codes"]["strength"][""][language(lang)]
     entry = _terms()["codes"][kind].get(str(code))
-    return entry[_lang(lang)] if entry else MISSING
+    return entry[language(lang)] if entry else MISSING
 
 
 def header(column: str, lang: str = "zh") -> str:
     """The header of a view column (``copy_rate`` → 沿用率)."""
     entry = _terms()["columns"].get(column)
-    return entry[_lang(lang)] if entry else column
+    return entry[language(lang)] if entry else column
 
 
 def style_definitions(lang: str = "zh") -> dict[str, str]:
     """Implementation style term → its definition, in the order of the rules."""
     styles = _terms()["styles"]
-    return {term("implementation_style", k, lang): v[_lang(lang)] for k, v in styles.items()}
+    return {term("implementation_style", k, lang): v[language(lang)] for k, v in styles.items()}
 
 
 def method_notes(*reports: str, lang: str = "zh") -> list[str]:
     """The 方法说明 paragraphs of one or more reports (``method_notes("overview", "drift")``):
     what their figures mean and their limits, then the note common to every report."""
     notes = _terms()["method"]
-    own = [n for r in reports for n in notes.get(r, {}).get(_lang(lang), [])]
-    return [*own, *notes["common"][_lang(lang)]]
+    own = [n for r in reports for n in notes.get(r, {}).get(language(lang), [])]
+    return [*own, *notes["common"][language(lang)]]
 
 
 def _place(row) -> str | None:
@@ -84,9 +86,9 @@ def doc_names(documents: pd.DataFrame, lang: str = "zh", *, long: bool = False) 
 
     Plans: their place (county, else prefecture, else province); two plans of one place get
     their doc number (or year) after it. Templates: their doc number, with 《title》 when
-    ``long``; their title when they have no number. Inferred ancestors: 推断的全国共同文本, or
-    推断的<province>共同文本 for each province of the corpus. Unknown ids keep no name here:
-    callers use :func:`name_of`.
+    ``long``; their title when they have no number. Inferred ancestors:
+    推断的全国共同文本, or 推断的<province>共同文本 for each province of the corpus.
+    Unknown ids keep no name here: callers use :func:`name_of`.
     """
     from compare.analysis.ancestors import NATIONAL, inferred_id
 
@@ -108,9 +110,10 @@ def doc_names(documents: pd.DataFrame, lang: str = "zh", *, long: bool = False) 
             name = title or place or row["doc_id"]
         names[row["doc_id"]] = name
     inferred = _terms()["inferred"]
-    names[NATIONAL] = inferred["national"][_lang(lang)]
+    names[NATIONAL] = inferred["national"][language(lang)]
     for province in documents["province"].dropna().unique():
-        names[inferred_id(province)] = inferred["province"][_lang(lang)].format(province=province)
+        wording = inferred["province"][language(lang)]
+        names[inferred_id(province)] = wording.format(province=province)
     return names
 
 
