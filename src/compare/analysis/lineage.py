@@ -387,7 +387,7 @@ def section_label_counts(
     ]
     top = _top_headings(measures)
     section = [
-        top.get(ids[0], "（前言）") if len(ids) else "（参照文本删去 dropped）"
+        top.get(ids[0], "（前言）") if len(ids) else "（对照文件中删去的条款）"
         for ids in a["measure_ids"]
     ]
     counts = pd.crosstab(
