@@ -126,3 +126,45 @@ def test_a_plan_id_never_makes_a_path_outside_the_table():
             assert ".." not in parts and "." not in parts and len(parts) == len(path.split("/"))
         assert parquet_path.startswith("alignments/doc_id=") and parquet_path.count("/") == 2
         assert csv_path.startswith("alignments_csv/") and csv_path.count("/") == 1
+
+
+def test_with_the_cache_unchanged_plans_are_not_serialised_again(raw, tmp_path, monkeypatch):
+    """With the build cache, each plan's partition carries a key of what its rows follow from:
+    a plan whose key and file are as the manifest lists is not put into Parquet again (its
+    files stay), a damaged file is made again, and the tables are a fresh build's."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    tables, report = build_tables(raw, cache_dir=cache)
+    write_tables(tables, out, report, validated=True)
+    for name in ("alignments", "provisions"):
+        listed = partitions.manifest(out, name)["partitions"]
+        assert len(listed) == 3 and all(len(e["inputs"]) == 64 for e in listed)
+    serialised = []
+    real_groups = partitions.groups
+
+    def groups(table, key):
+        found = real_groups(table, key)
+        serialised.extend(value for value, _ in found)
+        return found
+
+    monkeypatch.setattr(partitions, "groups", groups)
+    first = _inodes(out)
+    again, again_report = build_tables(raw, cache_dir=cache)
+    write_tables(again, out, again_report, validated=True)
+    assert serialised == [] and _inodes(out) == first
+    # a damaged file is never kept on the strength of its key
+    damaged = out / "alignments" / "doc_id=jiaqu-2019" / "part-0.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-20])
+    again, again_report = build_tables(raw, cache_dir=cache)
+    write_tables(again, out, again_report, validated=True)
+    assert serialised == ["jiaqu-2019"]
+    # one plan reworded: its rows are made again; the tables are those of a build without cache
+    serialised.clear()
+    changed = SAMPLE_PLAN.replace("测试区", PLACES[1]).replace("逐步提高", "大幅提高")
+    (raw / "plans" / "plan1.txt").write_text(changed, encoding="utf-8")
+    newer, newer_report = build_tables(raw, cache_dir=cache)
+    write_tables(newer, out, newer_report, validated=True)
+    assert "yiqu-2019" in serialised  # (and its fellow plans: it is one of their references)
+    fresh, _ = build_tables(raw)
+    back = load_tables(out)
+    for name in ("alignments", "provisions"):
+        pd.testing.assert_frame_equal(back[name], as_stored(fresh[name]))

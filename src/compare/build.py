@@ -23,6 +23,7 @@ from compare.analysis.target_changes import target_changes_table
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
 from compare.errors import CompareError, DocumentError, printable
+from compare.inputs import file_sha256
 from compare.parallel import StageClock, no_cycle_collection, release_memory, run_batches
 from compare.read import Document, read_document
 from compare.read.limits import DEFAULT_LIMITS, Limits
@@ -70,6 +71,9 @@ class BuildReport:
     # reproducible)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
+    # per table stored one plan per file: a key per plan of what its rows follow from, so that
+    # writing skips the files of unchanged plans (compare.partitions.stage); never written here
+    row_keys: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     @property
     def n_ok(self) -> int:
@@ -81,8 +85,8 @@ class BuildReport:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data.pop("timings")
-        data.pop("cache")
+        for kept_out in ("timings", "cache", "row_keys"):
+            data.pop(kept_out)
         # the fit is named by its id; when it was made is shown to people, never written
         data["references"] = {k: v for k, v in self.references.items() if k != "fitted_at"}
         data["summary"] = {
@@ -302,13 +306,12 @@ def _read_batch(batch, raw_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list:
 
 def _read_key(item, limits: Limits = DEFAULT_LIMITS) -> str:
     path, rel, entry = item
-    try:
-        data = path.read_bytes()
-    except OSError:
+    digest = file_sha256(path)
+    if digest is None:
         return ""  # unreadable: never cached, read (and reported) every time
     # the entry's own file path is absolute: left out, so a moved raw folder keeps its cache
     fields = None if entry is None else {k: v for k, v in vars(entry).items() if k != "file"}
-    return Cache.key("read", rel, hashlib.sha256(data).hexdigest(), fields, limits)
+    return Cache.key("read", rel, digest, fields, limits)
 
 
 def _cached_batches(
@@ -732,7 +735,7 @@ def build_tables(
         release_memory()
         from compare.analysis.lineage import drift_tables
 
-        frames, figures, report.references = drift_tables(
+        drift = drift_tables(
             tables["measures"],
             documents,
             progress=progress,
@@ -742,7 +745,11 @@ def build_tables(
             clause_keys=per_doc.clause_keys,
             references=references,
         )
-        del clauses, per_doc
+        frames, figures, report.references = drift.tables, drift.figures, drift.references
+        report.row_keys = {
+            name: drift.row_keys for name in frames if schema.TABLES[name].partition_by
+        }
+        del clauses, per_doc, drift
         release_memory()
         for name in list(frames):
             frame = frames.pop(name)  # the unchecked frame goes as soon as its checked copy exists

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from compare.errors import CompareError
@@ -51,12 +52,27 @@ def inputs_key(raw: str, fit: str) -> str:
 
 
 def file_sha256(path: Path) -> str | None:
-    """The SHA-256 of a file's content (hex), or None when it cannot be read."""
+    """The SHA-256 of a file's content (hex), or None when it cannot be read.
+
+    A file whose place, size and change times are as when it was last hashed in this process
+    is not read again: a build hashes every raw file for its inputs key and again for the
+    read stage's cache keys."""
     try:
+        st = os.stat(path)
+        seen = (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if seen in _HASHED:
+            return _HASHED[seen]
         with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
+    if len(_HASHED) >= 100_000:  # a long session: forget, rather than grow without end
+        _HASHED.clear()
+    _HASHED[seen] = digest
+    return digest
+
+
+_HASHED: dict[tuple, str] = {}
 
 
 def up_to_date(out_dir: Path, key: str, *, strict: bool = False) -> bool:

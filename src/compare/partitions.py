@@ -102,19 +102,43 @@ def plain_text(table):
 
 
 def stage(
-    table, name: str, staging: Path, out_dir: Path, stamp: str, write_csv, pool=None
+    df,
+    name: str,
+    staging: Path,
+    out_dir: Path,
+    stamp: str,
+    write_csv,
+    pool=None,
+    row_keys: dict[str, str] | None = None,
 ) -> Staged:
-    """Write the partitions of ``table`` (Arrow) whose rows differ from the last build's into
-    ``staging``, and a new manifest stamped ``stamp``; ``write_csv(table, name, path)`` writes
-    one CSV (in ``pool``, an executor, when given: Arrow's writers run beside this thread).
-    Unchanged partitions are listed in the manifest and left where they are."""
+    """Write the partitions of ``df`` (a checked frame of table ``name``) whose rows differ from
+    the last build's into ``staging``, and a new manifest stamped ``stamp``;
+    ``write_csv(table, name, path)`` writes one CSV from Arrow (in ``pool``, an executor, when
+    given: Arrow's writers run beside this thread). Unchanged partitions are listed in the
+    manifest and left where they are.
+
+    ``row_keys``: per partition value, a key of everything its rows follow from (the build's
+    :attr:`~compare.analysis.lineage.DriftTables.row_keys`). A partition whose key is the one
+    the manifest lists, with as many rows and its files as listed, is kept without being made
+    again; any other is serialised, and kept when its bytes are the stored file's."""
+    import pandas as pd
     import pyarrow as pa
     from pyarrow import parquet
 
     key = schema.TABLES[name].partition_by
     old = manifest(out_dir, name) or {}
     before = {p.get("value"): p for p in old.get("partitions", []) if isinstance(p, dict)}
-    entries, files, pending = [], [], []
+    counts = df[key].value_counts(sort=False)
+    order = list(pd.unique(df[key]))  # the table's order: the manifest lists partitions in it
+    row_keys = row_keys or {}
+    entries = {
+        value: before[value]
+        for value in order
+        if _current(before.get(value), row_keys.get(value), int(counts[value]), name, out_dir)
+    }
+    todo = df[~df[key].isin(list(entries))] if entries else df
+    table = pa.Table.from_pandas(todo, preserve_index=False)
+    files, pending = [], []
     for value, part in groups(table, key):
         part = plain_text(part)  # decoded one plan at a time: never the whole table at once
         parquet_path, csv_path = partition_paths(name, value)
@@ -124,17 +148,25 @@ def stage(
         parquet.write_table(stored, sink)
         data = sink.getvalue()  # the same rows give the same bytes: the file is kept
         sha256 = hashlib.sha256(data).hexdigest()
+        entry = {
+            "value": value,
+            "rows": part.num_rows,
+            "parquet": parquet_path,
+            "csv": csv_path,
+            "sha256": sha256,
+        }
+        if row_keys.get(value):
+            entry["inputs"] = row_keys[value]
+        entries[value] = entry
         kept = before.get(value)
         if (
             kept
-            and kept.get("sha256") == sha256
-            and kept.get("parquet") == parquet_path
-            and kept.get("csv") == csv_path
+            and {k: v for k, v in kept.items() if k != "inputs"}
+            == {k: v for k, v in entry.items() if k != "inputs"}
             and file_sha256(out_dir / parquet_path) == sha256
             and (out_dir / csv_path).is_file()
         ):
-            entries.append(kept)
-            continue
+            continue  # listed with this build's key
         for path in (parquet_path, csv_path):
             (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / parquet_path).write_bytes(data)
@@ -143,17 +175,9 @@ def stage(
         else:
             pending.append(pool.submit(write_csv, part, name, staging / csv_path))
         files += [parquet_path, csv_path]
-        entries.append(
-            {
-                "value": value,
-                "rows": part.num_rows,
-                "parquet": parquet_path,
-                "csv": csv_path,
-                "sha256": sha256,
-            }
-        )
     for done in pending:
         done.result()
+    entries = [entries[value] for value in order]
     listed = {e["parquet"] for e in entries} | {e["csv"] for e in entries}
     stale = sorted(
         {p.get(k) for p in before.values() for k in ("parquet", "csv")} - listed - {None}
@@ -162,7 +186,7 @@ def stage(
         "table": name,
         "partition_by": key,
         "build_id": stamp,
-        "columns": list(table.column_names),
+        "columns": list(df.columns),
         "partitions": entries,
     }
     (staging / name).mkdir(parents=True, exist_ok=True)
@@ -170,6 +194,21 @@ def stage(
         json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return Staged(name, files + [f"{name}/{MANIFEST}"], [s for s in stale if _inside(s, name)])
+
+
+def _current(entry, row_key: str | None, rows: int, name: str, out_dir: Path) -> bool:
+    """Whether a partition's manifest ``entry`` holds the rows ``row_key`` names: the same key,
+    as many rows, its files where they belong and the Parquet file's bytes as listed."""
+    if not isinstance(entry, dict) or not row_key or entry.get("inputs") != row_key:
+        return False
+    parquet_path, csv_path = partition_paths(name, entry.get("value"))
+    return (
+        entry.get("rows") == rows
+        and entry.get("parquet") == parquet_path
+        and entry.get("csv") == csv_path
+        and (out_dir / csv_path).is_file()
+        and file_sha256(out_dir / parquet_path) == entry.get("sha256")
+    )
 
 
 def _inside(path: str, name: str) -> bool:

@@ -240,7 +240,8 @@ def write_tables(
         try:
             try:
                 staging.mkdir()
-                names, staged = _write_staged(checked, staging, stamp, out_dir)
+                row_keys = getattr(report, "row_keys", None) or {}
+                names, staged = _write_staged(checked, staging, stamp, out_dir, row_keys)
                 if report is not None:
                     data = json.loads(report.to_json())
                     data["build_id"] = stamp
@@ -301,10 +302,16 @@ def _swap_in(names: list[str], staging: Path, out_dir: Path) -> None:
 
 
 def _write_staged(
-    checked: dict[str, pd.DataFrame], staging: Path, stamp: str, out_dir: Path
+    checked: dict[str, pd.DataFrame],
+    staging: Path,
+    stamp: str,
+    out_dir: Path,
+    row_keys: dict[str, dict[str, str]] | None = None,
 ) -> tuple[list[str], list[partitions.Staged]]:
     """Write every table into ``staging``; the files to move into place (partitions first, so
-    a folder left half-moved is recognised) and what each partitioned table staged."""
+    a folder left half-moved is recognised) and what each partitioned table staged.
+    ``row_keys``: per partitioned table, a key per plan of what its rows follow from (see
+    :func:`compare.partitions.stage`)."""
     import pyarrow as pa
     from pyarrow import parquet
 
@@ -313,14 +320,14 @@ def _write_staged(
     # not hold the interpreter lock); one table at a time, so memory holds one Arrow copy
     with ThreadPoolExecutor(max_workers=2) as pool:
         for name, df in checked.items():
-            table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
             if schema.TABLES[name].partition_by:
+                keys = (row_keys or {}).get(name)
                 staged.append(
-                    partitions.stage(table, name, staging, out_dir, stamp, _write_csv, pool)
+                    partitions.stage(df, name, staging, out_dir, stamp, _write_csv, pool, keys)
                 )
                 names = staged[-1].files + names
-                del table
                 continue
+            table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
             table = partitions.plain_text(table).replace_schema_metadata(
                 {**(table.schema.metadata or {}), BUILD_ID_KEY: stamp.encode()}
             )

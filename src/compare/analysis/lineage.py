@@ -128,6 +128,21 @@ def align_plan(
     return out
 
 
+class DriftTables(NamedTuple):
+    """What :func:`drift_tables` gives the build."""
+
+    #: ``alignments``, ``provisions``, ``drift``, ``lineage`` and ``inferred_clauses``
+    tables: dict[str, pd.DataFrame]
+    #: reconstruction figures for the build report
+    figures: dict
+    #: what the build report says of the fitted references used
+    references: dict
+    #: with a cache: per plan, a key of everything its rows in the per-plan tables (alignments,
+    #: provisions) follow from (its clauses, its references' keys and the code), so unchanged
+    #: plans' stored files need not be written again (:func:`compare.partitions.stage`)
+    row_keys: dict[str, str]
+
+
 class BatchResult(NamedTuple):
     """One plan's alignments from a worker, and notes on cache entries it could not use."""
 
@@ -205,9 +220,10 @@ def drift_tables(
     cache=None,
     clause_keys: dict[str, str] | None = None,
     references: FitChoice = FitChoice(),
-) -> tuple[dict[str, pd.DataFrame], dict, dict]:
+) -> DriftTables:
     """``alignments``, ``provisions``, ``drift``, ``lineage`` and ``inferred_clauses``; figures
-    for the build report; and what the report says of the fitted references used.
+    for the build report; what the report says of the fitted references used; and each plan's
+    row key (:class:`DriftTables`).
 
     Each plan is aligned with every template, the national and its own province's inferred
     ancestors, and its most similar fellow plans
@@ -288,6 +304,11 @@ def drift_tables(
     cache.notes += [n for result in fresh for n in result.notes]
     del fresh
     blocks, drift_rows = [], []
+    row_keys = (
+        {p: Cache.key("plan rows", p, digest[p], [ref_key(r) for r in refs[p]]) for p in plans}
+        if cached
+        else {}
+    )
     for p in plans:
         results = [new[p][r] if r in new.get(p, {}) else kept[p][ref_key(r)] for r in refs[p]]
         if p in new and cached:  # only this build's references are kept
@@ -310,7 +331,7 @@ def drift_tables(
         "lineage": lineage_table(documents, drift),
         "inferred_clauses": model.inferred_rows,
     }
-    return tables, reconstruction(documents, inferred, clauses), used
+    return DriftTables(tables, reconstruction(documents, inferred, clauses), used, row_keys)
 
 
 def _digest(clauses: list[Clause]) -> str:
