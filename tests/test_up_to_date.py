@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -82,3 +83,21 @@ def test_any_change_builds_again(raw, tmp_path, change):
     assert len(tables["documents"]) == (4 if change == "add a plan" else 3)
     if change == "edit a plan":
         assert tables["measures"]["text"].str.contains("稳步").any()
+
+
+def test_a_file_changed_in_place_is_hashed_again(tmp_path):
+    """A build hashes each raw file once; a file changed since (even to the same size, with its
+    modification time put back) is read again, never taken for what it was."""
+    from compare.inputs import file_sha256
+
+    path = tmp_path / "plan.txt"
+    path.write_text("甲区方案", encoding="utf-8")
+    first = file_sha256(path)
+    assert file_sha256(path) == first
+    stat = path.stat()
+    time.sleep(0.05)  # past the file system clock's tick (a few ms): the change time moves on
+    path.write_text("乙区方案", encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert file_sha256(path) != first
+    assert file_sha256(tmp_path / "missing.txt") is None
