@@ -570,7 +570,7 @@ class DocumentResults(NamedTuple):
     clauses: dict[str, list]
     #: notes for the build report
     notes: list[str]
-    #: with a cache, a key naming each document's clauses (its segment key), by doc_id
+    #: a key naming each document's clauses (its segment key), by doc_id
     clause_keys: dict[str, str]
 
 
@@ -604,11 +604,11 @@ def document_stages(
         for d, t in zip(texts["doc_id"], texts["text"])
     }
     items = [ToSegment(d, t, places.get(d, ())) for d, t in zip(texts["doc_id"], texts["text"])]
-    seg_key = (
-        {it.doc_id: Cache.key("segment", it.doc_id, digest[it.doc_id], it.places) for it in items}
-        if cache.folder
-        else {}
-    )
+    # named with or without a cache: the key also names the document's clauses in the per-plan
+    # tables' row keys, which must not depend on whether a cache is kept
+    seg_key = {
+        it.doc_id: Cache.key("segment", it.doc_id, digest[it.doc_id], it.places) for it in items
+    }
     with clock("segment"):
         seg = _cached_batches(
             _segment_batch,

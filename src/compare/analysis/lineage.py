@@ -137,7 +137,7 @@ class DriftTables(NamedTuple):
     figures: dict
     #: what the build report says of the fitted references used
     references: dict
-    #: with a cache: per plan, a key of everything its rows in the per-plan tables (alignments,
+    #: per plan, a key of everything its rows in the per-plan tables (alignments,
     #: provisions) follow from (its clauses, its references' keys and the code), so unchanged
     #: plans' stored files need not be written again (:func:`compare.partitions.stage`)
     row_keys: dict[str, str]
@@ -256,9 +256,7 @@ def drift_tables(
     ref_clauses = {**clauses, **inferred}
     cached = cache.folder is not None  # results are kept between builds
     clause_keys = clause_keys or {}
-    digest = (
-        {d: clause_keys.get(d) or _digest(cl) for d, cl in ref_clauses.items()} if cached else {}
-    )
+    digest = {d: clause_keys.get(d) or _digest(cl) for d, cl in ref_clauses.items()}
 
     def ref_key(ref: Reference) -> tuple:
         return ref.doc_id, ref.kind, digest[ref.doc_id], bool(partial.get(ref.doc_id) is True)
@@ -304,11 +302,9 @@ def drift_tables(
     cache.notes += [n for result in fresh for n in result.notes]
     del fresh
     blocks, drift_rows = [], []
-    row_keys = (
-        {p: Cache.key("plan rows", p, digest[p], [ref_key(r) for r in refs[p]]) for p in plans}
-        if cached
-        else {}
-    )
+    row_keys = {
+        p: Cache.key("plan rows", p, digest[p], [ref_key(r) for r in refs[p]]) for p in plans
+    }
     for p in plans:
         results = [new[p][r] if r in new.get(p, {}) else kept[p][ref_key(r)] for r in refs[p]]
         if p in new and cached:  # only this build's references are kept
