@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from compare import schema
+from compare import frames, schema
 from compare.analysis.references import FitChoice
 from compare.build import build_tables, load_tables, write_tables
 from compare.cache import MAGIC, Cache, CacheEntryError, decode, encode
@@ -136,6 +136,25 @@ def test_a_cache_entry_of_the_wrong_kind_is_rebuilt(raw, tmp_path):
     entry.write_bytes(encode(entry.stem, {"not": "a document"}))
     tables, report = build_tables(raw, cache_dir=cache)
     assert len(tables["documents"]) == 3 and any("wrong kind" in w for w in report.warnings)
+
+
+def test_a_cached_frame_that_is_not_arrow_data_is_rebuilt(raw, tmp_path):
+    """A segment entry whose checksum holds but whose measures are not a well-formed Arrow table
+    (a crafted entry) is made again, not read: the tables are those of a build without it."""
+    cache = tmp_path / "cache"
+    first, _ = build_tables(raw, cache_dir=cache)
+    entries = sorted((cache / "segment").glob("*.entry"))
+    assert len(entries) == 3
+    for k, entry in enumerate(entries):
+        parts = list(decode(entry.stem, entry.read_bytes()))
+        assert isinstance(parts[1], bytes)  # the measures, as Arrow bytes
+        foreign = frames.encode(pd.DataFrame({"x": [1]}), "measures")  # well formed, not measures
+        parts[1] = [b"not arrow", parts[1][: len(parts[1]) // 2], foreign][k]
+        entry.write_bytes(encode(entry.stem, tuple(parts)))
+    again, report = build_tables(raw, cache_dir=cache)
+    assert sum("wrong kind" in w for w in report.warnings) == 3
+    for name in ("measures", "alignments", "coverage"):
+        pd.testing.assert_frame_equal(first[name], again[name])
 
 
 def test_tables_from_two_builds_are_refused_by_name(raw, tmp_path):

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
-from compare import schema
+from compare import frames, schema
 from compare.analysis.dating import estimate_columns, issue_windows
 from compare.analysis.references import FitChoice
 from compare.analysis.target_changes import target_changes_table
@@ -331,11 +330,12 @@ def _cached_batches(
 ) -> list:
     """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by
     key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`). With a
-    ``record`` (a NamedTuple class), a cached result must be a tuple of its fields, and every
-    result is given back as one (the cache keeps plain tuples)."""
+    ``record`` (a NamedTuple class), a cached result must be a tuple of its fields with
+    well-formed frames (:func:`_record_of`), and every result is given back as one (the cache
+    keeps plain tuples)."""
     cache = cache or Cache(None)
     if record is not None:
-        shape = _tuple_of(len(record._fields))
+        shape = _record_of(record)
     keys = [key_of(item) if cache.folder else "" for item in items]
     results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -468,14 +468,16 @@ class ToSegment(NamedTuple):
 
 
 class Segmented(NamedTuple):
-    """One document segmented (as the cache keeps it): sections and measures as column lists,
-    the line → section map, and the clauses' own fields (see
+    """One document segmented (as the cache keeps it): sections and measures (Arrow bytes, see
+    :mod:`compare.frames`), the line → section map, and the clauses' own fields (see
     :func:`~compare.analysis.index.clause_columns`; ids and texts are the measures')."""
 
-    sections: dict | None
-    measures: dict | None
+    sections: bytes | None
+    measures: bytes | None
     section_at: list
     clauses: tuple
+
+    FRAMES = ("sections", "measures")  # fields held as Arrow bytes, each of its table
 
 
 class ToExtract(NamedTuple):
@@ -486,19 +488,21 @@ class ToExtract(NamedTuple):
     places: tuple[str, ...]
     plan_end: int | None
     role: str | None
-    measures: dict | None
+    measures: bytes | None
     section_at: list
 
 
 class Extracted(NamedTuple):
-    """One document's tasks, agencies, targets (column lists), notes for the build report, and
-    (a plan's) coverage rows, as the cache keeps them."""
+    """One document's tasks, agencies, targets (Arrow bytes, see :mod:`compare.frames`), notes
+    for the build report, and (a plan's) coverage rows, as the cache keeps them."""
 
-    tasks: dict | None
-    agencies: dict | None
-    targets: dict | None
+    tasks: bytes | None
+    agencies: bytes | None
+    targets: bytes | None
     notes: list
-    coverage: dict | None
+    coverage: bytes | None
+
+    FRAMES = ("tasks", "agencies", "targets", "coverage")  # fields held as Arrow bytes, ditto
 
 
 def _segment_batch(batch: list[ToSegment]) -> list[Segmented]:
@@ -511,8 +515,8 @@ def _segment_batch(batch: list[ToSegment]) -> list[Segmented]:
         sections, measures, section_at = segment_document_lines(item.text, item.doc_id)
         out.append(
             Segmented(
-                _to_columns(sections),
-                _to_columns(measures),
+                frames.encode(sections, "sections"),
+                frames.encode(measures, "measures"),
                 section_at,
                 clause_columns(clauses_of(measures, item.places)),
             )
@@ -533,7 +537,7 @@ def _extract_batch(batch: list[ToExtract]) -> list[Extracted]:
         targets, target_notes = extract_targets(
             it.text,
             it.doc_id,
-            _from_columns([it.measures], "measures"),
+            frames.gather([it.measures], "measures", typed=False),
             it.plan_end,
             section_at=it.section_at,
         )
@@ -542,7 +546,7 @@ def _extract_batch(batch: list[ToExtract]) -> list[Extracted]:
     coverage = {}
     if plans:
         rows = coverage_table(
-            _from_columns([it.measures for it, _ in plans], "measures"),
+            frames.gather([it.measures for it, _ in plans], "measures", typed=False),
             pd.DataFrame({"doc_id": [it.doc_id for it, _ in plans], "role": "plan"}),
             _concat([o.targets for _, o in plans], "targets"),
             _concat([o.tasks for _, o in plans], "tasks"),
@@ -551,11 +555,11 @@ def _extract_batch(batch: list[ToExtract]) -> list[Extracted]:
         coverage = {d: g for d, g in rows.groupby("doc_id", sort=False)}
     return [
         Extracted(
-            _to_columns(o.tasks),
-            _to_columns(o.agencies),
-            _to_columns(o.targets),
+            frames.encode(o.tasks, "tasks"),
+            frames.encode(o.agencies, "agencies"),
+            frames.encode(o.targets, "targets"),
             o.notes,
-            _to_columns(coverage.get(it.doc_id)),
+            frames.encode(coverage.get(it.doc_id), "coverage"),
         )
         for it, o in zip(batch, out)
     ]
@@ -646,38 +650,35 @@ def document_stages(
         # the per-document tables put together and checked: counted with extraction, the last
         # of them
         tables = {
-            "sections": _from_columns([s.sections for s in seg], "sections"),
-            "measures": _from_columns([s.measures for s in seg], "measures"),
-            "tasks": _from_columns([e.tasks for e in ext], "tasks"),
-            "agencies": _from_columns([e.agencies for e in ext], "agencies"),
-            "targets": _from_columns([e.targets for e in ext], "targets"),
-            "coverage": in_codebook_order([_from_columns([e.coverage for e in ext], "coverage")]),
+            "sections": frames.gather([s.sections for s in seg], "sections"),
+            "measures": frames.gather([s.measures for s in seg], "measures"),
+            "tasks": frames.gather([e.tasks for e in ext], "tasks"),
+            "agencies": frames.gather([e.agencies for e in ext], "agencies"),
+            "targets": frames.gather([e.targets for e in ext], "targets"),
+            "coverage": in_codebook_order([frames.gather([e.coverage for e in ext], "coverage")]),
         }
         tables = {name: schema.validate(df, name) for name, df in tables.items()}
         clauses = {
-            it.doc_id: clauses_from_columns(s.measures, s.clauses) for it, s in zip(items, seg)
+            it.doc_id: clauses_from_columns(frames.columns(s.measures, CLAUSE_SOURCE), s.clauses)
+            for it, s in zip(items, seg)
         }
     return DocumentResults(tables, clauses, [n for e in ext for n in e.notes], seg_key)
 
 
-def _tuple_of(n: int):
-    """A check that a cached result is a tuple of ``n`` parts (as a stage returns it)."""
-    return lambda value: isinstance(value, tuple) and len(value) == n
+#: The measures' columns a document's clauses are made from (with their own fields).
+CLAUSE_SOURCE = ("measure_id", "doc_id", "text")
 
 
-def _to_columns(df: pd.DataFrame | None) -> dict[str, list] | None:
-    """A frame as plain column lists: a per-document result is cached in this form, which is quick
-    to read back and to put together by the thousand (see :func:`_from_columns`)."""
-    return None if df is None else {c: df[c].tolist() for c in df.columns}
-
-
-def _from_columns(parts: list[dict[str, list] | None], table: str) -> pd.DataFrame:
-    """One frame from many documents' column lists, in order (typed later, by
-    :func:`schema.validate`)."""
-    parts = [p for p in parts if p and len(next(iter(p.values())))]
-    if not parts:
-        return schema.empty_frame(table)
-    return pd.DataFrame({c: list(chain.from_iterable(p[c] for p in parts)) for c in parts[0]})
+def _record_of(record: type):
+    """A check that a cached result is a tuple of ``record``'s fields (as a stage returns it),
+    whose frames (``record.FRAMES``) are well-formed Arrow bytes or None."""
+    n = len(record._fields)
+    at = [(record._fields.index(f), f) for f in getattr(record, "FRAMES", ())]
+    return lambda value: (
+        isinstance(value, tuple)
+        and len(value) == n
+        and all(frames.readable(value[k], table) for k, table in at)
+    )
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
