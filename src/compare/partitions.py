@@ -163,8 +163,7 @@ def stage(
             kept
             and {k: v for k, v in kept.items() if k != "inputs"}
             == {k: v for k, v in entry.items() if k != "inputs"}
-            and file_sha256(out_dir / parquet_path) == sha256
-            and (out_dir / csv_path).is_file()
+            and _files_intact(entry, out_dir)
         ):
             continue  # listed with this build's key
         for path in (parquet_path, csv_path):
@@ -206,9 +205,16 @@ def _current(entry, row_key: str | None, rows: int, name: str, out_dir: Path) ->
         entry.get("rows") == rows
         and entry.get("parquet") == parquet_path
         and entry.get("csv") == csv_path
-        and (out_dir / csv_path).is_file()
-        and file_sha256(out_dir / parquet_path) == entry.get("sha256")
+        and _files_intact(entry, out_dir)
     )
+
+
+def _files_intact(entry: dict, out_dir: Path) -> bool:
+    """Whether a partition's files are in ``out_dir`` as its ``entry`` lists them: the CSV there
+    and the Parquet file's bytes those of the listed checksum."""
+    return (out_dir / entry["csv"]).is_file() and file_sha256(
+        out_dir / entry["parquet"]
+    ) == entry.get("sha256")
 
 
 def _inside(path: str, name: str) -> bool:

@@ -63,28 +63,26 @@ FIELDS: dict[str, Field] = {
     ),
     "title": Field(
         "string",
-        "Title of the document as printed; for a plan issued by a notice (印发通知), the "
-        "plan's "
-        "own title, not the notice's.",
+        "Title of the document as printed; for a plan issued by a notice (印发通知), "
+        "the plan's own title, not the notice's.",
     ),
     "notice_title": Field(
         "string",
         "Title of the notice that issues or forwards the document "
-        "(…关于印发《…》的通知); "
-        "null when the document is not issued by a notice.",
+        "(…关于印发《…》的通知); null when the document is not issued by a notice.",
     ),
     "issuer": Field("string", "Issuing body, e.g. 北京市东城区人民政府."),
     "province": Field(
         "string",
-        "Province-level division of the issuer (北京市, 黑龙江省); null for national "
-        "bodies.",
+        "Province-level division of the issuer (北京市, 黑龙江省); "
+        "null for national bodies.",
     ),
     "prefecture": Field(
         "string", "Prefecture-level division of the issuer, when there is one (佳木斯市)."
     ),
     "county": Field(
-        "string", "County-level division of the issuer (东城区, 富锦市); null above county "
-        "level."
+        "string",
+        "County-level division of the issuer (东城区, 富锦市); null above county level.",
     ),
     "level": Field(
         "string",
@@ -124,8 +122,8 @@ FIELDS: dict[str, Field] = {
         "earliest year it commits to, 到2018年…), or none.",
     ),
     "plan_period": Field(
-        "string", "Plan period when stated: 十三五, 十四五, or a year range such as "
-        "2021—2025."
+        "string",
+        "Plan period when stated: 十三五, 十四五, or a year range such as 2021—2025.",
     ),
     "period_start_year": Field("int", "First year of the plan period."),
     "period_end_year": Field(
@@ -168,8 +166,8 @@ FIELDS: dict[str, Field] = {
     ),
     "encoding": Field(
         "string",
-        "Text encoding detected (utf-8, utf-8-sig, gb18030, utf-16-le …) or the container "
-        "format.",
+        "Text encoding detected (utf-8, utf-8-sig, gb18030, utf-16-le …) "
+        "or the container format.",
         nullable=False,
     ),
     "original_script": Field(
@@ -200,8 +198,7 @@ FIELDS: dict[str, Field] = {
         "string",
         "Headings above the clause, outermost first, joined with ' > ' "
         "(e.g. 四、提供更加优质的公共服务 > "
-        "（五）加快发展残疾人养护照料服务); empty in the "
-        "preamble.",
+        "（五）加快发展残疾人养护照料服务); empty in the preamble.",
     ),
     "section_number": Field(
         "string",
@@ -243,15 +240,15 @@ FIELDS: dict[str, Field] = {
     ),
     "timeline": Field(
         "string",
-        "Timeline cell as written (持续实施, 2020年); null when the table has no timeline "
-        "column.",
+        "Timeline cell as written (持续实施, 2020年); "
+        "null when the table has no timeline column.",
     ),
     "deadline_year": Field(
         "int",
         "Year the task or target is due: for tasks the last year of the timeline "
-        "(2017—2020年 → 2020); for targets the year the clause sets (到2020年, 2025年前) "
-        "or, "
-        "failing that, the plan period's last year (see deadline_source); null when none.",
+        "(2017—2020年 → 2020); for targets the year the clause sets "
+        "(到2020年, 2025年前) or, failing that, the plan period's last year "
+        "(see deadline_source); null when none.",
     ),
     "is_ongoing": Field(
         "bool",
@@ -259,8 +256,8 @@ FIELDS: dict[str, Field] = {
         "null when there is no timeline.",
     ),
     "task_group": Field(
-        "string", "Group heading above the task inside the table (一、基本民生保障), if "
-        "any."
+        "string",
+        "Group heading above the task inside the table (一、基本民生保障), if any.",
     ),
     "lead_rule": Field(
         "string",
@@ -295,28 +292,27 @@ FIELDS: dict[str, Field] = {
     ),
     "source": Field(
         "string",
-        "Where the figure was read: a clause of the text or an indicator table (专栏 "
-        "主要指标).",
+        "Where the figure was read: a clause of the text or an indicator table "
+        "(专栏 主要指标).",
         ("clause", "indicator_table"),
         False,
     ),
     "indicator": Field(
         "string",
         "What the figure counts (精神残疾人福利机构床位, "
-        "残疾人家庭医生签约服务率), from the "
-        "words around it or the table's indicator name.",
+        "残疾人家庭医生签约服务率), from the words around it or the table's "
+        "indicator name.",
     ),
     "value": Field(
         "float",
-        "The figure as a number (一所 → 1, 2.1万 → 21000, 92% → 92); the low end of a "
-        "range; "
-        "null when a table gives words instead (与全区生产总值增长基本同步, kept in "
-        "figure).",
+        "The figure as a number (一所 → 1, 2.1万 → 21000, 92% → 92); "
+        "the low end of a range; null when a table gives words instead "
+        "(与全区生产总值增长基本同步, kept in figure).",
     ),
     "value_high": Field("float", "High end of a range (1—2项 → 2); null otherwise."),
     "unit": Field(
-        "string", "Unit or measure word as written (%, 张, 名, 所, 个, 项, 人次, 万元, "
-        "倍 …)."
+        "string",
+        "Unit or measure word as written (%, 张, 名, 所, 个, 项, 人次, 万元, 倍 …).",
     ),
     "comparator": Field(
         "string",
@@ -638,9 +634,8 @@ TABLES: dict[str, Table] = {
     ),
     "tasks": Table(
         "tasks",
-        "One row per task of a plan's task table (重点任务分工表), in table order. Plans "
-        "without "
-        "such a table have no rows.",
+        "One row per task of a plan's task table (重点任务分工表), in table order. "
+        "Plans without such a table have no rows.",
         (
             "doc_id",
             "task_no",
@@ -763,12 +758,10 @@ TABLES: dict[str, Table] = {
     ),
     "provisions": Table(
         "provisions",
-        "What became of each provision (clause) of each template and inferred ancestor in each "
-        "plan "
-        "compared with it: edit label, similarity and the plan's clauses. Pivot it to provisions "
-        "× "
-        "plans with "
-        "compare.analysis.provisions.provision_matrix (the diffusion matrix).",
+        "What became of each provision (clause) of each template and inferred ancestor in "
+        "each plan compared with it: edit label, similarity and the plan's clauses. Pivot it "
+        "to provisions × plans with compare.analysis.provisions.provision_matrix "
+        "(the diffusion matrix).",
         (
             "doc_id",
             "reference_doc_id",

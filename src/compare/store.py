@@ -470,17 +470,12 @@ def _read_table(processed_dir: Path, name: str) -> pd.DataFrame:
     """One stored table (whole, or gathered from its partitions) as a typed DataFrame."""
     from pyarrow import parquet
 
+    from compare.frames import frame
+
     if schema.TABLES[name].partition_by:
         arrow = partitions.read(processed_dir, name)
         if arrow is None:
             return schema.empty_frame(name)
     else:
         arrow = parquet.read_table(processed_dir / f"{name}.parquet")
-    columns = arrow.column_names
-    lists = [c for c in columns if c in schema.FIELDS and schema.FIELDS[c].type == "list"]
-    df = arrow.drop_columns(lists).to_pandas()
-    # Python lists of strings, made by Arrow (a national corpus has millions of cells)
-    for col in lists:
-        df[col] = [[] if v is None else v for v in arrow.column(col).to_pylist()]
-    del arrow
-    return schema.coerce(df[columns], name)
+    return schema.coerce(frame(arrow), name)

@@ -120,7 +120,7 @@ def report_findings(
     if report == "coverage":
         return findings.coverage_findings(tables["coverage"], docs, plan, lang)
     if report == "drift":
-        ref = findings.reference_of(tables, plan)
+        ref = reference_of(tables, plan)
         return findings.drift_findings(
             tables["drift"], tables["target_changes"], tables["lineage"], docs, plan, ref, lang
         )
