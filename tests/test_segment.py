@@ -167,3 +167,110 @@ def test_split_sentences(text, expected):
 ])
 def test_assign_topic(headings, text, topic, source):
     assert assign_topic(headings, text)[:2] == (topic, source)
+
+
+# ------------------------------------------------------------------ whole-plan layouts
+ITEMS_PLAN = """二、主要任务
+（一）加大残疾人社会救助力度。
+1.对符合最低生活保障条件的残疾人家庭应保尽保。
+2.将残疾人家庭纳入临时救助范围，对因病致贫的残疾人家庭给予救助。两项补贴覆盖率达到100%。
+3.落实困难残疾人生活补贴和重度残疾人护理补贴制度。
+（二）加强组织领导。县残工委要加强统筹协调，各部门要按照职责分工，落实工作任务。
+（三）完善保障
+1.提高残疾人保障水平。
+（1）各乡镇要加强残疾人服务设施建设。
+（2）建立残疾人康复服务体系。
+"""
+
+
+def test_numbered_one_sentence_items_are_clauses():
+    from compare.segment import segmentation
+
+    parts = segmentation(ITEMS_PLAN, "t")
+    m = parts.measures.set_index("measure_id")["text"]
+    assert m["t:2.1.1.1"] == "对符合最低生活保障条件的残疾人家庭应保尽保。"
+    assert m["t:2.1.2.2"] == "两项补贴覆盖率达到100%。"
+    assert m["t:2.1.3.1"] == "落实困难残疾人生活补贴和重度残疾人护理补贴制度。"
+    assert m["t:2.3.1.1.1"] == "各乡镇要加强残疾人服务设施建设。"
+    # a heading with items or text under it stays a heading, its run-in body a clause
+    headings = parts.sections.set_index("section_number")["heading"]
+    assert headings["2.1"] == "加大残疾人社会救助力度" and headings["2.3.1"] == "提高残疾人保障水平"
+    assert headings["2.2"] == "加强组织领导" and m["t:2.2.1"].startswith("县残工委要加强统筹协调")
+    assert headings["2.1.1"] == "" and headings["2.3.1.1"] == ""
+    assert parts.accounting.share == 1.0
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("（3）鼓励并支持商业保险机构开发适合残疾人的补充养老、补充医疗保险产品，对残疾人实施优惠保险费率。有条件的"
+     "地方可采取政府补贴和个人缴费相结合的方式支持。", ""),
+    ("（二）完善残疾人社会保险政策，增强残疾人社会保障力度。对符合条件的给予补贴。",
+     "完善残疾人社会保险政策，增强残疾人社会保障力度"),
+])
+def test_a_heading_is_never_longer_than_a_heading_can_be(line, heading):
+    from compare.segment import RUN_IN_HEADING_MAX
+
+    _, blocks = segment("一、前言\n" + line + "\n")
+    node = [b for b in blocks if b.kind == "heading"][-1].section
+    assert node.heading == heading and len(node.heading) <= RUN_IN_HEADING_MAX
+    body = "".join(b.text for b in blocks if b.kind == "body")
+    rest = line[len(node.label):]
+    assert _chars(body) == _chars(rest[len(heading) + 1:] if heading else rest)
+
+
+INDICATOR_PLAN = """第二章 主要目标
+到2025年，残疾人民生福祉达到新水平。
+序号      指标                                  目标值      属性
+1.残疾人家庭人均收入年均增长(%)      >7.5      预期性
+2.残疾人基本康复服务覆盖率(%)      >85      约束性
+3.困难残疾人生活补贴目标人群覆盖率(%)      100      约束性
+第三章 主要任务
+加强残疾人社会保障。
+"""
+
+
+@pytest.mark.parametrize("layout", ["spaces", "tabs"])
+def test_indicator_table_rows_are_targets_never_clauses(tmp_path, layout):
+    from compare.extract.targets import extract_targets
+    from compare.read import read_document
+    from compare.segment import segmentation
+
+    text = INDICATOR_PLAN if layout == "spaces" else re.sub(r" {3,}", "\t", INDICATOR_PLAN)
+    path = tmp_path / "plan.txt"
+    path.write_text("测试市残疾人事业发展规划\n" + text, encoding="utf-8")
+    doc = read_document(path)
+    parts = segmentation(doc.text, "t")
+    assert parts.measures["text"].tolist() == ["到2025年，残疾人民生福祉达到新水平。", "加强残疾人社会保障。"]
+    targets, _ = extract_targets(doc.text, "t", parts.measures, 2025, section_at=parts.section_at)
+    got = [(r.indicator, r.value, r.unit, r.comparator, r.binding, r.source)
+           for r in targets.itertuples()]
+    assert got == [
+        ("残疾人家庭人均收入年均增长", 7.5, "%", ">", "预期性", "indicator_table"),
+        ("残疾人基本康复服务覆盖率", 85.0, "%", ">", "约束性", "indicator_table"),
+        ("困难残疾人生活补贴目标人群覆盖率", 100.0, "%", "=", "约束性", "indicator_table"),
+    ]
+    assert targets["target_id"].str.startswith("t:2.R").all()  # in the section it is printed in
+    assert parts.accounting.share == 1.0
+
+
+def test_a_wrapped_line_is_one_clause_with_the_next():
+    text = "一、主要任务\n对符合条件的残疾人，将符合规定\n的医疗康复项目纳入基本医疗保险支付范围。\n"
+    assert measures(text, "t")["text"].tolist() == [
+        "对符合条件的残疾人，将符合规定的医疗康复项目纳入基本医疗保险支付范围。"]
+    lines = repair_lines(text)
+    assert len(lines) == len(text.split("\n")) and lines[2] == ""  # line numbers kept
+
+
+def test_an_unread_annex_table_is_reported_as_left_over():
+    from compare.segment import accounting
+
+    text = ("一、总体要求\n加强领导。\n附件\n重点任务分工表\n"
+            "一 加强残疾人社会保障 区民政局 2020年\n二 促进残疾人就业 区人力社保局 2020年\n")
+    root, blocks = segment(text)
+    result = accounting(text, blocks)
+    assert result.leftovers == ("一 加强残疾人社会保障 区民政局 2020年", "二 促进残疾人就业 区人力社保局 2020年")
+    assert 0.3 < result.share < 0.99
+
+
+@pytest.mark.parametrize("doc_id", sorted(TOP_LEVEL) + ["guofa-2015-7", "beijing-2016-8"])
+def test_every_corpus_document_is_accounted_for(documents, doc_id):
+    assert documents.loc[doc_id, "accounted_share"] >= 0.999

@@ -476,6 +476,10 @@ class Segmented(NamedTuple):
     measures: bytes | None
     section_at: list
     clauses: tuple
+    #: the share of the text landed in a heading, clause, table or named discard, and the
+    #: lines that landed nowhere (:class:`~compare.segment.Accounting`)
+    accounted_share: float
+    leftovers: tuple
 
     FRAMES = ("sections", "measures")  # fields held as Arrow bytes, each of its table
 
@@ -508,17 +512,19 @@ class Extracted(NamedTuple):
 def _segment_batch(batch: list[ToSegment]) -> list[Segmented]:
     """Per document: its :class:`Segmented` parts."""
     from compare.analysis.index import clause_columns, clauses_of
-    from compare.segment import segment_document_lines
+    from compare.segment import segmentation
 
     out = []
     for item in batch:
-        sections, measures, section_at = segment_document_lines(item.text, item.doc_id)
+        parts = segmentation(item.text, item.doc_id)
         out.append(
             Segmented(
-                frames.encode(sections, "sections"),
-                frames.encode(measures, "measures"),
-                section_at,
-                clause_columns(clauses_of(measures, item.places)),
+                frames.encode(parts.sections, "sections"),
+                frames.encode(parts.measures, "measures"),
+                parts.section_at,
+                clause_columns(clauses_of(parts.measures, item.places)),
+                parts.accounting.share,
+                parts.accounting.leftovers,
             )
         )
     return out
@@ -565,6 +571,32 @@ def _extract_batch(batch: list[ToExtract]) -> list[Extracted]:
     ]
 
 
+#: A document whose text is accounted for below this share is listed in the build report.
+ACCOUNTED_MIN = 0.99
+
+
+def with_accounted_share(documents: pd.DataFrame, accounted: dict) -> pd.DataFrame:
+    """``documents`` with each document's ``accounted_share`` (from its segmentation)."""
+    out = documents.copy()
+    out["accounted_share"] = [accounted.get(d, (None,))[0] for d in out["doc_id"]]
+    return out
+
+
+def unaccounted_notes(documents: pd.DataFrame, accounted: dict, minimum: float = ACCOUNTED_MIN,
+                      shown: int = 3) -> list[str]:
+    """A note for every document whose text is accounted for below ``minimum``: its file, the
+    share, and the first ``shown`` lines that landed in no heading, clause or table."""
+    notes = []
+    for doc_id, source in zip(documents["doc_id"], documents["source_file"]):
+        share, leftovers = accounted.get(doc_id, (1.0, ()))
+        if share is not None and share < minimum:
+            lines = "; ".join(f"「{t[:40]}{'…' if len(t) > 40 else ''}」" for t in leftovers[:shown])
+            more = f" and {len(leftovers) - shown} more line(s)" if len(leftovers) > shown else ""
+            notes.append(f"{source}: only {share:.1%} of the text landed in a heading, a clause "
+                         f"or a table; not read: {lines}{more}")
+    return notes
+
+
 class DocumentResults(NamedTuple):
     """What the per-document stages give the rest of the build."""
 
@@ -576,6 +608,8 @@ class DocumentResults(NamedTuple):
     notes: list[str]
     #: a key naming each document's clauses (its segment key), by doc_id
     clause_keys: dict[str, str]
+    #: the share of each document's text accounted for, and the lines that landed nowhere
+    accounted: dict[str, tuple[float, tuple]]
 
 
 def document_stages(
@@ -662,7 +696,8 @@ def document_stages(
             it.doc_id: clauses_from_columns(frames.columns(s.measures, CLAUSE_SOURCE), s.clauses)
             for it, s in zip(items, seg)
         }
-    return DocumentResults(tables, clauses, [n for e in ext for n in e.notes], seg_key)
+    accounted = {it.doc_id: (s.accounted_share, tuple(s.leftovers)) for it, s in zip(items, seg)}
+    return DocumentResults(tables, clauses, [n for e in ext for n in e.notes], seg_key, accounted)
 
 
 #: The measures' columns a document's clauses are made from (with their own fields).
@@ -729,9 +764,10 @@ def build_tables(
     clauses = per_doc.clauses
     # undated documents get an issue window from their number, citations, period and deadlines
     windows = issue_windows(documents, per_doc.tables["measures"])
-    documents = schema.validate(estimate_columns(documents, windows), "documents")
+    documents = with_accounted_share(estimate_columns(documents, windows), per_doc.accounted)
+    documents = schema.validate(documents, "documents")
     tables = {"documents": documents, "texts": texts, **per_doc.tables}
-    report.warnings += per_doc.notes
+    report.warnings += per_doc.notes + unaccounted_notes(documents, per_doc.accounted)
     with clock("align"):
         release_memory()
         from compare.analysis.lineage import drift_tables

@@ -135,6 +135,14 @@ FIELDS: dict[str, Field] = {
     "char_count": Field(
         "int", "Characters in the cleaned text (of the document, or of the clause).", nullable=False
     ),
+    "accounted_share": Field(
+        "float",
+        "Share (0-1) of the document's cleaned text, spaces not counted, that landed in a "
+        "heading, a clause, the rows of an indicator or task table, or a named discard (title "
+        "block, signature, colophon, page headers repeated on every page, the annex's title, "
+        "notes under a table). The build report lists every document below 0.99 with the lines "
+        "that landed nowhere.",
+    ),
     "is_partial": Field(
         "bool",
         "True when only part of the document's text is available: from the manifest, or read "
@@ -595,6 +603,7 @@ TABLES: dict[str, Table] = {
             "period_end_year",
             "cites",
             "char_count",
+            "accounted_share",
             "is_partial",
             "partial_reason",
             "manifest_fields",

@@ -17,11 +17,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
 from compare.config import RESOURCES_DIR, load_yaml
 from compare import schema
+from compare.extract.tables import NOTE_RE, table_regions
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
 from compare.read.metadata import ADDRESSEE_RE, DATE_LINE_RE, TITLE_END_RE, is_issuer_line, parse_doc_numbers
@@ -46,6 +48,13 @@ _SENTENCE_END = "。！？；!?;"
 _OPEN = "《“‘（(「『【〔["
 _CLOSE = "》”’）)」』】〕]"
 _STRAY_LATIN = {"and": "和", "or": "或"}
+#: a line starting so cannot start a sentence: it continues the line above (将符合规定 / 的医疗…)
+_GLUE_START = re.compile(r"^[的地得之和及与或等了着们，、；。：）》”]")
+#: The longest run-in heading (``（一）加强组织领导。`` before its body), in characters: a
+#: longer first sentence of a numbered paragraph is a clause, never a heading.
+RUN_IN_HEADING_MAX = 30
+#: how a sentence opens and a heading does not (对…给予, 将…纳入, 各乡镇要…)
+_SENTENCE_OPENING = re.compile(r"^(?:对|将|把|按照|依照|根据|凡|由|各[^，。]{1,8}(?:要|应))")
 
 
 @dataclass
@@ -85,28 +94,34 @@ def repair_lines(text: str) -> list[str]:
     * stray English function words between Chinese words (``住房 and 发放``) become Chinese.
     """
     lines = [ln.rstrip() for ln in text.split("\n")]
-    counts = Counter(ln.strip() for ln in lines if ln.strip())
-    repeated = {s for s, n in counts.items() if n >= 3 and len(s) <= 30 and not _heading_match(s)
-                and "\t" not in s and not s.startswith("序号") and not re.fullmatch(r"\d+|[^\w]+", s)}
+    repeated = page_furniture(lines)
     lines = ["" if ln.strip() in repeated else ln for ln in lines]
     out: list[str] = []
     i = 0
     while i < len(lines):
-        line = lines[i]
-        while _continues(line):
+        line, start = lines[i], i
+        while True:
             j = i + 1
             while j < len(lines) and not lines[j].strip():
                 j += 1
-            if j < len(lines) and _is_continuation(lines[j]):
+            if j < len(lines) and _is_continuation(lines[j]) and (
+                    _continues(line) or (_unfinished(line) and _GLUE_START.match(lines[j].strip()))):
                 line = line + lines[j].strip()
-                out.extend([""] * (j - i - 1))  # keep line numbers stable: joined lines become blank
                 i = j
             else:
                 break
         out.append(line)
+        out.extend([""] * (i - start))  # keep line numbers stable: joined lines become blank
         i += 1
     return [re.sub(f"(?<=[{CJK}]) ({'|'.join(_STRAY_LATIN)}) (?=[{CJK}])", lambda m: _STRAY_LATIN[m.group(1)], ln)
             for ln in out]
+
+
+def page_furniture(lines: list[str]) -> set[str]:
+    """Short lines repeated three or more times: page headers and footers."""
+    counts = Counter(ln.strip() for ln in lines if ln.strip())
+    return {s for s, n in counts.items() if n >= 3 and len(s) <= 30 and not _heading_match(s)
+            and "\t" not in s and not s.startswith("序号") and not re.fullmatch(r"\d+|[^\w]+", s)}
 
 
 def _continues(line: str) -> bool:
@@ -116,6 +131,13 @@ def _continues(line: str) -> bool:
     if _heading_match(_MD.sub("", s)) and "。" not in s:
         return False  # a heading; but a run-in heading's body may run on
     return len(s) >= 30 or any(c in s for c in "，、；。")
+
+
+def _unfinished(line: str) -> bool:
+    """A short line of running text that stops without punctuation (a wrapped PDF line)."""
+    s = line.strip()
+    return bool(s) and "\t" not in s and s[-1] not in _TERMINAL and not _heading_match(s) \
+        and not is_issuer_line(s) and not DATE_LINE_RE.match(s)
 
 
 def _is_continuation(line: str) -> bool:
@@ -145,12 +167,19 @@ def segment(text: str) -> tuple[Node, list[Block]]:
     stack: list[Node] = []
     table_box: Node | None = None
     tail_kinds = _tail_kinds(lines, annex_at)
+    in_table = table_lines(lines)
     for i, raw in enumerate(lines):
         s = _MD.sub("", raw.strip()).strip()
         if not s:
             continue
+        if i in in_table:  # an indicator or task table's header and rows: cells, never clauses
+            section = stack[-1] if stack and first_heading <= i < annex_at else None
+            blocks.append(Block("table", s, i, section))
+            continue
         if i >= annex_at:
-            blocks.append(Block("annex", s, i))
+            titled = sum(b.kind == "annex_title" for b in blocks)
+            blocks.append(Block(_annex_kind(s, title_may_follow=titled < 3 and blocks[-1].kind
+                                            == "annex_title"), s, i))
             continue
         if i in tail_kinds:
             blocks.append(Block(tail_kinds[i], s, i))
@@ -175,7 +204,36 @@ def segment(text: str) -> tuple[Node, list[Block]]:
             blocks.append(Block("table", s, i, table_box))
             continue
         blocks.append(Block("body", s, i, current))
-    return root, blocks
+    return root, _items_as_clauses(blocks)
+
+
+def table_lines(lines: list[str]) -> set[int]:
+    """Lines of the indicator and task tables in ``lines`` (header to last numbered row)."""
+    from compare.extract.targets import INDICATOR_TABLE
+    from compare.extract.tasks import TASK_TABLE
+
+    regions = table_regions("\n".join(lines), (INDICATOR_TABLE, TASK_TABLE))
+    return {i for r in regions for i in range(r.start, r.end)}
+
+
+def _items_as_clauses(blocks: list[Block]) -> list[Block]:
+    """A numbered item that is a sentence and has nothing under it is a clause of its own
+    (``1.对符合条件的残疾人家庭应保尽保。``), not a heading: its node keeps the number and
+    loses the heading, and the sentence becomes its body. A heading with text or items under
+    it (``（一）加大救助力度。`` then ``1.…``) stays a heading."""
+    filled = {id(b.section) for b in blocks if b.kind in ("body", "table") and b.section}
+    out: list[Block] = []
+    for b in blocks:
+        node = b.section
+        if (b.kind == "heading" and node is not None and node.heading and not node.children
+                and id(node) not in filled and node.style not in ("chapter", "section", "box")
+                and b.text[-1] in _SENTENCE_END):
+            out.append(Block("heading", node.label, b.line, node))
+            out.append(Block("body", b.text[len(node.label):].strip(), b.line, node))
+            node.heading = ""
+            continue
+        out.append(b)
+    return out
 
 
 def _heading_line(s: str):
@@ -195,7 +253,9 @@ def _heading_line(s: str):
 def _split_run_in(rest: str) -> tuple[str, str]:
     """``加大残疾人救助力度。对符合…`` → (``加大残疾人救助力度``, ``对符合…``)."""
     m = re.search(r"[。．]", rest)
-    if m and m.start() <= 60 and not any(rest[: m.start()].count(o) != rest[: m.start()].count(c) for o, c in zip("（《“", "）》”")):
+    if m and "，" in rest[: m.start()] and _SENTENCE_OPENING.match(rest):
+        return "", rest  # 将…纳入…，对…给予救助。: a sentence, however short
+    if m and m.start() <= RUN_IN_HEADING_MAX and not any(rest[: m.start()].count(o) != rest[: m.start()].count(c) for o, c in zip("（《“", "）》”")):
         return rest[: m.start()], rest[m.end():].strip()
     if m is None and len(rest) <= 40 and rest[-1:] not in "；，":
         return rest, ""
@@ -240,6 +300,22 @@ def _annex_start(lines: list[str]) -> int:
     return idx[-1] if idx else len(lines)
 
 
+def _annex_kind(s: str, title_may_follow: bool) -> str:
+    """What a line of the annex outside its tables is: its label (附件) or the title under it
+    (when ``title_may_follow``), a note under a table, a colophon, a sentence of prose (a
+    clause), or ``annex`` (table text no reader read)."""
+    if _ANNEX.match(s) or (title_may_follow and len(s) <= 40 and not re.search(r"\s", s)
+                           and s[-1] not in _TERMINAL):
+        return "annex_title"
+    if NOTE_RE.match(s):
+        return "table_note"
+    if (_COLOPHON.search(s) or is_issuer_line(s) or re.search(r"\d{1,2}日印发$", s)) and len(s) < 80:
+        return "colophon"
+    if "\t" not in s and len(s) > 15 and s[-1] in _SENTENCE_END:
+        return "body"
+    return "annex"
+
+
 def _tail_kinds(lines: list[str], end: int) -> dict[int, str]:
     """Signature block, attachment notes and colophon lines before the annex."""
     kinds: dict[int, str] = {}
@@ -281,6 +357,42 @@ def _is_head_line(s: str) -> bool:
         return False
     return bool(TITLE_END_RE.search(s) or "关于" in s or re.fullmatch(r"[（(]\d{4}\s*[—–\-]+\s*\d{4}年?[）)]", s)
                 or len(s) <= 20)
+
+
+# --------------------------------------------------------------------------- accounting
+#: Where a line of a document may land and count as kept: headings, clauses and table cells,
+#: and the named discards (title block, signature, colophon, notes of attachments, the annex's
+#: label and title, notes under a table).
+ACCOUNTED_KINDS = ("heading", "body", "table", "head", "signature", "colophon", "attachment_note",
+                   "annex_title", "table_note")
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """How much of a document's text landed somewhere: ``share`` of its characters (spaces not
+    counted) in a heading, a clause, a table's rows or a named discard (page furniture
+    repeated on every page among them), and the ``leftovers``: lines that landed nowhere."""
+
+    share: float
+    leftovers: tuple[str, ...]
+
+
+def accounting(text: str, blocks: list[Block]) -> Accounting:
+    """The :class:`Accounting` of ``text`` segmented into ``blocks`` (:func:`segment`)."""
+    lines = [_MD.sub("", ln.strip()) for ln in text.split("\n")]  # Markdown marks are no text
+    total = sum(_chars(ln) for ln in lines)
+    if not total:
+        return Accounting(1.0, ())
+    furniture = page_furniture(lines)  # dropped by repair_lines: a named discard
+    kept = sum(_chars(ln) for ln in lines if ln.strip() in furniture)
+    kept += sum(_chars(b.text) for b in blocks if b.kind in ACCOUNTED_KINDS)
+    leftovers = tuple(b.text for b in blocks if b.kind not in ACCOUNTED_KINDS)
+    # a stray English word made Chinese (and → 和) shortens a line: never more than all
+    return Accounting(round(min(1.0, kept / total), 4), leftovers)
+
+
+def _chars(s: str) -> int:
+    return len(s) - sum(s.count(c) for c in " \t\u3000")
 
 
 # --------------------------------------------------------------------------- sentences
@@ -364,13 +476,30 @@ def segment_document(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.Data
     return outline_rows, measure_rows
 
 
-def segment_document_lines(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
-    """``(outline, measures, section_at)``: also the section number of every line inside a section
-    (how an indicator table in a 专栏 box is referred to), from the same single pass."""
+class Segmentation(NamedTuple):
+    """One document segmented: its ``sections`` (outline rows) and ``measures`` (clause rows),
+    ``section_at`` (line → section number: how an indicator table in a 专栏 box is referred
+    to) and its :class:`Accounting` (where its text went)."""
+
+    sections: pd.DataFrame
+    measures: pd.DataFrame
+    section_at: dict[int, str]
+    accounting: Accounting
+
+
+def segmentation(text: str, doc_id: str = "") -> Segmentation:
+    """The :class:`Segmentation` of one document's clean text, from a single pass."""
     root, blocks = segment(text)
     numbers = section_numbers(root)
     section_at = {b.line: numbers.get(id(b.section)) for b in blocks if b.section is not None}
-    return _outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id), section_at
+    return Segmentation(_outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id),
+                        section_at, accounting(text, blocks))
+
+
+def segment_document_lines(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
+    """``(outline, measures, section_at)`` of :func:`segmentation`."""
+    parts = segmentation(text, doc_id)
+    return parts.sections, parts.measures, parts.section_at
 
 
 def outline(text: str, doc_id: str = "") -> pd.DataFrame:

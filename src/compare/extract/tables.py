@@ -26,6 +26,7 @@ from compare.read.metadata import DATE_LINE_RE, is_issuer_line
 NOTE_RE = re.compile(r"^注\s*[：:]")
 _END = re.compile(r"^(?:抄送|抄报|主送|印发)[：:]|印发$|^附\s*件\s*[0-9一二三四五六七八九十]*\s*[：:]?$|^（此件")
 _ROW_NO = re.compile(r"^(\d{1,3})(?:\s*[、.．])?")
+_GLUED_NO = re.compile(r"^(\d{1,3})\s*(?:[、．]|\.(?!\d))\s*(\S.*)$")
 _GROUP = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*\S")
 #: A period qualifier printed above or before a header word: “十四五” 目标值, 2025年 目标值.
 _QUALIFIER = r"[“\"]?十[一二三四五六七八九]五[”\"]?(?:时期|期间|末)?|(?:19|20)\d\d\s*年?"
@@ -211,6 +212,10 @@ def row_start(raw: str, expected: int) -> tuple[int | None, str]:
         if lowest <= n <= expected + 2:
             return n, rest
         return None, ""
+    glued = _GLUED_NO.match(first)
+    if glued and "\t" in raw.strip() and expected <= int(glued.group(1)) <= expected + 2:
+        # the number printed in the first cell (``1.残疾人家庭人均收入年均增长\t>7.5\t预期性``)
+        return int(glued.group(1)), "\t".join([glued.group(2)] + parts[parts.index(first) + 1:])
     s = raw.strip()
     if "\t" not in s and s.startswith(str(expected)) and len(s) > len(str(expected)):
         rest = s[len(str(expected)):]
@@ -240,3 +245,42 @@ def tab_cells(rest: str, more: list[str], roles: list[str], join) -> dict[str, s
             if value:
                 out[roles[pos]] = join(out[roles[pos]], value, roles[pos])
     return out
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """One kind of table the readers know: its header words and where its rows must stop."""
+
+    name: str
+    vocabulary: Vocabulary
+    stop: object = None  # stop(line) ends the table early (at the next heading of the plan)
+
+
+@dataclass(frozen=True)
+class TableRegion:
+    """Lines ``[start, end)`` of ``text`` holding one table's header and numbered rows."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def table_regions(text: str, kinds: tuple[TableKind, ...]) -> list[TableRegion]:
+    """Where each table of these kinds is in ``text``, by line: its header to its last row.
+
+    Only a header with numbered rows under it makes a region (a header alone stays text), so
+    the lines counted as table cells are those the row readers read.
+    """
+    lines = prepare_lines(text)
+    out: list[TableRegion] = []
+    for kind in kinds:
+        header = find_header(lines, kind.vocabulary)
+        while header is not None:
+            spans, end_at = numbered_rows(lines, header, kind.vocabulary, [], stop=kind.stop)
+            if spans:
+                last = end_at - 1
+                while last > header.line and not lines[last].strip():
+                    last -= 1
+                out.append(TableRegion(kind.name, header.line, last + 1))
+            header = find_header(lines, kind.vocabulary, max(end_at, header.end))
+    return sorted(out, key=lambda r: r.start)

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from compare import schema
-from compare.extract.tables import Vocabulary, find_header, numbered_rows, prepare_lines, tab_cells
+from compare.extract.tables import TableKind, Vocabulary, find_header, numbered_rows, prepare_lines, \
+    tab_cells
 from compare.numerals import chinese_to_int
 from compare.read.metadata import YEAR_RANGE_RE
 
@@ -54,6 +55,12 @@ _PUNCT = "，。；：、！？,;:"
 #: after a figure: the unit starts a set phrase, not a count (一户多残, 一次性, 一体化)
 _SET_PHRASE_AFTER = re.compile(r"^(?:多|性|化|式|级|体|些|批|致|定|起|道|样|同|并|旦|龙|心|线|揽子)")
 _MEETING_AFTER = re.compile(r"^(?:全会|会议|常委会|常务会议|党代会|全体会议|代表大会|人代会|全委会)")
+#: after a count in words: the rest of a rate's name and its figure (两项|补贴覆盖率达到100%)
+_NAME_OF_RATE = re.compile(
+    r"^[\u4e00-\u9fff]{1,12}?(?:率|比例|覆盖面)(?:要|应)?(?:达到|达|为|保持在?|提高到|提升到|稳定在|"
+    r"不低于|不少于|超过|在)?\s*(?:百分之|\d)")
+#: a time phrase opening an indicator (到2020年完成 → 完成): when, not what
+_TIME_LEAD = re.compile(r"^(?:到|至|在|于)?(?:19|20)\d\d\s*年(?:底|末|内)?(?:前|以前|之前)?[，,]?")
 _ABSTRACT_NOUNS = re.compile(r"^(?:方面|环节|领域|层次|层级|阶段|维度|重点|全面|统筹|协调|结合)")
 _CUES_GE = re.compile(r"(至少|不低于|不少于|最少|起码|以上|及以上|≥|>=)")
 _CUES = [(re.compile(r"(?:不超过|不高于|不多于|最多|控制在|以内|以下)$"), "<="),
@@ -160,7 +167,11 @@ def find_figures(text: str) -> list[Figure]:
         if value is not None and not mask[m.start()]:
             out.append(Figure(value, None, "%", _comparator(text, m, 0), m.start(), m.end(), m.group(0),
                               _indicator(text, m.start(), m.end(), "%")))
-    return sorted(out, key=lambda f: f.start)
+    kept: list[Figure] = []
+    for f in sorted(out, key=lambda f: f.start):
+        if not kept or f.start >= kept[-1].end:  # one figure read one way only
+            kept.append(f)
+    return kept
 
 
 def _is_quantity(text: str, m: re.Match) -> bool:
@@ -180,6 +191,8 @@ def _is_quantity(text: str, m: re.Match) -> bool:
         return False  # 一个也不能少
     if _ABSTRACT_NOUNS.match(after):
         return False
+    if is_cn and _NAME_OF_RATE.match(after):
+        return False  # 两项补贴覆盖率达到100%: the count names what the rate is of
     if is_cn and len(lo) == 1 and re.search(rf"[{_CN}]$", before):
         return False  # 三中、四中 / 二三级
     if lo == "一" and re.search(r"(?:是|成为|作为|之)$", before):
@@ -325,7 +338,20 @@ def _indicator_words(text: str, start: int, end: int, unit: str | None) -> str:
         m = re.match(r"^[^的]{1,8}的(.+)$", post)  # 一支专业、长效的助残志愿者队伍
         post = m.group(1) if m else post
     post = _balanced(post)
-    return _head(post, 30) or _tail(_clean_lead(pre_core), 30)
+    lead = _tail(_clean_lead(pre_core), 30)
+    if _COMMIT_VERBS.fullmatch(lead):
+        lead = ""  # 到2020年完成5000户: a verb, not what is counted
+    return _head(post, 30) or lead or _subject(text[:start])
+
+
+def _subject(before: str) -> str:
+    """What a bare figure at the end of a clause counts: the phrase before it that is not a
+    time or a verb (危房改造任务，到2020年完成5000户 → 危房改造任务)."""
+    for phrase in reversed(re.split(f"[{_PUNCT}]", before)[:-1]):
+        words = _clean_lead(_TRAIL_CUES.sub("", phrase))
+        if words and not _COMMIT_VERBS.fullmatch(words):
+            return _tail(words, 30)
+    return ""
 
 
 def _balanced(s: str) -> str:
@@ -337,7 +363,7 @@ def _balanced(s: str) -> str:
 
 
 def _clean_lead(s: str) -> str:
-    return _LEAD_VERBS.sub("", s).strip()
+    return _LEAD_VERBS.sub("", _TIME_LEAD.sub("", s)).strip()
 
 
 # --------------------------------------------------------------------------- kinds and deadlines
@@ -395,6 +421,15 @@ _TABLE_VALUE = re.compile(r"^(?P<sym>[≥≤><]=?)?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?
 _PLAN_HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|专栏)")
 
 
+def ends_indicator_table(line: str) -> bool:
+    """An indicator table inside a plan's body ends at the plan's next heading."""
+    return bool(_PLAN_HEADING.match(line))
+
+
+#: Indicator tables, as :func:`compare.extract.tables.table_regions` finds them.
+INDICATOR_TABLE = TableKind("indicator", INDICATOR_VOCABULARY, ends_indicator_table)
+
+
 @dataclass
 class IndicatorRow:
     row_no: int
@@ -417,7 +452,7 @@ def parse_indicator_tables(text: str) -> tuple[list[IndicatorRow], list[str]]:
     header = find_header(lines, INDICATOR_VOCABULARY)
     while header is not None:
         spans, end_at = numbered_rows(lines, header, INDICATOR_VOCABULARY, problems,
-                                      stop=lambda s: bool(_PLAN_HEADING.match(s)))
+                                      stop=ends_indicator_table)
         roles = header.roles[1:] if header.roles[0] == "number" else header.roles
         for span in spans:
             row = tab_cells(span.rest, span.more, roles, lambda a, b, r: a + b)

@@ -29,7 +29,8 @@ import pandas as pd
 from compare import schema
 from compare.extract.agencies import (agency_function, match_agency_at_end, match_generic_agency_at_end,
                                       split_agencies)
-from compare.extract.tables import RowSpan, Vocabulary, find_header, numbered_rows, prepare_lines, tab_cells
+from compare.extract.tables import RowSpan, TableKind, Vocabulary, find_header, numbered_rows, \
+    prepare_lines, tab_cells
 
 # header word → column role; longest words are tried first
 HEADER_WORDS = {
@@ -48,6 +49,8 @@ HEADER_WORDS = {
     "备注": "other",
 }
 VOCABULARY = Vocabulary(HEADER_WORDS, (frozenset({"task"}), frozenset({"lead", "responsible", "supporting"})))
+#: Task tables, as :func:`compare.extract.tables.table_regions` finds them.
+TASK_TABLE = TableKind("task", VOCABULARY)
 _FIRST_LEADS_NOTE = re.compile(r"(?:列|排)(?:在)?第一(?:位|个)?(?:者|的(?:单位)?)?(?:为|是)牵头")
 _ONGOING = re.compile(r"持续|长期|常态|每年|逐年|逐步|按年度")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
