@@ -140,7 +140,9 @@ def _article(plan: Plan, *, columns: bool = False) -> str:
                 "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                 for row in table.rows
             )
-            parts.append(f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            parts.append(
+                f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            )
         elif kind == "page":
             parts.append('<div class="page"></div>')
         elif kind == "box":
@@ -245,7 +247,8 @@ def reportlab_pdf(plan: Plan, path: Path) -> Path:
         elif kind == "table":
             table = plan.tables[text]
             total = sum(table.widths)
-            data = [[Paragraph(html.escape(c), cell) for c in r] for r in (table.header, *table.rows)]
+            data = [[Paragraph(html.escape(c), cell) for c in r]
+                    for r in (table.header, *table.rows)]
             printed = Table(data, colWidths=[460 * w / total for w in table.widths], repeatRows=1,
                             splitInRow=1)
             printed.setStyle(TableStyle(grid))
@@ -297,8 +300,6 @@ def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int) -> list
     import numpy as np
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
-
-    from tests.helpers import stamp
 
     rng = np.random.default_rng(seed)
     texts = page_texts(pdf_path)

@@ -91,13 +91,13 @@ def signed_and_tables(texts: list[str]) -> list[int]:
 
 
 def signed_and_first_table(texts: list[str]) -> list[int]:
-    """The first page and the first page of the annex table."""
+    """The first page and the page where the first table begins."""
     table = [k for k, t in enumerate(texts) if "序号" in t]
     return sorted({0, *table[:1]})
 
 
 def first_table(texts: list[str]) -> list[int]:
-    """The page where the annex table begins."""
+    """The page where the first table begins."""
     return [next(k for k, t in enumerate(texts) if "序号" in t)]
 
 
@@ -109,7 +109,7 @@ _PAGE_KEEP = re.compile(r"〔20\d\d〕\d+号|20\d\d年\d{1,2}月\d{1,2}日|序�
 def _scan(dpi: int, seed: int, image: bool = False):
     def make(plan, folder):
         printed = render.chromium_pdf(render.print_page(plan), folder.parent.parent / PRINTED)
-        texts = render.page_texts(printed)
+        texts = [re.sub(r"\s+", "", t) for t in render.page_texts(printed)]
         rendering = RENDERINGS[f"{plan.key}-{'scan-png' if image else 'scan'}-{dpi}dpi"]
         pages = render.scanned_pages(printed, rendering.pages(texts), dpi, seed)
         if image:
@@ -170,6 +170,7 @@ class Built:
     report: object
     gold: Gold
     seconds: float
+    error: str | None = None          # why the build failed, if it did
 
 
 class Zoo:
@@ -194,15 +195,22 @@ class Zoo:
                 printed = self.root / rendering_id / PRINTED
                 gold = shown_gold(plan, render.page_texts(printed), rendering.pages)
             start = time.perf_counter()
-            tables, report = build_tables(raw)
+            try:
+                tables, report = build_tables(raw)
+                error = None
+            except Exception as exc:  # a build that fails fails every check, saying why
+                tables, report, error = None, None, f"{type(exc).__name__}: {exc}"
             self._built[rendering_id] = Built(rendering, path, tables, report, gold,
-                                              time.perf_counter() - start)
+                                              time.perf_counter() - start, error)
         return self._built[rendering_id]
 
 
 def shown_gold(plan: Plan, texts: list[str], pages) -> Gold:
     """The part of ``plan``'s gold printed on the scanned pages (by the printed text layer)."""
-    shown = norm("".join(texts[k] for k in pages(texts)))
+    flat = [re.sub(r"\s+", "", t) for t in texts]
+    heads = {norm(_LABEL.sub("", ln.strip()).split("。")[0])
+             for k in pages(flat) for ln in texts[k].splitlines()}
+    shown = norm("".join(flat[k] for k in pages(flat)))
     gold = plan.gold
     rows = {int(r[0]): r for t in plan.tables.values() for r in t.rows}
     return replace(
@@ -211,10 +219,15 @@ def shown_gold(plan: Plan, texts: list[str], pages) -> Gold:
         issuer=gold.issuer if norm(gold.doc_number) in shown else "",
         date=gold.date if _printed_date(gold.date) in shown else "",
         items=tuple(i for i in gold.items if norm(i) in shown),
-        headings=tuple(h for h in gold.headings if norm(h) in shown),
+        headings=tuple(h for h in gold.headings if norm(h) in heads),
         indicators=tuple(i for i in gold.indicators if norm(i.name) in shown),
-        leads={n: lead for n, lead in gold.leads.items() if norm(rows[n][1]) in shown},
+        # a wrapped cell's lines come apart in the text layer: its first line stands for it
+        leads={n: lead for n, lead in gold.leads.items() if norm(rows[n][1][:8]) in shown},
     )
+
+
+_LABEL = re.compile(r"^(?:第[一二三四五六七八九十]+[章节]|专栏\d+|[一二三四五六七八九十]+、"
+                    r"|（[一二三四五六七八九十]+）)\s*")
 
 
 def _printed_date(iso: str) -> str:
@@ -250,6 +263,8 @@ def sentences(text: str) -> list[str]:
 def check(built: Built) -> Check:
     """The build's tables against the gold it can show."""
     tables, gold = built.tables, built.gold
+    if tables is None:
+        return _failed(built)
     out = Check(documents=len(tables["documents"]))
     _check_metadata(tables["documents"], gold, out)
     clauses = [norm(t) for t in tables["measures"]["text"]]
@@ -275,6 +290,18 @@ def check(built: Built) -> Check:
     if "accounted_share" in documents.columns and len(documents):
         out.accounted_share = float(documents["accounted_share"].min())
     return out
+
+
+def _failed(built: Built) -> Check:
+    """Every element of the gold wrong: the build failed (``built.error``)."""
+    gold, why = built.gold, f"build failed: {built.error}"
+    return Check(
+        metadata=[why], items_missing=list(gold.items), items_total=len(gold.items),
+        headings_missing=list(gold.headings),
+        indicators_wrong=[f"{i.name}: {why}" for i in gold.indicators],
+        indicators_total=len(gold.indicators),
+        tasks_wrong=[f"{n}: {why}" for n in gold.leads], tasks_total=len(gold.leads),
+    )
 
 
 def _check_metadata(documents: pd.DataFrame, gold: Gold, out: Check) -> None:
