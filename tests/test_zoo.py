@@ -154,6 +154,12 @@ def test_every_task_row_has_its_exact_lead_agencies(zoo, rid):
     )
 
 
+@pytest.mark.parametrize("rid", [r for r in RENDERINGS if r.endswith(("-html", "-chromium-web"))])
+def test_the_web_pages_furniture_is_never_a_clause_or_heading(zoo, rid):
+    _, result = _check(zoo, rid)
+    assert not result.furniture, result.furniture
+
+
 @pytest.mark.parametrize("rid", _ids())
 def test_the_body_is_accounted_for(zoo, rid):
     built, _ = _check(zoo, rid)

@@ -42,9 +42,14 @@ def width(text: str) -> int:
 
 
 def _spaced_rows(table: Table, gap: int = 6) -> list[str]:
-    """A table as a text copy prints it: cells padded with spaces to aligned columns."""
+    """A table as a text copy prints it: cells padded with spaces to aligned columns; an
+    indicator table's number runs into its indicator (``1.城乡残疾人…增长      >7.5%``)."""
     rows = [table.header, *table.rows]
-    widths = [max(width(r[k]) for r in rows) for k in range(len(table.header))]
+    if "指标" in table.header:
+        rows = [(f"{r[0]} {r[1]}",) + r[2:] for r in rows[:1]] + [
+            (f"{r[0]}.{r[1]}",) + r[2:] for r in rows[1:]
+        ]
+    widths = [max(width(r[k]) for r in rows) for k in range(len(rows[0]))]
     out = []
     for row in rows:
         cells = [c + " " * (w - width(c) + gap) for c, w in zip(row, widths)]
@@ -293,10 +298,11 @@ def page_texts(pdf_path: Path) -> list[str]:
 _DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*$")
 
 
-def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int) -> list:
+def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int,
+                  seal: str = "人民政府") -> list:
     """Pages of a printed PDF as a scanner gives them back: grey at ``dpi``, skewed by up to
     2°, speckled, softened, through JPEG compression, and the page bearing the signature
-    date stamped with a red seal over it (the issuer's)."""
+    date stamped with a red seal over it bearing ``seal`` (the issuer's name)."""
     import numpy as np
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
@@ -317,7 +323,7 @@ def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int) -> list
             image = image.filter(ImageFilter.GaussianBlur(0.5))
             signed = [ln for ln in texts[k].splitlines() if _DATE.search(ln.strip())]
             if signed:
-                image = _seal_over_date(image, pdf[k], signed[-1].strip(), dpi)
+                image = _seal_over_date(image, pdf[k], signed[-1].strip(), dpi, seal)
             buffer = io.BytesIO()
             image.convert("RGB").save(buffer, "JPEG", quality=55)
             image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
@@ -328,7 +334,7 @@ def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int) -> list
     return out
 
 
-def _seal_over_date(image, page, date_line: str, dpi: int):
+def _seal_over_date(image, page, date_line: str, dpi: int, seal: str):
     """``image`` with a red seal centred on where ``date_line`` is printed on ``page``."""
     from tests.helpers import stamp
 
@@ -341,7 +347,7 @@ def _seal_over_date(image, page, date_line: str, dpi: int):
     else:
         left, bottom, right, top = textpage.get_charbox(found[0])
         centre = (left * dpi / 72 + 0.05 * image.width, (height - top) * dpi / 72)
-    return stamp(image, centre, "人民政府")
+    return stamp(image, centre, seal)
 
 
 def write_scan_pdf(images: list, path: Path) -> Path:

@@ -22,6 +22,9 @@ from tests.zoo.plans import PLANS, Gold, Indicator, Plan
 
 #: A heading longer than this is a clause read as a heading.
 HEADING_MAX = 40
+#: Words of the web page around the article (render.web_page): never in a clause or heading.
+FURNITURE = ("首页", "当前位置", "浏览次数", "字号", "分享到", "打印本页", "关闭窗口", "网站标识码",
+             "网站地图", "联系我们", "无障碍浏览")
 
 
 def norm(text: str) -> str:
@@ -74,6 +77,11 @@ def _chromium(tables: str = "ruled", columns: bool = False):
     return make
 
 
+def _chromium_web(plan, folder):
+    """The web page itself printed (a browser's 'save as PDF'): navigation and footer too."""
+    return render.chromium_pdf(render.web_page(plan), folder / f"{plan.key}.pdf")
+
+
 def _reportlab(plan, folder):
     return render.reportlab_pdf(plan, folder / f"{plan.key}.pdf")
 
@@ -111,7 +119,8 @@ def _scan(dpi: int, seed: int, image: bool = False):
         printed = render.chromium_pdf(render.print_page(plan), folder.parent.parent / PRINTED)
         texts = [re.sub(r"\s+", "", t) for t in render.page_texts(printed)]
         rendering = RENDERINGS[f"{plan.key}-{'scan-png' if image else 'scan'}-{dpi}dpi"]
-        pages = render.scanned_pages(printed, rendering.pages(texts), dpi, seed)
+        pages = render.scanned_pages(printed, rendering.pages(texts), dpi, seed,
+                                     seal=plan.gold.issuer)
         if image:
             path = folder / f"{plan.key}.png"
             pages[0].save(path, dpi=(dpi, dpi))
@@ -131,6 +140,7 @@ def _renderings() -> dict[str, Rendering]:
             Rendering(f"{key}-pdf-chromium", key, _chromium("ruled")),
             Rendering(f"{key}-pdf-chromium-unruled", key, _chromium("unruled")),
             Rendering(f"{key}-pdf-chromium-wrapped", key, _chromium("wrapped")),
+            Rendering(f"{key}-pdf-chromium-web", key, _chromium_web),
             Rendering(f"{key}-pdf-reportlab", key, _reportlab),
             Rendering(f"{key}-pdf-libreoffice", key, _libreoffice, needs="soffice"),
         ]
@@ -251,6 +261,7 @@ class Check:
     indicators_as_clauses: list[str] = field(default_factory=list)
     tasks_wrong: list[str] = field(default_factory=list)       # 'n: got […]'
     tasks_total: int = 0
+    furniture: list[str] = field(default_factory=list)          # site text in clauses/headings
     accounted_share: float | None = None
     documents: int = 0
 
@@ -286,6 +297,8 @@ def check(built: Built) -> Check:
     for n, lead in gold.leads.items():
         if got.get(n) != list(lead):
             out.tasks_wrong.append(f"{n}: {got.get(n, 'no row')}")
+    out.furniture = [t for t in [*tables["measures"]["text"], *headings]
+                     if any(w in str(t) for w in FURNITURE)]
     documents = tables["documents"]
     if "accounted_share" in documents.columns and len(documents):
         out.accounted_share = float(documents["accounted_share"].min())
