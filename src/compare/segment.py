@@ -96,6 +96,7 @@ def repair_lines(text: str) -> list[str]:
     lines = [ln.rstrip() for ln in text.split("\n")]
     repeated = page_furniture(lines)
     lines = ["" if ln.strip() in repeated else ln for ln in lines]
+    width = wrap_width(lines)
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -105,7 +106,8 @@ def repair_lines(text: str) -> list[str]:
             while j < len(lines) and not lines[j].strip():
                 j += 1
             if j < len(lines) and _is_continuation(lines[j]) and (
-                    _continues(line) or (_unfinished(line) and _GLUE_START.match(lines[j].strip()))):
+                    _continues(line, width)
+                    or (_unfinished(line) and _GLUE_START.match(lines[j].strip()))):
                 line = line + lines[j].strip()
                 i = j
             else:
@@ -124,12 +126,27 @@ def page_furniture(lines: list[str]) -> set[str]:
             and "\t" not in s and not s.startswith("序号") and not re.fullmatch(r"\d+|[^\w]+", s)}
 
 
-def _continues(line: str) -> bool:
+def wrap_width(lines: list[str], share: float = 0.25) -> int | None:
+    """The width a printed page wraps its lines at, in characters, when at least ``share`` of
+    the text's long lines (and five or more) end within two characters of one length; None for
+    a text whose paragraphs are lines of their own (a Word file, a web page)."""
+    lengths = [len(s) for s in (ln.strip() for ln in lines) if len(s) >= 15 and "\t" not in s]
+    if len(lengths) < 5:
+        return None
+    counts = Counter(lengths)
+    best = max(sorted(counts), key=lambda n: sum(counts[k] for k in range(n - 2, n + 1)))
+    near = sum(counts[k] for k in range(best - 2, best + 1))
+    return best if near >= 5 and near >= share * len(lengths) else None
+
+
+def _continues(line: str, width: int | None = None) -> bool:
     s = line.strip()
     if not s or "\t" in s or s[-1] in _TERMINAL or TITLE_END_RE.search(s):
         return False
     if _heading_match(_MD.sub("", s)) and "。" not in s:
-        return False  # a heading; but a run-in heading's body may run on
+        # a heading; but a run-in heading's body may run on, and a numbered item as wide as
+        # the printed line wraps onto the next one
+        return width is not None and len(s) >= width - 3
     return len(s) >= 30 or any(c in s for c in "，、；。")
 
 
@@ -257,8 +274,9 @@ def _split_run_in(rest: str) -> tuple[str, str]:
         return "", rest  # 将…纳入…，对…给予救助。: a sentence, however short
     if m and m.start() <= RUN_IN_HEADING_MAX and not any(rest[: m.start()].count(o) != rest[: m.start()].count(c) for o, c in zip("（《“", "）》”")):
         return rest[: m.start()], rest[m.end():].strip()
-    if m is None and len(rest) <= 40 and rest[-1:] not in "；，":
-        return rest, ""
+    sentence = "，" in rest and (len(rest) > RUN_IN_HEADING_MAX or rest[-1:] in "：:")
+    if m is None and len(rest) <= 40 and rest[-1:] not in "；，" and not sentence:
+        return rest, ""  # a heading of its own line (a lead-in sentence ending in ： is a clause)
     return "", rest  # a numbered paragraph, not a titled section
 
 

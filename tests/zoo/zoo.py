@@ -283,7 +283,8 @@ def check(built: Built) -> Check:
     for item in gold.items:
         if not all(any(norm(s) in c for c in clauses) for s in sentences(item)):
             out.items_missing.append(item)
-    headings = [str(h) for h in tables["sections"]["heading"]]
+    # a numbered item that is a clause keeps its number as a section without a heading
+    headings = [str(h) for h in tables["sections"]["heading"] if str(h)]
     read = {norm(h) for h in headings}
     wanted = {norm(h) for h in gold.headings}
     out.bad_headings = [h for h in headings if len(h) > HEADING_MAX or h.rstrip().endswith("。")]

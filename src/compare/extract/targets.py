@@ -417,7 +417,8 @@ INDICATOR_VOCABULARY = Vocabulary(INDICATOR_WORDS, (frozenset({"indicator"}), fr
 _BINDING = re.compile(r"^(约束性|预期性)$")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,6})[）)]$")
 _TABLE_VALUE = re.compile(r"^(?P<sym>[≥≤><]=?)?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:[—–\-~～至到]\s*(?P<hi>\d+(?:\.\d+)?))?"
-                          r"\s*(?P<unit>%|‰|[\u4e00-\u9fff]{1,3}?)?\s*(?P<after>以上|及以上|以下|以内|左右)?$")
+                          r"\s*(?P<unit>%|‰|(?!以上|及以上|以下|以内|左右)[\u4e00-\u9fff]{1,3}?)?\s*"
+                          r"(?P<after>以上|及以上|以下|以内|左右)?$")
 _PLAN_HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|专栏)")
 
 

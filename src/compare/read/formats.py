@@ -136,6 +136,11 @@ def read_docx(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
         elif tag == "tbl":
             table = Table(child, document)
             lines.append("")
+            if len(table.columns) == 1:  # a framed box (专栏): its paragraphs are lines of text
+                lines += [ln.strip() for cell in table.column_cells(0) for p in cell.paragraphs
+                          for ln in p.text.split("\n") if ln.strip()]
+                lines.append("")
+                continue
             for row in table.rows:
                 cells, seen = [], set()
                 for cell in row.cells:
