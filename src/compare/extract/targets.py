@@ -496,7 +496,8 @@ def _indicator_row(number: int, line: int, row: dict[str, str], group: str | Non
         comparator = ("range" if high is not None else
                       {">": ">", ">=": ">=", "≥": ">=", "<": "<", "<=": "<=", "≤": "<="}.get(sym or "")
                       or {"以上": ">=", "及以上": ">=", "以下": "<=", "以内": "<=", "左右": "~"}.get(after or "", "="))
-    binding = (row.get("binding") or "").strip() or None
+    binding = re.sub(r"\s+", "", row.get("binding") or "")
+    binding = binding if _BINDING.match(binding) else None  # never a cell two rows ran into
     return IndicatorRow(number, line, name, unit, value_text, value, high, comparator, binding, group)
 
 
