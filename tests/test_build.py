@@ -171,3 +171,18 @@ def test_a_table_longer_than_a_spreadsheet_gets_a_note(built, tmp_path, monkeypa
     assert sorted(w.split(".csv")[0] for w in notes if "a spreadsheet" in w) == long
     assert f"measures.csv has {len(tables['measures']):,} rows" in report.summary()
     assert len(pd.read_csv(tmp_path / "measures.csv")) == len(tables["measures"])  # written whole
+
+
+def test_one_documents_bad_rows_are_left_out_and_named_not_the_build_stopped(built):
+    from compare.build import checked
+
+    targets = built[0]["targets"]
+    bad = targets.copy()
+    first = bad["doc_id"].iloc[0]
+    bad.loc[bad.index[0], "binding"] = "预期性约束性"  # OCR ran two cells together
+    notes: list[str] = []
+    out = checked(bad, "targets", notes)
+    assert first not in set(out["doc_id"]) and len(notes) == 1
+    assert notes[0].startswith(f"{first}: its targets rows were left out") and "预期性约束性" in notes[0]
+    others = targets[targets["doc_id"] != first].reset_index(drop=True)
+    pd.testing.assert_frame_equal(out.reset_index(drop=True), others)

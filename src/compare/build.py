@@ -691,13 +691,35 @@ def document_stages(
             "targets": frames.gather([e.targets for e in ext], "targets"),
             "coverage": in_codebook_order([frames.gather([e.coverage for e in ext], "coverage")]),
         }
-        tables = {name: schema.validate(df, name) for name, df in tables.items()}
+        checks: list[str] = []
+        tables = {name: checked(df, name, checks) for name, df in tables.items()}
         clauses = {
             it.doc_id: clauses_from_columns(frames.columns(s.measures, CLAUSE_SOURCE), s.clauses)
             for it, s in zip(items, seg)
         }
     accounted = {it.doc_id: (s.accounted_share, tuple(s.leftovers)) for it, s in zip(items, seg)}
-    return DocumentResults(tables, clauses, [n for e in ext for n in e.notes], seg_key, accounted)
+    notes = [n for e in ext for n in e.notes] + checks
+    return DocumentResults(tables, clauses, notes, seg_key, accounted)
+
+
+def checked(table: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
+    """``table`` checked against the schema. When it fails, each document's rows are checked
+    on their own: a document whose rows fail is left out of this table with a note naming it
+    and the problem, and the other documents' rows are kept (one bad document never stops
+    the build)."""
+    try:
+        return schema.validate(table, name)
+    except schema.SchemaError:
+        if "doc_id" not in table.columns:
+            raise
+    kept = []
+    for doc_id, rows in table.groupby("doc_id", sort=False):
+        try:
+            kept.append(schema.validate(rows, name))
+        except schema.SchemaError as exc:
+            notes.append(f"{doc_id}: its {name} rows were left out, as they could not be "
+                         f"checked ({exc})")
+    return schema.validate(_concat(kept, name), name)
 
 
 #: The measures' columns a document's clauses are made from (with their own fields).
