@@ -176,13 +176,21 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     return Region(top - 1, bottom + 1, rows), columns
 
 
+def row_number(cell: str) -> str:
+    """A row number as OCR reads it off a scan, its stray marks dropped (speckle read as
+    ``9:``, ``·12``); a cell that is not a lone number comes back as it is."""
+    if re.fullmatch(r"\D{0,2}\d{1,3}\D{0,2}", cell):
+        return re.sub(r"\D", "", cell)
+    return cell
+
+
 def _fill_row_numbers(rows: list[list[str]]) -> list[list[str]]:
     """Row numbers as OCR misreads them put right: stray marks dropped (``9:`` → 9), and a
     number it missed (a row with cells in three or more columns between rows 6 and 8) filled
     in. A row without a number and without that evidence stays a continuation line."""
     for row in rows:
-        if row and re.fullmatch(r"\D{0,2}\d{1,3}\D{0,2}", row[0]):
-            row[0] = re.sub(r"\D", "", row[0])
+        if row:
+            row[0] = row_number(row[0])
     numbered = [(i, int(r[0])) for i, r in enumerate(rows) if r and r[0].isdigit()]
     for (i, a), (j, b) in zip(numbered, numbered[1:]):
         gap = [k for k in range(i + 1, j) if sum(bool(c) for c in rows[k]) >= 3]
