@@ -226,10 +226,11 @@ def wrapped_task_rows(n: int = 30) -> list[list[str]]:
 
 
 def write_wrapped_task_pdf(path: Path, text: str, rows: list[list[str]], *,
-                           ruled: bool = True) -> Path:
+                           ruled: bool | str = True) -> Path:
     """A printed plan whose annex 重点任务分工 table has narrow columns, so task, lead and
     责任单位 cells wrap over two or three lines, with every cell (the row number too) centred
-    vertically against its row; the table runs over pages with its header repeated."""
+    vertically against its row; the table runs over pages with its header repeated.
+    ``ruled``: True, a full grid; "rows", a rule under each row only; False, no rules."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -249,7 +250,10 @@ def write_wrapped_task_pdf(path: Path, text: str, rows: list[list[str]], *,
     table = Table(data, colWidths=[32, 200, 62, 110, 62], repeatRows=1)
     style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 4),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
-    if ruled:
+    if ruled == "rows":
+        style += [("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black),
+                  ("LINEBELOW", (0, 0), (-1, -1), 0.6, colors.black)]
+    elif ruled:
         style.append(("GRID", (0, 0), (-1, -1), 0.6, colors.black))
     table.setStyle(TableStyle(style))
     story.append(table)

@@ -52,7 +52,14 @@ class OcrPage:
         page, whose tables are found from word positions."""
         from compare.read.scan_grid import ScanTable
 
-        return [ScanTable(g, self.words) for g in self.grids]
+        return [ScanTable(g, self.words) for g in self.grids if len(g.xs) > 2]
+
+    @property
+    def row_rules(self) -> list[float]:
+        """The horizontal rulings (points from the top) of the page's tables ruled only across,
+        which tell their rows apart in :func:`compare.read.pdf_tables.unruled_table`; a page
+        read from an image has this list, empty or not, a pdfplumber page has none."""
+        return sorted(y for g in self.grids if len(g.xs) == 2 for y in g.ys)
 
     def extract_words(self, **_):
         return [w for w in self.words if self._inside(w)]

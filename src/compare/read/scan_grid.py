@@ -82,7 +82,9 @@ def page_grids(grey, angle: float, centre: tuple[float, float], scale: float,
     image = level(grey, angle, centre)
     ink, across, down = _masks(image, 1 / scale)
     grids = find_grids(image, scale, (ink, across, down))
-    return [_read_missed_cells(g, image, ink & ~(across | down), scale, words) for g in grids]
+    marks = ink & ~(across | down)
+    return [_read_missed_cells(g, image, marks, scale, words) if len(g.xs) > 2 else g
+            for g in grids]
 
 
 def _masks(grey, px: float):
@@ -113,16 +115,40 @@ def find_grids(grey, scale: float, masks=None) -> list[Grid]:
     joined = cv2.dilate(cv2.bitwise_or(across, down), np.ones((5, 5), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     grids = []
+    rules = []  # lone horizontal rulings: a table ruled only between its rows?
     for k in range(1, n):
         x, y, w, h = (int(v) for v in stats[k][:4])
-        if w < 3 * MIN_RULE_WIDTH * px or h < 2 * MIN_RULE_HEIGHT * px:
+        if w < 3 * MIN_RULE_WIDTH * px:
+            continue
+        if h < 2 * MIN_RULE_HEIGHT * px:
+            rules.append((x * scale, (x + w) * scale, (y + h / 2) * scale))
             continue
         grid = _grid(across[y : y + h, x : x + w], down[y : y + h, x : x + w], px)
         if grid is not None:
             ys = tuple(round((y + v) * scale, 2) for v in grid[0])
             xs = tuple(round((x + v) * scale, 2) for v in grid[1])
             grids.append(Grid(ys, xs, grid[2]))
-    return sorted(grids, key=lambda g: g.ys[0])
+    return sorted(grids + _rule_stacks(rules), key=lambda g: g.ys[0])
+
+
+def _rule_stacks(rules: list[tuple[float, float, float]]) -> list[Grid]:
+    """Tables ruled only across, between their rows: three or more horizontal rulings (x0, x1,
+    y in points) of the same reach, one above another, as grids of one column."""
+    stacks: list[list[tuple[float, float, float]]] = []
+    for rule in sorted(rules, key=lambda r: r[2]):
+        for stack in stacks:
+            if abs(stack[0][0] - rule[0]) <= 2 * MERGE and abs(stack[0][1] - rule[1]) <= 2 * MERGE:
+                stack.append(rule)
+                break
+        else:
+            stacks.append([rule])
+    out = []
+    for stack in stacks:
+        if len(stack) >= 3:
+            ys = tuple(round(r[2], 2) for r in stack)
+            xs = (round(min(r[0] for r in stack), 2), round(max(r[1] for r in stack), 2))
+            out.append(Grid(ys, xs, tuple((i, 0, i + 1, 1) for i in range(len(ys) - 1))))
+    return out
 
 
 def _odd(value: float) -> int:
