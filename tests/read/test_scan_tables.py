@@ -56,7 +56,7 @@ def test_level_and_two_degree_scans_of_the_annex_give_their_rows(printed, skew):
     rows, pdf, folder = printed
     pages = scan_pages(pdf, dpi=200, skew=skew, seed=1)
     right = _leads_read(write_image_pdf(folder / f"annex-{skew:g}.pdf", pages), rows)
-    print(f"\nwrapped annex scanned at {skew:g}°: {len(right)}/{len(rows)} rows with the exact leads")
+    print(f"\nwrapped annex scanned at {skew:g}°: {len(right)}/{len(rows)} rows with the leads")
     assert len(right) >= 0.9 * len(rows)
 
 

@@ -4,11 +4,15 @@ A PDF's text layer draws a table cell by cell and line by line, so plain text ex
 interleaves the lines of wrapped cells (``落实…完善困难残疾 区残联 区民政局、`` / ``人生活补贴…``)
 and the task and indicator readers see no rows. Here a table is found by its geometry:
 
-* a **ruled** table by its ruling lines (pdfplumber's table finder);
+* a **ruled** table by its ruling lines (pdfplumber's table finder; on a scanned page, the
+  rulings found in its image, :mod:`compare.read.scan_grid`);
 * an **unruled** table by the positions of its words: a header line naming its columns
   (序号, 工作任务, 牵头单位 …) gives each column's left edge, every word below is put in the
   column it starts in, and rows are told apart by the wider gaps between them than between
-  the lines of one cell.
+  the lines of one cell. On a scanned page (an OCR page, which has ``row_rules``) columns
+  are bounded by the gutters between the body words, a word goes where its centre is, rows
+  are told apart by the page's horizontal rulings if it has them, and a row number printed
+  beside (centred on) a cell's wrapped lines belongs to their row.
 
 A cell's wrapped lines join without a separator; a cell listing agencies one a line keeps
 them apart with 、. A header repeated on the next page is dropped, and a row a page break cut
@@ -329,7 +333,8 @@ def _scan_blocks(words: list[dict], columns: list[float],
     than those between the lines of a cell; a group holding two row numbers (a 序号 column
     word that is a number) is cut between them where the gap is widest. A row number centred
     beside a cell's wrapped lines thus belongs to their row."""
-    inside = [r for r in rules if min(w["top"] for w in words) < r < max(w["bottom"] for w in words)]
+    top, bottom = min(w["top"] for w in words), max(w["bottom"] for w in words)
+    inside = [r for r in rules if top < r < bottom]
     if inside:
         groups: list[list[dict]] = [[] for _ in range(len(inside) + 1)]
         for w in words:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from compare.read.pdf_tables import row_number
+from compare.read.pdf_tables import char_shares, row_number
 
 #: Shortest horizontal ruling kept, in points: longer than any stroke of a character.
 MIN_RULE_WIDTH = 20.0
@@ -156,7 +156,7 @@ def _odd(value: float) -> int:
     return v if v % 2 else v + 1
 
 
-def _lines(mask, axis: int, px: float) -> list[float]:
+def _rulings(mask, axis: int, px: float) -> list[float]:
     """Positions of the rulings in a mask of one direction (``axis`` 0: horizontal rulings,
     given as rows; 1: vertical ones, as columns): runs of rows (columns) with long ink,
     merged within :data:`MERGE` points."""
@@ -188,8 +188,8 @@ def _covered(strip, share: float = COVER) -> bool:
 
 def _grid(across, down, px: float):
     """Row rulings, column rulings and cells of one table's masks (pixels of its box), or None."""
-    ys = _lines(across, 0, px)
-    xs = _lines(down, 1, px)
+    ys = _rulings(across, 0, px)
+    xs = _rulings(down, 1, px)
     height, width = across.shape
     # an open-sided table (no outer verticals) or one cut off at the page foot (no last line):
     # the ends of the rulings close it
@@ -402,24 +402,27 @@ def _runs(indices, gap: int) -> list[tuple[int, int]]:
 
 def _pieces(word: dict, grid: Grid) -> list[tuple[float, float, float, str]]:
     """A word as (x centre, y centre, height, text) pieces: the whole word, or, when its box
-    runs over a column ruling, its characters in even shares of its width, cut at the ruling."""
+    runs over a column ruling, cut at the ruling, each character taking its share of the
+    box's width (:func:`compare.read.pdf_tables.char_shares`)."""
     text, x0, x1 = word["text"], word["x0"], word["x1"]
     y = (word["top"] + word["bottom"]) / 2
     height = word["bottom"] - word["top"]
-    char = (x1 - x0) / max(1, len(text))
+    shares = char_shares(text)
+    char = (x1 - x0) * max(shares, default=1.0)
     inside = [x for x in grid.xs[1:-1] if x0 + char / 2 < x < x1 - char / 2]
     if not inside or len(text) < 2:
         return [((x0 + x1) / 2, y, height, text)]
-    out: list[tuple[float, float, float, str]] = []
-    for i, ch in enumerate(text):
-        x = x0 + (i + 0.5) * char
-        side = sum(x > edge for edge in inside)
-        if out and out[-1][4] == side:
-            last = out[-1]
-            out[-1] = ((last[0] + x) / 2, y, height, last[3] + ch, side)
+    out: list[list] = []  # [left, right, text, side]
+    left = x0
+    for ch, share in zip(text, shares):
+        right = left + share * (x1 - x0)
+        side = sum((left + right) / 2 > edge for edge in inside)
+        if out and out[-1][3] == side:
+            out[-1][1:3] = [right, out[-1][2] + ch]
         else:
-            out.append((x, y, height, ch, side))
-    return [p[:4] for p in out]
+            out.append([left, right, ch, side])
+        left = right
+    return [((a + b) / 2, y, height, text) for a, b, text, _ in out]
 
 
 def _cell_lines(pieces: list[tuple[float, float, float, str]]) -> str:
