@@ -10,9 +10,15 @@ printed line gave two, make a grid of row bands and column bands; a ruling that 
 cross a band does not split it, so a merged cell is one cell (:class:`Grid`).
 
 A word is put in the cell holding its centre; a word box OCR read across a ruling (two
-cells' texts close together) is cut there, its characters taking even shares of its width
-(Chinese type is set on a square body). A cell's lines are joined top to bottom with ``\\n``,
-as pdfplumber gives them, and :func:`compare.read.pdf_tables.cell_text` joins them.
+cells' texts close together) is cut there, its characters taking their shares of its width
+(:func:`compare.read.pdf_tables.char_shares`). A cell's lines are joined top to bottom with
+``\\n``, as pdfplumber gives them, and :func:`compare.read.pdf_tables.cell_text` joins them.
+A cell with ink but no word, or only a short one (OCR's text detection passes over or
+misreads a lone row number), is read again by the recogniser alone (:func:`page_grids`).
+
+Three or more horizontal rulings of one reach with no vertical ones (a table ruled only
+between its rows) make a grid of one column: no cells to read, but its rulings tell the rows
+of the table read from word positions apart (:attr:`compare.read.ocr.OcrPage.row_rules`).
 """
 
 from __future__ import annotations
@@ -106,7 +112,8 @@ def _masks(grey, px: float):
 
 def find_grids(grey, scale: float, masks=None) -> list[Grid]:
     """The ruled tables of a level page image (grey numpy array), top to bottom; ``scale`` is
-    points per pixel. A table needs at least two cells; a lone framed box is not one."""
+    points per pixel. A table needs at least two cells; a lone framed box is not one. Tables
+    ruled only across come as grids of one column (two ``xs``)."""
     import cv2
     import numpy as np
 
@@ -173,9 +180,7 @@ def _rulings(mask, axis: int, px: float) -> list[float]:
             out[-1].append(int(h))
         else:
             out.append([int(h)])
-    return [
-        float(np.average(run, weights=profile[run])) for run in out
-    ]
+    return [float(np.average(run, weights=profile[run])) for run in out]
 
 
 def _covered(strip, share: float = COVER) -> bool:
@@ -187,10 +192,10 @@ def _covered(strip, share: float = COVER) -> bool:
 
 
 def _grid(across, down, px: float):
-    """Row rulings, column rulings and cells of one table's masks (pixels of its box), or None."""
+    """Row rulings, column rulings and cells of one table's masks (pixels of its box), or None.
+    A merged cell is the box round the bands no ruling parts."""
     ys = _rulings(across, 0, px)
     xs = _rulings(down, 1, px)
-    height, width = across.shape
     # an open-sided table (no outer verticals) or one cut off at the page foot (no last line):
     # the ends of the rulings close it
     cols = (across > 0).any(axis=0).nonzero()[0]
