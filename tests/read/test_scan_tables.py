@@ -163,6 +163,20 @@ def test_the_grid_of_a_skewed_table_is_found_once_the_page_is_level():
     assert [len(g.cells) for g in grid] == [11]
 
 
+@pytest.mark.parametrize("degrees", [-2.0, 0.7, 2.0])
+def test_the_image_is_turned_as_the_words_are(degrees):
+    """A mark on the page lands, once the image is levelled, where the words' turn puts it."""
+    from compare.read.ocr import _deskew
+
+    image = np.full((900, 1200), 255, np.uint8)
+    image[200:206, 1000:1006] = 0
+    centre = (600.0, 450.0)
+    turned = level(image, math.radians(degrees), centre)
+    ys, xs = np.nonzero(turned < 128)
+    x, y = _deskew(math.radians(degrees), *centre)((1002.5, 202.5))
+    assert abs(xs.mean() - x) < 1 and abs(ys.mean() - y) < 1
+
+
 def test_a_page_without_a_table_has_no_grid():
     image = Image.new("L", (1200, 900), 255)
     draw = ImageDraw.Draw(image)
