@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from compare.extract.tasks import extract_tasks
 from compare.read import read_document
-from compare.read.pdf_tables import unruled_table
+from compare.read.pdf_tables import pages_text, unruled_table
 from compare.read.scan_grid import Grid, ScanTable, find_grids, level
 from tests.conftest import SAMPLE_PLAN
 from tests.helpers import (
@@ -116,6 +116,50 @@ def test_horizontal_rulings_tell_rows_apart_where_gaps_would_not():
     region, _ = unruled_table(_Page(words, rules=[114, 156, 173, 190]))
     assert [r[:2] for r in region.rows[1:]] == [
         ["1", "落实困难残疾人生活补贴制度"], ["2", "开展无障碍改造"], ["3", "建设托养机构"]]
+
+
+class _TablePage:
+    """A scanned page holding one table (rows of cell texts) and nothing else."""
+
+    width, height, row_rules = 600.0, 800.0, []
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def find_tables(self):
+        rows = self.rows
+
+        class Table:
+            bbox = (50.0, 100.0, 550.0, 700.0)
+
+            def extract(self):
+                return rows
+
+        return [Table()]
+
+    def crop(self, bbox):
+        return self
+
+    def extract_text(self):
+        return ""
+
+
+def test_a_header_repeated_with_a_cell_misread_is_dropped_and_a_missed_number_filled():
+    header = ["序号", "工作任务", "牵头单位", "责任单位"]
+    first = _TablePage([header, ["1", "完善补贴制度", "区民政局", "区残联"],
+                        ["2", "推进无障碍\n改造", "区残联", "区民政局"]])
+    # OCR misreads 牵头单位 on the next page, and misses the number of row 3
+    second = _TablePage([["序号", "工作任务", "牵头单价", "责任单位"],
+                         ["", "建设托养机构", "区人力资源\n和社会保障局", "区财政局"],
+                         ["4", "开展技能竞赛", "区教育委员会", "区残联"]])
+    text = "\n".join(pages_text([first, second]))
+    assert text.splitlines() == [
+        "序号\t工作任务\t牵头单位\t责任单位",
+        "1\t完善补贴制度\t区民政局\t区残联",
+        "2\t推进无障碍改造\t区残联\t区民政局",
+        "3\t建设托养机构\t区人力资源和社会保障局\t区财政局",
+        "4\t开展技能竞赛\t区教育委员会\t区残联",
+    ]
 
 
 # --------------------------------------------------------------------------- the grid finder

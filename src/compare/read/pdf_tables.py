@@ -81,7 +81,7 @@ def pages_text(pages) -> list[str]:
                 if above.strip():
                     parts.append(above)
             rows = region.rows
-            if rows and rows[0] == header:
+            if rows and _header_again(rows[0], header):
                 rows = rows[1:]  # the header again on the next page
             elif rows and header is None:
                 header = rows[0]
@@ -101,6 +101,16 @@ def pages_text(pages) -> list[str]:
             columns = None
         out.append(parts)
     return ["\n".join(parts) for parts in out]
+
+
+def _header_again(row: list[str], header: list[str] | None) -> bool:
+    """Whether a table's first row on a later page repeats its header: the same cells, or, as
+    OCR may misread one of them, most of them and no row number."""
+    if header is None or len(row) != len(header):
+        return False
+    named = [b for b in header if b]
+    same = sum(a == b for a, b in zip(row, header) if b)
+    return same == len(named) or (same >= 2 and 2 * same > len(named) and not row[0].isdigit())
 
 
 def _missed_number(previous: list[str], rows: list[list[str]], page) -> bool:
