@@ -192,3 +192,108 @@ def stamp(image, centre: tuple[float, float], text: str = "人民政府"):
     font = ImageFont.truetype(str(Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"), int(r / 4.5))
     draw.text((cx - r * 0.8, cy + r * 0.35), text, fill=(210, 40, 40), font=font)
     return ImageChops.multiply(image.convert("RGB"), seal)
+
+
+#: Agencies of the wrapped-table fixture: full official names, long enough that a narrow
+#: lead column wraps them over two or three lines.
+WRAPPED_AGENCIES = ["区民政局", "区残联", "区人力资源和社会保障局", "区教育委员会", "区卫生健康委员会",
+                    "区住房和城乡建设委员会", "区财政局", "区发展和改革委员会", "区城市管理委员会"]
+
+_TASK_PIECES = ["健全困难残疾人生活补贴和重度残疾人护理补贴制度", "建立补贴标准动态调整机制",
+                "推进残疾人家庭无障碍改造", "完善残疾人就业扶持政策和职业技能培训体系",
+                "落实残疾儿童康复救助制度", "扩大残疾人基本康复服务覆盖面", "加强残疾人托养服务机构建设",
+                "做好残疾人基本医疗保险参保缴费补贴工作", "开展残疾人职业技能竞赛",
+                "提高特殊教育学校办学水平"]
+
+
+def wrapped_task_rows(n: int = 30) -> list[list[str]]:
+    """``n`` rows of a 重点任务分工 table as real annexes print them: 序号, a task of 30 to 55
+    characters (two or three lines in its column), a lead cell of one or two full agency names
+    (区人力资源和社会保障局 wraps), a 责任单位 cell of two or three names, and a timeline."""
+    rows = []
+    k = len(WRAPPED_AGENCIES)
+    for i in range(1, n + 1):
+        lead = [WRAPPED_AGENCIES[(i * 5) % k]]
+        if i % 4 == 0:
+            lead.append(WRAPPED_AGENCIES[(i * 5 + 1) % k])
+        others = [a for a in WRAPPED_AGENCIES if a not in lead]
+        responsible = [others[(i + j * 3) % len(others)] for j in range(2 + i % 2)]
+        task = "，".join(_TASK_PIECES[(i + j) % len(_TASK_PIECES)] for j in range(3))
+        task = task[: 30 + (i * 7) % 26].rstrip("，")
+        timeline = ["2020年底前", "持续推进", "2021年6月底前"][i % 3]
+        rows.append([str(i), task, "、".join(lead), "、".join(responsible), timeline])
+    return rows
+
+
+def write_wrapped_task_pdf(path: Path, text: str, rows: list[list[str]], *,
+                           ruled: bool | str = True) -> Path:
+    """A printed plan whose annex 重点任务分工 table has narrow columns, so task, lead and
+    责任单位 cells wrap over two or three lines, with every cell (the row number too) centred
+    vertically against its row; the table runs over pages with its header repeated.
+    ``ruled``: True, a full grid; "rows", a rule under each row only; False, no rules."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=10, leading=14, wordWrap="CJK")
+    middle = ParagraphStyle("middle", parent=cell, alignment=1)
+    story = [Paragraph(line, body) for line in text.splitlines() if line.strip()]
+    story += [PageBreak(), Paragraph("附件", body), Paragraph("重点任务分工", body)]
+    header = ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"]
+    data = [[Paragraph(c, middle) for c in header]]
+    data += [[Paragraph(r[0], middle)] + [Paragraph(c, cell) for c in r[1:]] for r in rows]
+    table = Table(data, colWidths=[32, 200, 62, 110, 62], repeatRows=1)
+    style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 4),
+             ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
+    if ruled == "rows":
+        style += [("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black),
+                  ("LINEBELOW", (0, 0), (-1, -1), 0.6, colors.black)]
+    elif ruled:
+        style.append(("GRID", (0, 0), (-1, -1), 0.6, colors.black))
+    table.setStyle(TableStyle(style))
+    story.append(table)
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    return path
+
+
+def scan_pages(pdf_path: Path, dpi: int = 200, skew: float = 1.0, seed: int = 0,
+               quality: int = 60) -> list:
+    """The pages of a PDF as an office scanner gives them back: grey images at ``dpi``, each
+    turned by ``skew`` degrees (alternately one way and the other), with speckle, a little blur
+    and JPEG artefacts (saved and read back at ``quality``)."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    pages = []
+    for k in range(len(pdf)):
+        image = pdf[k].render(scale=dpi / 72).to_pil().convert("L")
+        if skew:
+            image = image.rotate(skew if k % 2 == 0 else -skew, resample=Image.BICUBIC,
+                                 fillcolor=255)
+        pixels = np.array(image).astype(np.int16)
+        speckle = rng.random(pixels.shape)
+        pixels[speckle < 0.003] = 0
+        pixels[speckle > 0.997] = 255
+        image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+        image = image.filter(ImageFilter.GaussianBlur(0.6))
+        buf = io.BytesIO()
+        image.save(buf, "JPEG", quality=quality)
+        image = Image.open(io.BytesIO(buf.getvalue())).convert("L")
+        image.info["dpi"] = (dpi, dpi)
+        pages.append(image)
+    pdf.close()
+    return pages
+
+
+def write_image_pdf(path: Path, pages: list, dpi: int = 200) -> Path:
+    """An image-only PDF (no text layer) of ``pages`` (PIL images) at ``dpi``."""
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=dpi)
+    return path

@@ -43,9 +43,23 @@ class OcrPage:
     number: int = 1
     bbox: tuple[float, float, float, float] | None = None
     confidences: list[float] = field(default_factory=list)
+    #: the ruled tables found in the page image (:mod:`compare.read.scan_grid`), in points
+    grids: list = field(default_factory=list)
 
     def find_tables(self):
-        return []  # ruling lines are not looked for in images: cells are found by position
+        """The page's ruled tables, read from its image's ruling lines with the words in their
+        cells (objects with ``bbox`` and ``extract()``, as pdfplumber's); none on an unruled
+        page, whose tables are found from word positions."""
+        from compare.read.scan_grid import ScanTable
+
+        return [ScanTable(g, self.words) for g in self.grids if len(g.xs) > 2]
+
+    @property
+    def row_rules(self) -> list[float]:
+        """The horizontal rulings (points from the top) of the page's tables ruled only across,
+        which tell their rows apart in :func:`compare.read.pdf_tables.unruled_table`; a page
+        read from an image has this list, empty or not, a pdfplumber page has none."""
+        return sorted(y for g in self.grids if len(g.xs) == 2 for y in g.ys)
 
     def extract_words(self, **_):
         return [w for w in self.words if self._inside(w)]
@@ -70,11 +84,15 @@ def read_image(image, number: int = 1) -> OcrPage:
     """OCR one page image (a PIL image) into an :class:`OcrPage`; words in points."""
     import numpy as np
 
+    from compare.read.scan_grid import page_grids
+
     scale = 72 / DPI
     rgb = image.convert("RGB")
     result, _ = engine()(np.array(rgb))
     result = result or []
-    turn = _deskew([box for box, _, _ in result], rgb.width / 2, rgb.height / 2)
+    centre = (rgb.width / 2, rgb.height / 2)
+    angle = _skew([box for box, _, _ in result])
+    turn = _deskew(angle, *centre)
     words = []
     for box, text, confidence in result:
         points = [turn(p) for p in box]
@@ -97,13 +115,14 @@ def read_image(image, number: int = 1) -> OcrPage:
         rgb.height * scale,
         number,
         confidences=[w["confidence"] for w in words],
+        grids=page_grids(np.array(rgb.convert("L")), angle, centre, scale, words),
     )
 
 
-def _deskew(boxes: list, cx: float, cy: float):
-    """A function turning a point of a skewed scan back to level: the page's skew is the median
-    slope of the top edges of the long text boxes OCR found (a scanner turns a page by a degree
-    or so, which is enough to put the cells of one table row at different heights)."""
+def _skew(boxes: list) -> float:
+    """A scanned page's skew in radians (0 when too slight to matter): the median slope of the
+    top edges of the long text boxes OCR found (a scanner turns a page by a degree or so, which
+    is enough to put the cells of one table row at different heights)."""
     import math
     import statistics
 
@@ -113,7 +132,15 @@ def _deskew(boxes: list, cx: float, cy: float):
         if (b[1][0] - b[0][0]) > 3 * abs(b[3][1] - b[0][1])
     ]
     angle = statistics.median(angles) if angles else 0.0
-    if abs(angle) < math.radians(0.05):
+    return 0.0 if abs(angle) < math.radians(0.05) else angle
+
+
+def _deskew(angle: float, cx: float, cy: float):
+    """A function turning a point of a page skewed by ``angle`` (:func:`_skew`) back to level,
+    about (``cx``, ``cy``); :func:`compare.read.scan_grid.level` turns the image the same way."""
+    import math
+
+    if not angle:
         return lambda p: (p[0], p[1])
     cos, sin = math.cos(-angle), math.sin(-angle)
     return lambda p: (

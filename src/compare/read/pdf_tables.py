@@ -4,11 +4,15 @@ A PDF's text layer draws a table cell by cell and line by line, so plain text ex
 interleaves the lines of wrapped cells (``落实…完善困难残疾 区残联 区民政局、`` / ``人生活补贴…``)
 and the task and indicator readers see no rows. Here a table is found by its geometry:
 
-* a **ruled** table by its ruling lines (pdfplumber's table finder);
+* a **ruled** table by its ruling lines (pdfplumber's table finder; on a scanned page, the
+  rulings found in its image, :mod:`compare.read.scan_grid`);
 * an **unruled** table by the positions of its words: a header line naming its columns
   (序号, 工作任务, 牵头单位 …) gives each column's left edge, every word below is put in the
   column it starts in, and rows are told apart by the wider gaps between them than between
-  the lines of one cell.
+  the lines of one cell. On a scanned page (an OCR page, which has ``row_rules``) columns
+  are bounded by the gutters between the body words, a word goes where its centre is, rows
+  are told apart by the page's horizontal rulings if it has them, and a row number printed
+  beside (centred on) a cell's wrapped lines belongs to their row.
 
 A cell's wrapped lines join without a separator; a cell listing agencies one a line keeps
 them apart with 、. A header repeated on the next page is dropped, and a row a page break cut
@@ -77,13 +81,15 @@ def pages_text(pages) -> list[str]:
                 if above.strip():
                     parts.append(above)
             rows = region.rows
-            if rows and rows[0] == header:
+            if rows and _header_again(rows[0], header):
                 rows = rows[1:]  # the header again on the next page
             elif rows and header is None:
                 header = rows[0]
             if rows and not parts and ends_in_row and not rows[0][0] and out and out[-1]:
                 previous = out[-1][-1].split("\t")
-                if len(previous) == len(rows[0]):  # the rest of a row the page break cut
+                if _missed_number(previous, rows, page):
+                    rows[0][0] = str(int(previous[0]) + 1)
+                elif len(previous) == len(rows[0]):  # the rest of a row the page break cut
                     out[-1][-1] = "\t".join(a + b for a, b in zip(previous, rows.pop(0)))
             parts.extend("\t".join(r) for r in rows)
             top = region.bottom
@@ -95,6 +101,26 @@ def pages_text(pages) -> list[str]:
             columns = None
         out.append(parts)
     return ["\n".join(parts) for parts in out]
+
+
+def _header_again(row: list[str], header: list[str] | None) -> bool:
+    """Whether a table's first row on a later page repeats its header: the same cells, or, as
+    OCR may misread one of them, most of them and no row number."""
+    if header is None or len(row) != len(header):
+        return False
+    named = [b for b in header if b]
+    same = sum(a == b for a, b in zip(row, header) if b)
+    return same == len(named) or (same >= 2 and 2 * same > len(named) and not row[0].isdigit())
+
+
+def _missed_number(previous: list[str], rows: list[list[str]], page) -> bool:
+    """Whether the first row of a scanned page's table, without a number, is a row whose number
+    OCR missed rather than the rest of the row the page break cut: the row after it is
+    numbered two past the last row of the page before."""
+    if getattr(page, "row_rules", None) is None or not previous[0].isdigit():
+        return False
+    following = next((r[0] for r in rows[1:] if r[0].isdigit()), None)
+    return following is not None and int(following) == int(previous[0]) + 2
 
 
 def text_lines(words: list[dict]) -> str:
@@ -162,7 +188,15 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     body = _table_lines(lines[start:], columns)
     if len(body) < 1:
         return None
-    rows = _fill_row_numbers([_row(block, columns) for block in _blocks(body)])
+    rules = getattr(page, "row_rules", None)  # a scanned page's horizontal rulings, if any
+    if rules is None:
+        rows = _fill_row_numbers([_row(block, columns) for block in _blocks(body)])
+    else:
+        if found is not None:
+            columns = _gutters(body, lines[found[0]], columns)
+        blocks = _scan_blocks([p for line in body for w in line for p in _cut(w, columns)],
+                              columns, rules)
+        rows = _fill_row_numbers([_row(b, columns, by_centre=True) for b in blocks], first=True)
     if found is not None:
         first = found[0]
         # a header cell wrapped over lines (序 / 号): the short pieces just above belong to it
@@ -176,18 +210,36 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     return Region(top - 1, bottom + 1, rows), columns
 
 
-def _fill_row_numbers(rows: list[list[str]]) -> list[list[str]]:
+def row_number(cell: str) -> str:
+    """A row number as OCR reads it off a scan, its stray marks dropped (speckle read as
+    ``9:``, ``·12``); a cell that is not a lone number comes back as it is."""
+    if re.fullmatch(r"\D{0,2}\d{1,3}\D{0,2}", cell):
+        return re.sub(r"\D", "", cell)
+    return cell
+
+
+def _fill_row_numbers(rows: list[list[str]], first: bool = False) -> list[list[str]]:
     """Row numbers as OCR misreads them put right: stray marks dropped (``9:`` → 9), and a
-    number it missed (a row with cells in three or more columns between rows 6 and 8) filled
-    in. A row without a number and without that evidence stays a continuation line."""
+    number it missed (a row with cells in three or more columns between rows 6 and 8, or,
+    with ``first``, the one such row above row 2) filled in. A row without a number and
+    without that evidence stays a continuation line."""
     for row in rows:
-        if row and re.fullmatch(r"\D{0,2}\d{1,3}\D{0,2}", row[0]):
-            row[0] = re.sub(r"\D", "", row[0])
+        if row:
+            row[0] = row_number(row[0])
     numbered = [(i, int(r[0])) for i, r in enumerate(rows) if r and r[0].isdigit()]
+    if first and numbered and numbered[0][1] == 2:
+        above = [k for k in range(numbered[0][0]) if sum(bool(c) for c in rows[k]) >= 3]
+        if len(above) == 1 and not rows[above[0]][0]:
+            rows[above[0]][0] = "1"
+            numbered.insert(0, (above[0], 1))
     for (i, a), (j, b) in zip(numbered, numbered[1:]):
         gap = [k for k in range(i + 1, j) if sum(bool(c) for c in rows[k]) >= 3]
         if b - a == 2 and len(gap) == 1 and not rows[gap[0]][0]:
             rows[gap[0]][0] = str(a + 1)
+        elif first and b - a > 2 and len(gap) == b - a - 1 and not any(rows[k][0] for k in gap):
+            # a scan: as many full rows without a number as numbers missing, in order
+            for n, k in enumerate(gap, a + 1):
+                rows[k][0] = str(n)
     return rows
 
 
@@ -201,13 +253,172 @@ def _fragment_line(line: list[dict], below: list[dict]) -> bool:
     )
 
 
-def _column(word: dict, columns: list[float]) -> int:
-    """The column a word starts in (left edges, 4 points of slack)."""
+def _column(word: dict, columns: list[float], by_centre: bool = False) -> int:
+    """The column a word starts in (left edges, 4 points of slack), or, ``by_centre``, the
+    one its centre is in (OCR draws a box wider than the glyphs, into the gutter)."""
+    x = (word["x0"] + word["x1"]) / 2 if by_centre else word["x0"] + 4
     k = 0
     for i, edge in enumerate(columns):
-        if word["x0"] >= edge - 4:
+        if x >= edge:
             k = i
     return k
+
+
+def char_shares(text: str) -> list[float]:
+    """Each character's share of the width of a line of print: a Latin letter or digit is set
+    half as wide as a Chinese character (which is set on a square)."""
+    weights = [0.5 if ch.isascii() else 1.0 for ch in text]
+    total = sum(weights) or 1.0
+    return [w / total for w in weights]
+
+
+def _cut(word: dict, columns: list[float]) -> list[dict]:
+    """A word of a scan as pieces, cut at the column boundaries its box runs over (OCR reads
+    a row number and the text beside it, or two cells close together, as one box): each
+    character takes its share of the box (:func:`char_shares`). A boundary within a character
+    of either end is the box's margin, not text across it."""
+    text, x0, x1 = word["text"], word["x0"], word["x1"]
+    shares = char_shares(text)
+    char = (x1 - x0) * max(shares, default=1.0)
+    edges = [e for e in columns[1:] if x0 + 0.75 * char < e < x1 - 0.75 * char]
+    if not edges or len(text) < 2:
+        return [word]
+    pieces: list[dict] = []
+    left = x0
+    for ch, share in zip(text, shares):
+        right = left + share * (x1 - x0)
+        side = sum((left + right) / 2 > e for e in edges)
+        if pieces and pieces[-1]["side"] == side:
+            pieces[-1].update(text=pieces[-1]["text"] + ch, x1=right)
+        else:
+            pieces.append({**word, "text": ch, "x0": left, "x1": right, "side": side})
+        left = right
+    return [{k: v for k, v in p.items() if k != "side"} for p in pieces]
+
+
+def _gutters(body: list[list[dict]], header: list[dict], edges: list[float]) -> list[float]:
+    """Column boundaries of a scanned table: between each two header words (centred over
+    their columns, or not), the middle of the widest stretch no body word covers (the gutter
+    between the columns), or where fewest do. The first edge (the table's left) is kept."""
+    import numpy as np
+
+    words = [w for line in body for w in line]
+    named = sorted(header, key=lambda w: w["x0"])
+    if len(named) != len(edges) or not words:
+        return edges
+    lo = min(w["x0"] for w in words + named)
+    hi = max(w["x1"] for w in words + named)
+    cover = np.zeros(int((hi - lo) * 2) + 2)  # half-point steps
+    for w in words:
+        cover[int((w["x0"] - lo) * 2) : int((w["x1"] - lo) * 2) + 1] += 1
+    out = [edges[0]]
+    for a, b in zip(named, named[1:]):
+        i, j = int((a["x1"] - lo) * 2), int((b["x0"] - lo) * 2)
+        if j <= i:
+            out.append(b["x0"])
+            continue
+        least = cover[i:j] == cover[i:j].min()
+        runs = _true_runs(least)
+        start, stop = max(runs, key=lambda r: r[1] - r[0])
+        out.append(lo + (i + (start + stop) / 2) / 2)
+    return out
+
+
+def _true_runs(flags) -> list[tuple[int, int]]:
+    """Runs of True in a sequence of flags, as (first, after last)."""
+    runs, start = [], None
+    for k, flag in enumerate(list(flags) + [False]):
+        if flag and start is None:
+            start = k
+        elif not flag and start is not None:
+            runs.append((start, k))
+            start = None
+    return runs
+
+
+def _scan_blocks(words: list[dict], columns: list[float],
+                 rules: list[float]) -> list[list[list[dict]]]:
+    """The words of a scanned table's body grouped into rows, each as lines. Rows are told
+    apart by the horizontal rulings when there are any, else by the gaps between them wider
+    than those between the lines of a cell; a group holding two row numbers (a 序号 column
+    word that is a number) is cut between them where the gap is widest. A row number centred
+    beside a cell's wrapped lines thus belongs to their row."""
+    top, bottom = min(w["top"] for w in words), max(w["bottom"] for w in words)
+    inside = [r for r in rules if top < r < bottom]
+    if inside:
+        groups: list[list[dict]] = [[] for _ in range(len(inside) + 1)]
+        for w in words:
+            groups[sum(_middle(w) > r for r in inside)].append(w)
+    else:
+        groups = _gap_groups(words)
+    out = []
+    for group in groups:
+        out += _number_split(group, columns) if group else []
+    return [_lines(g) for g in out]
+
+
+def _middle(word: dict) -> float:
+    return (word["top"] + word["bottom"]) / 2
+
+
+def _spans(words: list[dict]) -> list[tuple[float, float, list[dict]]]:
+    """The words' vertical extents merged where they overlap: (top, bottom, words), top down."""
+    spans: list[tuple[float, float, list[dict]]] = []
+    for w in sorted(words, key=lambda w: w["top"]):
+        if spans and w["top"] <= spans[-1][1]:
+            top, bottom, members = spans[-1]
+            spans[-1] = (top, max(bottom, w["bottom"]), members + [w])
+        else:
+            spans.append((w["top"], w["bottom"], [w]))
+    return spans
+
+
+def _gap_groups(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into rows at the wide gaps of their vertical extents: the gaps fall in
+    two kinds, between the lines of a cell and between rows, split where they differ most
+    (Otsu's rule on the gap sizes). Gaps all alike leave one group (the row numbers then
+    tell the rows apart)."""
+    spans = _spans(words)
+    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:])]
+    if not gaps or max(gaps) <= 1.5 * min(gaps) + 1:
+        return [words]
+    ordered = sorted(gaps)
+    best, threshold = -1.0, ordered[-1]
+    for k in range(1, len(ordered)):
+        small, big = ordered[:k], ordered[k:]
+        score = len(small) * len(big) * (statistics.mean(big) - statistics.mean(small)) ** 2
+        if score > best:
+            best, threshold = score, (small[-1] + big[0]) / 2
+    groups = [list(spans[0][2])]
+    for gap, span in zip(gaps, spans[1:]):
+        if gap > threshold:
+            groups.append([])
+        groups[-1] += span[2]
+    return groups
+
+
+def _number_split(words: list[dict], columns: list[float]) -> list[list[dict]]:
+    """A group of words cut between each two row numbers in it, at the widest gap of the other
+    words' extents between the two numbers (or half way when there is none)."""
+    numbers = sorted(
+        (w for w in words
+         if _column(w, columns, by_centre=True) == 0 and row_number(w["text"]).isdigit()),
+        key=_middle,
+    )
+    if len(numbers) < 2:
+        return [words]
+    cuts = []
+    for a, b in zip(numbers, numbers[1:]):
+        lo, hi = _middle(a), _middle(b)
+        spans = _spans([w for w in words if w not in numbers and lo < _middle(w) < hi])
+        gaps = [(b0[0] - a0[1], (a0[1] + b0[0]) / 2) for a0, b0 in zip(spans, spans[1:])]
+        edges = [(spans[0][0] - lo, (lo + spans[0][0]) / 2), (hi - spans[-1][1],
+                 (spans[-1][1] + hi) / 2)] if spans else []
+        cuts.append(max(gaps + edges, default=(0, (lo + hi) / 2))[1])
+    parts: list[list[dict]] = [[] for _ in range(len(cuts) + 1)]
+    for w in words:
+        parts[sum(_middle(w) > c for c in cuts)].append(w)
+    return [p for p in parts if p]
 
 
 def _table_lines(lines: list[list[dict]], columns: list[float]) -> list[list[dict]]:
@@ -242,11 +453,11 @@ def _blocks(lines: list[list[dict]]) -> list[list[list[dict]]]:
     return blocks
 
 
-def _row(block: list[list[dict]], columns: list[float]) -> list[str]:
+def _row(block: list[list[dict]], columns: list[float], by_centre: bool = False) -> list[str]:
     cells = [[] for _ in columns]
     for line in block:
         for k in range(len(columns)):
-            text = "".join(w["text"] for w in line if _column(w, columns) == k)
+            text = "".join(w["text"] for w in line if _column(w, columns, by_centre) == k)
             if text:
                 cells[k].append(text)
     return [cell_text("\n".join(c)) for c in cells]
