@@ -183,14 +183,22 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
             and len(lines[start]) < 3
         ):
             start += 1
+    if found is not None:
+        first = found[0]
+        while first > 0 and _fragment_line(lines[first - 1], lines[first]):
+            first -= 1
+        columns = _header_edges([w for line in lines[first:start] for w in line])
     if columns is None or start >= len(lines):
         return None
     body = _table_lines(lines[start:], columns)
     if len(body) < 1:
         return None
     rules = getattr(page, "row_rules", None)  # a scanned page's horizontal rulings, if any
+    if rules is None and found is not None and _wrapped_header(lines, found[0]):
+        rules = []  # printed with cells centred and wrapped (序 / 号): read as a scan's are
     if rules is None:
-        rows = _fill_row_numbers([_row(block, columns) for block in _blocks(body)])
+        blocks = [part for block in _blocks(body) for part in _numbered_parts(block, columns)]
+        rows = _fill_row_numbers([_row(block, columns) for block in blocks])
     else:
         if found is not None:
             columns = _gutters(body, lines[found[0]], columns)
@@ -208,6 +216,26 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
         top = body[0][0]["top"]
     bottom = max(w["bottom"] for line in body for w in line)
     return Region(top - 1, bottom + 1, rows), columns
+
+
+def _header_edges(words: list[dict]) -> list[float]:
+    """The left edge of each column of a header whose cells may wrap over lines (序 / 号 above
+    and below 工作任务): pieces that overlap across are one column."""
+    edges: list[list[float]] = []  # [left, right] of each column, left to right
+    for w in sorted(words, key=lambda w: w["x0"]):
+        if edges and w["x0"] < edges[-1][1] - 1:
+            edges[-1][1] = max(edges[-1][1], w["x1"])
+        else:
+            edges.append([w["x0"], w["x1"]])
+    return [left for left, _ in edges]
+
+
+def _wrapped_header(lines: list[list[dict]], at: int) -> bool:
+    """Whether the header line ``at`` has pieces of its cells on the line above or below it
+    (序 / 号, 完成时 / 限): a table printed with narrow columns and cells centred."""
+    return (at > 0 and _fragment_line(lines[at - 1], lines[at])) or (
+        at + 1 < len(lines) and all(len(w["text"]) <= 2 for w in lines[at + 1])
+        and len(lines[at + 1]) < 3)
 
 
 def row_number(cell: str) -> str:
@@ -248,7 +276,7 @@ def _fragment_line(line: list[dict], below: list[dict]) -> bool:
     height = below[0]["bottom"] - below[0]["top"]
     return (
         len(line) <= 2
-        and all(len(w["text"]) <= 2 for w in line)
+        and all(len(w["text"]) <= 3 for w in line)  # 序, 完成时 (of 完成时限)
         and below[0]["top"] - line[0]["top"] < 2 * height
     )
 
@@ -432,6 +460,17 @@ def _table_lines(lines: list[list[dict]], columns: list[float]) -> list[list[dic
             break
         out.append(line)
     return out
+
+
+def _numbered_parts(block: list[list[dict]], columns: list[float]) -> list[list[list[dict]]]:
+    """A block of lines cut before each line that opens with a row number in the first
+    column, when it holds two or more (rows printed as evenly spaced as a cell's lines)."""
+    starts = [i for i, line in enumerate(block)
+              if _column(line[0], columns) == 0 and re.fullmatch(r"\d{1,3}", line[0]["text"])]
+    if len(starts) < 2:
+        return [block]
+    cuts = [0] + [i for i in starts if i > 0] + [len(block)]
+    return [block[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _blocks(lines: list[list[dict]]) -> list[list[list[dict]]]:
