@@ -60,13 +60,14 @@ def pages_text(pages) -> list[str]:
     columns: list[float] | None = None
     ends_in_row = False  # the previous page ended inside a table
     for page in pages:
+        tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
         regions = [
             Region(
                 t.bbox[1],
                 t.bbox[3],
                 [r for r in ([cell_text(c) for c in row] for row in t.extract()) if any(r)],
             )
-            for t in sorted(page.find_tables(), key=lambda t: t.bbox[1])
+            for t in tables
         ]
         if not regions:
             found = unruled_table(page, columns if ends_in_row else None)
@@ -94,6 +95,12 @@ def pages_text(pages) -> list[str]:
             parts.extend("\t".join(r) for r in rows)
             top = region.bottom
         rest = (page.crop((0, top, page.width, page.height)) if top else page).extract_text() or ""
+        cut = None
+        if tables and rest.strip():
+            cut = _cut_row(page, tables[-1], [*(out[-1] if out else []), *parts])
+        if cut:  # the top of a row the page break cut, printed without its lower ruling
+            parts.extend("\t".join(r) for r in cut)
+            rest = ""
         if rest.strip():
             parts.append(rest)
         ends_in_row = top > 0 and not rest.strip()
@@ -101,6 +108,28 @@ def pages_text(pages) -> list[str]:
             columns = None
         out.append(parts)
     return ["\n".join(parts) for parts in out]
+
+
+def _cut_row(page, table, before: list[str]) -> list[list[str]] | None:
+    """The rows under a ruled ``table`` at the foot of ``page`` when everything below it is
+    one or more rows of it (in its columns, numbered on from its last row): a row the page
+    break cut, whose lower ruling was never printed. ``before``: the text so far (of this
+    page and the page before)."""
+    columns = [c.bbox[0] for c in getattr(table, "columns", None) or []]
+    if len(columns) < 2:
+        return None
+    x0, _, x1, bottom = table.bbox
+    words = page.crop((0, bottom, page.width, page.height)).extract_words(x_tolerance=1.5)
+    if not words or min(w["x0"] for w in words) < x0 - 2 or max(w["x1"] for w in words) > x1 + 2:
+        return None
+    last = next((ln.split("\t")[0] for p in reversed(before) for ln in reversed(p.split("\n"))
+                 if ln.split("\t")[0].isdigit()), None)
+    lines = _lines(words)
+    blocks = [part for block in _blocks(lines) for part in _numbered_parts(block, columns)]
+    rows = [_row(block, columns) for block in blocks]
+    if last is None or not rows or rows[0][0] != str(int(last) + 1):
+        return None
+    return rows
 
 
 def _header_again(row: list[str], header: list[str] | None) -> bool:
