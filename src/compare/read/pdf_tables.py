@@ -59,7 +59,10 @@ def pages_text(pages) -> list[str]:
     header: list[str] | None = None
     columns: list[float] | None = None
     ends_in_row = False  # the previous page ended inside a table
-    for page in pages:
+    shown: list[int] = []  # the page each part of ``out`` is of (a page in columns has two)
+    for page, number in ((c, k) for k, p in enumerate(pages) for c in page_columns(p)):
+        shown.append(number)
+        left, _, right, foot = _box(page)
         tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
         regions = [
             Region(
@@ -78,7 +81,7 @@ def pages_text(pages) -> list[str]:
         top = 0.0
         for region in regions:
             if region.top > top:
-                above = page.crop((0, top, page.width, region.top)).extract_text() or ""
+                above = page.crop((left, top, right, region.top)).extract_text() or ""
                 if above.strip():
                     parts.append(above)
             rows = region.rows
@@ -94,7 +97,7 @@ def pages_text(pages) -> list[str]:
                     out[-1][-1] = "\t".join(a + b for a, b in zip(previous, rows.pop(0)))
             parts.extend("\t".join(r) for r in rows)
             top = region.bottom
-        rest = (page.crop((0, top, page.width, page.height)) if top else page).extract_text() or ""
+        rest = (page.crop((left, top, right, foot)) if top else page).extract_text() or ""
         cut = None
         if tables and rest.strip():
             cut = _cut_row(page, tables[-1], [*(out[-1] if out else []), *parts])
@@ -107,7 +110,45 @@ def pages_text(pages) -> list[str]:
         if not ends_in_row:
             columns = None
         out.append(parts)
-    return ["\n".join(parts) for parts in out]
+    pages_out = [[] for _ in range(max(shown) + 1)] if shown else []
+    for number, parts in zip(shown, out):
+        pages_out[number] += parts
+    return ["\n".join(parts) for parts in pages_out]
+
+
+def _box(page) -> tuple[float, float, float, float]:
+    """``(left, top, right, bottom)`` of a page or of a column of one, in page points."""
+    return getattr(page, "bbox", None) or (0, 0, page.width, page.height)
+
+
+def page_columns(page, gutter_min: float = 6.0) -> list:
+    """``page`` as it is read: a printed page in two columns as its left column, then its right
+    one (each read on its own, tables and all); any other page as itself.
+
+    Two columns are told by a gutter: a band at least ``gutter_min`` points wide, in the middle
+    third of the page, that no word crosses, with five or more lines on either side and the
+    left column's lines justified (most reach the gutter, as a table's ragged cells do not), on
+    a page where no line names a table's columns."""
+    if not hasattr(page, "chars"):  # a scanned page: its words are cut by rows only
+        return [page]
+    words = page.extract_words(x_tolerance=1.5)
+    x0, top, x1, bottom = _box(page)
+    lines = _lines(words) if words else []
+    if len(lines) < 10 or _header(lines) is not None:  # a table's columns are no page columns
+        return [page]
+    low, high = int(x0 + (x1 - x0) / 3), int(x0 + 2 * (x1 - x0) / 3)
+    free = [not any(w["x0"] <= x <= w["x1"] for w in words) for x in range(low, high)]
+    band = max(_true_runs(free), key=lambda r: r[1] - r[0], default=None)
+    if band is None or band[1] - band[0] < gutter_min:
+        return [page]
+    cut = low + (band[0] + band[1]) / 2
+    ends = [max(w["x1"] for w in ln if w["x1"] < cut) for ln in lines
+            if any(w["x1"] < cut for w in ln)]
+    right = sum(any(w["x0"] > cut for w in ln) for ln in lines)
+    full = sum(e >= low + band[0] - 3 * gutter_min for e in ends)
+    if len(ends) < 5 or right < 5 or full < 0.6 * len(ends):
+        return [page]
+    return [page.crop((x0, top, cut, bottom)), page.crop((cut, top, x1, bottom))]
 
 
 def _cut_row(page, table, before: list[str]) -> list[list[str]] | None:
@@ -119,7 +160,8 @@ def _cut_row(page, table, before: list[str]) -> list[list[str]] | None:
     if len(columns) < 2:
         return None
     x0, _, x1, bottom = table.bbox
-    words = page.crop((0, bottom, page.width, page.height)).extract_words(x_tolerance=1.5)
+    left, _, right, foot = _box(page)
+    words = page.crop((left, bottom, right, foot)).extract_words(x_tolerance=1.5)
     if not words or min(w["x0"] for w in words) < x0 - 2 or max(w["x1"] for w in words) > x1 + 2:
         return None
     last = next((ln.split("\t")[0] for p in reversed(before) for ln in reversed(p.split("\n"))
