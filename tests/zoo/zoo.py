@@ -223,6 +223,10 @@ def shown_gold(plan: Plan, texts: list[str], pages) -> Gold:
     shown = norm("".join(flat[k] for k in pages(flat)))
     gold = plan.gold
     rows = {int(r[0]): r for t in plan.tables.values() for r in t.rows}
+    started = {n for n in gold.leads if norm(rows[n][1][:8]) in shown}
+    # a row the page break cuts goes on on a page not scanned: only rows followed by another
+    # scanned row (or the table's last) are printed whole
+    whole = {n for n in started if n + 1 in started or n + 1 not in rows}
     return replace(
         gold,
         doc_number=gold.doc_number if norm(gold.doc_number) in shown else "",
@@ -232,7 +236,7 @@ def shown_gold(plan: Plan, texts: list[str], pages) -> Gold:
         headings=tuple(h for h in gold.headings if norm(h) in heads),
         indicators=tuple(i for i in gold.indicators if norm(i.name) in shown),
         # a wrapped cell's lines come apart in the text layer: its first line stands for it
-        leads={n: lead for n, lead in gold.leads.items() if norm(rows[n][1][:8]) in shown},
+        leads={n: lead for n, lead in gold.leads.items() if n in whole},
     )
 
 
