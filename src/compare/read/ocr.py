@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from compare.read.limits import LimitExceeded, PixelBudget
+
 #: Resolution scans are read at: PP-OCR reads Chinese body text reliably from 150 dpi up.
 DPI = 200
 #: A line read with less confidence than this is listed in the build report.
@@ -122,34 +124,91 @@ def _deskew(boxes: list, cx: float, cy: float):
     )
 
 
-def render_pdf_page(data: bytes, index: int):
-    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber uses)."""
+def render_pdf_page(data: bytes, index: int, budget: PixelBudget | None = None):
+    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber
+    uses). The size it would have is offered to ``budget`` first, so an oversized page is
+    refused (:class:`~compare.read.limits.LimitExceeded`) before it is rendered."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:
-        return pdf[index].render(scale=DPI / 72).to_pil()
+        page = pdf[index]
+        if budget is not None:
+            # the size pdfium renders: the page's visible box, turned as the page says
+            width, height = (round(side * DPI / 72) for side in page.get_size())
+            budget.take(width, height, index + 1, f"would be rendered at {DPI} dpi to")
+        return page.render(scale=DPI / 72).to_pil()
     finally:
         pdf.close()
 
 
-def image_pages(data: bytes):
-    """The pages of an image file (a TIFF may hold many), resampled to :data:`DPI` when the
-    file says its resolution."""
-    from PIL import Image, ImageSequence
+#: Lowest resolution an image file may declare for its pages to be enlarged to :data:`DPI`:
+#: below it (72 and 96 are what cameras and screens write) the figure says nothing about the
+#: paper, and the image is read at its own pixels.
+MIN_SCAN_DPI = 100
 
-    image = Image.open(io.BytesIO(data))
-    pages = []
-    for frame in ImageSequence.Iterator(image):
-        frame = frame.copy()
-        dpi = frame.info.get("dpi", (DPI, DPI))[0] or DPI
-        if abs(dpi - DPI) > 20:
-            factor = DPI / float(dpi)
-            frame = frame.resize(
-                (max(1, int(frame.width * factor)), max(1, int(frame.height * factor)))
+
+class ImagePages:
+    """The pages of an image file (a TIFF may hold many), each resampled to :data:`DPI` when
+    the file states a scanner's resolution. Pages are counted when it is opened, without
+    decoding them, and refused over ``pages``; each page is decoded only as it is reached, after
+    its size (as stored and as resampled) has been offered to the :class:`PixelBudget`.
+    ``len()`` gives the page count and iterating gives PIL images, one at a time."""
+
+    def __init__(self, data: bytes, budget: PixelBudget):
+        from PIL import Image
+
+        try:
+            self._image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError:
+            raise LimitExceeded(
+                f"page 1 is more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels "
+                f"(limit: page_pixels = {budget.limits.page_pixels:,})"
+            ) from None
+        self._budget = budget
+        self._count = self._frames(budget.limits.pages + 1)
+        if self._count > budget.limits.pages:
+            raise LimitExceeded(
+                f"the image file has more than {budget.limits.pages:,} pages "
+                f"(limit: pages = {budget.limits.pages:,})"
             )
-        pages.append(frame)
-    return pages
+
+    def _frames(self, cap: int) -> int:
+        """Frames in the file, counted up to ``cap`` by reading their headers only (a TIFF's
+        directory of each page), so a file claiming millions of pages stops the count early."""
+        count = 0
+        try:
+            while count < cap:
+                self._image.seek(count)
+                count += 1
+        except EOFError:
+            pass
+        return max(count, 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        image, budget = self._image, self._budget
+        for k in range(self._count):
+            image.seek(k)  # reads the page's header: its size and resolution, not its pixels
+            stored = image.size
+            budget.check(*stored, k + 1)
+            dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
+            size, what = stored, "is"
+            # PNG stores 100 dpi as 99.9998; a nonsense figure (NaN) is not obeyed either
+            if dpi >= MIN_SCAN_DPI - 0.5 and abs(dpi - DPI) > 20:
+                factor = DPI / float(dpi)
+                size = (max(1, int(stored[0] * factor)), max(1, int(stored[1] * factor)))
+                what = f"is stored at {dpi:.0f} dpi; resampled to the {DPI} dpi OCR reads, it is"
+            budget.take(*size, k + 1, what)
+            page = image.copy()
+            yield page if size == stored else page.resize(size)
+
+
+def image_pages(data: bytes, budget: PixelBudget) -> ImagePages:
+    """The pages of an image file as :class:`ImagePages`, within ``budget`` and its limits."""
+    return ImagePages(data, budget)
 
 
 @dataclass
