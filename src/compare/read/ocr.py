@@ -25,12 +25,108 @@ LOW_CONFIDENCE = 0.80
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
+#: Longest side, in pixels, of the page image text lines are looked for on: a 200 dpi A4 page
+#: is searched at about 110 dpi, plenty to find lines of body and table type, and each line
+#: found is then read from the page at its full resolution.
+DETECT_SIDE = 1280
+
+
+def _cores() -> int:
+    """CPU cores this process may use: ``OMP_NUM_THREADS`` when it is set (joblib gives each
+    worker process of a build its share of the cores that way, and ONNX Runtime does not read
+    it itself), else the cores the process may run on."""
+    import os
+
+    share = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if share.isdigit() and int(share) > 0:
+        return int(share)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @lru_cache(maxsize=1)
 def engine():
-    """The OCR engine of this process (loaded once: about half a second)."""
-    from rapidocr_onnxruntime import RapidOCR
+    """The OCR engine of this process (loaded once): RapidOCR set for upright scanned pages.
+    Lines are found on a page with as many threads as the process has cores, and the lines
+    found are read on as many threads at once, one line per thread; idle threads sleep.
+    Settings change speed only: a page always gives the same words, on any machine."""
+    from pathlib import Path
+    from unittest import mock
 
-    return RapidOCR(max_side_len=3000)
+    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+    from rapidocr_onnxruntime.utils import OrtInferSession
+
+    made = OrtInferSession._init_sess_opts
+
+    def options(config):
+        opts = made(config)
+        if "_det_" in Path(config["model_path"]).name:
+            # finding lines is one large computation per page, which threads share well
+            opts.intra_op_num_threads = _cores()
+        # idle ONNX Runtime threads busy-wait for work by default: on a shared machine they
+        # took half the CPU time of reading a scan, from this build and from everyone else
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    with mock.patch.object(OrtInferSession, "_init_sess_opts", staticmethod(options)):
+        ocr = RapidOCR(
+            max_side_len=3000,
+            use_cls=False,  # scanned pages are upright: no line needs turning half round
+            # one line at a time: lines differ much in length and a batch is padded to its
+            # longest, and a line's text then never depends on the lines read with it
+            rec_batch_num=1,
+            # one thread per line read: sharing out whole lines over the cores (_Lines) uses
+            # them better than splitting each line's small computations
+            intra_op_num_threads=1,
+            inter_op_num_threads=1,
+        )
+    det = ocr.text_det
+    # rapidocr 1.4 ignores det_limit_side_len with limit_type "max" (it picks 960, 1500 or 2000
+    # by the image's size) and with "min" never reduces: the page is searched at DETECT_SIDE
+    det.get_preprocess = lambda longest: DetPreProcess(DETECT_SIDE, "max", det.mean, det.std)
+    ocr.text_rec = _Lines(ocr.text_rec, _cores())
+    return ocr
+
+
+class _Lines:
+    """RapidOCR's line reader, reading the lines of a page on ``threads`` threads at once
+    (ONNX Runtime computes outside Python's lock). Takes and gives what the reader does: the
+    line images, and their (text, confidence) in the same order with the time taken."""
+
+    def __init__(self, read, threads: int):
+        self.read = read
+        self.threads = threads
+
+    def __call__(self, images, return_word_box: bool = False):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.threads < 2 or len(images) < 2:
+            return self.read(images, return_word_box)
+        # the longest lines first, each to the thread with the least width so far: reading
+        # time grows with a line's width
+        shares: list[list[int]] = [[] for _ in range(self.threads)]
+        loads = [0.0] * self.threads
+        for k in sorted(range(len(images)), key=lambda k: -_width(images[k])):
+            least = loads.index(min(loads))
+            shares[least].append(k)
+            loads[least] += _width(images[k])
+        shares = [share for share in shares if share]
+        # a pool per page: one kept in the engine would not survive a fork into a worker
+        with ThreadPoolExecutor(len(shares)) as pool:
+            done = list(pool.map(lambda s: self.read([images[k] for k in s], return_word_box),
+                                 shares))
+        lines: list = [None] * len(images)
+        for share, (read, _) in zip(shares, done):
+            for k, line in zip(share, read):
+                lines[k] = line
+        return lines, sum(elapsed for _, elapsed in done)
+
+
+def _width(image) -> float:
+    """Width of a line image relative to its height, which its reading time grows with."""
+    return image.shape[1] / max(1, image.shape[0])
 
 
 @dataclass
