@@ -173,6 +173,23 @@ def test_scans_over_their_pages_or_all_their_pixels_are_refused(tmp_path):
     assert state == "error" and "up to page 3" in message and "limit: pixels" in message, message
 
 
+def test_long_scans_and_camera_photos_are_within_the_default_limits(tmp_path):
+    from PIL import Image
+
+    from compare.read.limits import PixelBudget
+    from compare.read.ocr import DPI, image_pages
+
+    budget = PixelBudget(Limits())
+    a4 = (round(595 * DPI / 72), round(842 * DPI / 72))
+    for page in range(1, 401):  # a 400-page plan scanned on A4
+        budget.take(*a4, page, f"would be rendered at {DPI} dpi to")
+    # a phone's photo of a page says 72 dpi: it is read at its own size, not enlarged
+    photo = tmp_path / "photo.jpg"
+    Image.new("L", (4_000, 3_000), 255).save(photo, dpi=(72, 72))
+    pages = image_pages(photo.read_bytes(), PixelBudget(Limits()))
+    assert len(pages) == 1 and [page.size for page in pages] == [(4_000, 3_000)]
+
+
 def test_links_out_of_the_raw_folder_are_refused(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -290,7 +290,7 @@ class ImagePages:
             image.seek(k)  # reads the page's header: its size and resolution, not its pixels
             stored = image.size
             budget.check(*stored, k + 1)
-            dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
+            dpi = float(image.info.get("dpi", (DPI, DPI))[0] or DPI)  # a TIFF gives a fraction
             size, what = stored, "is"
             # PNG stores 100 dpi as 99.9998; a nonsense figure (NaN) is not obeyed either
             if dpi >= MIN_SCAN_DPI - 0.5 and abs(dpi - DPI) > 20:
