@@ -25,12 +25,6 @@ LOW_CONFIDENCE = 0.80
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
-#: Longest side, in pixels, of the page image text lines are looked for on: a 200 dpi A4 page
-#: is searched at about 110 dpi, plenty to find lines of body and table type, and each line
-#: found is then read from the page at its full resolution.
-DETECT_SIDE = 1280
-
-
 def _cores() -> int:
     """CPU cores this process may use: ``OMP_NUM_THREADS`` when it is set (joblib gives each
     worker process of a build its share of the cores that way, and ONNX Runtime does not read
@@ -55,7 +49,6 @@ def engine():
     from unittest import mock
 
     from rapidocr_onnxruntime import RapidOCR
-    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
     from rapidocr_onnxruntime.utils import OrtInferSession
 
     made = OrtInferSession._init_sess_opts
@@ -82,10 +75,10 @@ def engine():
             intra_op_num_threads=1,
             inter_op_num_threads=1,
         )
-    det = ocr.text_det
-    # rapidocr 1.4 ignores det_limit_side_len with limit_type "max" (it picks 960, 1500 or 2000
-    # by the image's size) and with "min" never reduces: the page is searched at DETECT_SIDE
-    det.get_preprocess = lambda longest: DetPreProcess(DETECT_SIDE, "max", det.mean, det.std)
+    # lines are looked for on the page at its full resolution (rapidocr's default for a page):
+    # on a page reduced to 2,000 or 1,280 pixels they were found with slightly different
+    # extents, and wrapped table cells were split or joined differently (fewer annex rows
+    # read exactly in benchmarks/ocr.py), though it would save two fifths of the time
     ocr.text_rec = _Lines(ocr.text_rec, _cores())
     return ocr
 
