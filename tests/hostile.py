@@ -102,3 +102,43 @@ def stream_bomb_pdf(path: Path, unpacked_mb: int = 300) -> Path:
     )
     path.write_bytes(out.getvalue())
     return path
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+
+
+def declared_png(path: Path, width: int, height: int, dpi: float | None = None) -> Path:
+    """A PNG whose header declares ``width`` × ``height`` grey pixels (and ``dpi``) but whose
+    pixel data is a few bytes: a decompression bomb's shape. Opening it is cheap; decoding it
+    would fail (the data is cut short), so a reader that decodes it says so."""
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    chunks = _png_chunk(b"IHDR", header)
+    if dpi is not None:
+        per_metre = round(dpi / 0.0254).to_bytes(4, "big")
+        chunks += _png_chunk(b"pHYs", per_metre + per_metre + b"\x01")
+    chunks += _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _png_chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
+    return path
+
+
+def many_page_tiff(path: Path, pages: int) -> Path:
+    """A TIFF of ``pages`` blank 8 × 8 pages: small on disk, each page counted by its header."""
+    from PIL import Image
+
+    frames = [Image.new("L", (8, 8), 255) for _ in range(pages)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    return path
+
+
+def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) -> Path:
+    """A PDF of ``pages`` empty pages of ``size`` points (A4 by default; a PDF page may be up
+    to 14,400 points a side): no text layer, so each is a page to scan."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        pdf.new_page(*size)
+    pdf.save(str(path))
+    pdf.close()
+    return path

@@ -9,7 +9,15 @@ import pytest
 from compare.build import build_tables
 from compare.read.limits import Limits
 from tests.conftest import SAMPLE_PLAN, tree_hashes
-from tests.hostile import deep_html, paragraph_bomb_docx, stream_bomb_pdf, zip_bomb_docx
+from tests.hostile import (
+    blank_pdf,
+    declared_png,
+    deep_html,
+    many_page_tiff,
+    paragraph_bomb_docx,
+    stream_bomb_pdf,
+    zip_bomb_docx,
+)
 
 GOOD = SAMPLE_PLAN.replace("测试区", "良好区").replace("测政发", "良政发")
 
@@ -113,30 +121,73 @@ def test_limits_can_be_raised_or_lowered(tmp_path):
         limits=Limits(unpacked_bytes=1024 * 1024),
     )
     assert "unpacked_bytes" in _message(status, "small_bomb.pdf")[1]
-    assert Limits().with_options(["pages=10", "seconds=2.5"]) == Limits(pages=10, seconds=2.5)
+    options = ["pages=10", "page_pixels=1e6"]
+    assert Limits().with_options(options) == Limits(pages=10, page_pixels=1_000_000)
     from compare.errors import CompareError
+
+    with pytest.raises(CompareError, match="no time limit any more"):
+        Limits().with_options(["seconds=60"])
 
     with pytest.raises(CompareError, match="unknown limit 'depth=3'.*html_depth"):
         Limits().with_options(["depth=3"])
 
 
-def test_a_file_that_takes_too_long_is_refused(tmp_path, monkeypatch):
-    from compare.read import formats
+def test_oversized_scans_are_refused_by_their_pixels_before_they_are_decoded(tmp_path):
+    from PIL import Image
 
-    def slow(data, path, limits, notes=None, provenance=None):
-        time.sleep(30)  # interrupted by the clock long before
-        return "", "utf-8"
-
-    monkeypatch.setitem(formats.READERS, ".md", slow)
-    start = time.perf_counter()
     status, _, _ = _batch(
         tmp_path,
-        {"slow.md": lambda p: p.write_text(GOOD, encoding="utf-8")},
-        limits=Limits(seconds=0.5),
+        {
+            # headers declaring many pixels over a few bytes of data: decoding would fail
+            "huge.png": lambda p: declared_png(p, 9_000, 9_000),
+            "enlarged.png": lambda p: declared_png(p, 6_000, 6_000, dpi=120),
+            "huge_page.pdf": lambda p: blank_pdf(p, 1, (14_400, 14_400)),
+            # a resolution no scanner writes is not obeyed: the image is not enlarged 100 times
+            "two_dpi.png": lambda p: Image.new("L", (300, 200), 255).save(p, dpi=(2, 2)),
+        },
     )
-    state, message = _message(status, "slow.md")
-    assert state == "error" and "took longer than 0.5 s" in message
-    assert time.perf_counter() - start < 25
+    state, message = _message(status, "huge.png")
+    assert state == "error" and "page 1 is 9,000 × 9,000 pixels" in message, message
+    assert "limit: page_pixels = 80,000,000" in message and "--limit" in message
+    state, message = _message(status, "enlarged.png")
+    assert state == "error" and "stored at 120 dpi" in message, message
+    assert "10,000 × 10,000 pixels" in message and "page_pixels" in message
+    state, message = _message(status, "huge_page.pdf")
+    assert state == "error" and "rendered at 200 dpi to 40,000 × 40,000" in message, message
+    state, message = _message(status, "two_dpi.png")
+    assert state == "error" and "no text could be read" in message, message
+
+
+def test_scans_over_their_pages_or_all_their_pixels_are_refused(tmp_path):
+    status, _, _ = _batch(
+        tmp_path,
+        {
+            "many.tiff": lambda p: many_page_tiff(p, 41),
+            "long_scan.pdf": lambda p: blank_pdf(p, 3),  # A4 pages: 3.9 million pixels each
+        },
+        limits=Limits(pages=40, pixels=10_000_000),
+    )
+    state, message = _message(status, "many.tiff")
+    assert state == "error" and "more than 40 pages (limit: pages = 40)" in message, message
+    state, message = _message(status, "long_scan.pdf")
+    assert state == "error" and "up to page 3" in message and "limit: pixels" in message, message
+
+
+def test_long_scans_and_camera_photos_are_within_the_default_limits(tmp_path):
+    from PIL import Image
+
+    from compare.read.limits import PixelBudget
+    from compare.read.ocr import DPI, image_pages
+
+    budget = PixelBudget(Limits())
+    a4 = (round(595 * DPI / 72), round(842 * DPI / 72))
+    for page in range(1, 401):  # a 400-page plan scanned on A4
+        budget.take(*a4, page, f"would be rendered at {DPI} dpi to")
+    # a phone's photo of a page says 72 dpi: it is read at its own size, not enlarged
+    photo = tmp_path / "photo.jpg"
+    Image.new("L", (4_000, 3_000), 255).save(photo, dpi=(72, 72))
+    pages = image_pages(photo.read_bytes(), PixelBudget(Limits()))
+    assert len(pages) == 1 and [page.size for page in pages] == [(4_000, 3_000)]
 
 
 def test_links_out_of_the_raw_folder_are_refused(tmp_path):

@@ -36,6 +36,10 @@ def scanned(tmp_path_factory):
     (raw / "plans").mkdir(parents=True)
     write_scanned_pdf(raw / "plans" / "scan.pdf", printed)
     scan_images(printed)[0].save(raw / "plans" / "photo.png")
+    # a two-page TIFF scanned at 150 dpi: its pages are read one by one, enlarged to 200 dpi
+    tiff = scan_images(write_ruled_pdf(folder / "tiff.pdf", PLAN.replace("扫描区", "多页区"), rows),
+                       150)[:2]
+    tiff[0].save(raw / "plans" / "pages.tif", save_all=True, append_images=tiff[1:], dpi=(150, 150))
     other = write_ruled_pdf(folder / "other.pdf", PLAN.replace("扫描区", "混合区"), rows)
     write_mixed_pdf(
         raw / "plans" / "mixed.pdf", other, write_scanned_pdf(folder / "other-scan.pdf", other)
@@ -104,7 +108,16 @@ def test_a_blank_image_is_refused_with_the_reason_and_the_batch_goes_on(scanned)
     status = {f.source_file: f for f in report.files}
     assert status["plans/blank.png"].status == "error"
     assert "no text could be read" in status["plans/blank.png"].messages[0]
-    assert len(tables["documents"]) == 4
+    assert len(tables["documents"]) == 5
+
+
+def test_a_tiff_of_several_pages_is_one_document(scanned):
+    _, tables, report = scanned
+    doc = _doc(tables, "pages.tif")
+    assert doc["format"] == "image" and doc["text_source"] == "ocr"
+    assert doc["issuer"] == "北京市多页区人民政府" and "多页区" in doc["title"]
+    notes = [m for f in report.files if f.source_file == "plans/pages.tif" for m in f.messages]
+    assert any("pages.tif: 2 page(s) read by OCR" in m for m in notes), notes
 
 
 def test_ocr_notes_reach_the_build_report(scanned):

@@ -22,7 +22,7 @@ from compare.read.fields import extract_metadata
 from compare.read.formats import read_file_text
 from compare.read.layout import drop_table_of_contents, spaced_cells_to_tabs, split_run_on, \
     strip_leaked_markup, strip_pinyin_annotations
-from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, time_limit
+from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
 
@@ -71,7 +71,7 @@ def _relative(path: Path, raw_root: Path | None) -> str:
 def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,
                   limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read one file into a :class:`Document`, within ``limits`` (size, unpacked size, nesting,
-    paragraphs, pages, time: see :class:`~compare.read.limits.Limits`).
+    paragraphs, pages, pixels of scanned pages: see :class:`~compare.read.limits.Limits`).
 
     Raises :class:`DocumentError` (naming the file and the reason) for empty, binary,
     undecodable, scanned, over-limit or non-policy files. The file itself is only read, never
@@ -81,8 +81,7 @@ def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,
     raw_root = Path(raw_root) if raw_root is not None else None
     shown = _relative(path, raw_root)
     try:
-        with time_limit(limits.seconds):
-            return _read_document(path, raw_root, manifest, limits, shown)
+        return _read_document(path, raw_root, manifest, limits, shown)
     except LimitExceeded as exc:
         raise DocumentError(shown, f"is refused: {exc}",
                             hint="if it is a real plan, raise the limit with compare build --limit") from None

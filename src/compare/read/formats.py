@@ -13,8 +13,8 @@ from compare.errors import DocumentError
 from compare.normalize import cjk_count
 from compare.read.encoding import decode_bytes
 from compare.read.pdf_tables import pages_text
-from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, check_docx, check_html_depth, check_pages, \
-    check_pdf
+from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, PixelBudget, check_docx, \
+    check_html_depth, check_pages, check_pdf
 
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "thead", "section", "article",
@@ -174,14 +174,16 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
              provenance: dict | None = None) -> tuple[str, str]:
     """A PDF: pages with a text layer are read from it, pages without one (a scan) by OCR; pages
     are separated by a blank line. Stream sizes and the page count are checked against
-    ``limits`` first. ``provenance`` gets ``text_source`` (text_layer, ocr or mixed) and, for
-    scanned pages, the :class:`~compare.read.ocr.OcrReport`."""
+    ``limits`` first, and each scanned page's size before it is rendered. ``provenance`` gets
+    ``text_source`` (text_layer, ocr or mixed) and, for scanned pages, the
+    :class:`~compare.read.ocr.OcrReport`."""
     import pdfplumber
 
     from compare.read.ocr import OcrReport, read_image, render_pdf_page
 
     check_pdf(data, limits)
     ocr = OcrReport()
+    budget = PixelBudget(limits)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_pages(len(pdf.pages), limits)
@@ -190,7 +192,7 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
                 if len(page.chars) >= 10:
                     sources.append(page)
                     continue
-                scanned = read_image(render_pdf_page(data, i), i + 1)
+                scanned = read_image(render_pdf_page(data, i, budget), i + 1)
                 ocr.add(scanned)
                 sources.append(scanned)
             pages = pages_text(sources)
@@ -211,22 +213,21 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
 
 def read_image_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
                     provenance: dict | None = None) -> tuple[str, str]:
-    """A photo or scan of a document (PNG, JPEG, TIFF with one or more pages …), read by OCR."""
-    from PIL import Image
-
+    """A photo or scan of a document (PNG, JPEG, TIFF with one or more pages …), read by OCR.
+    Its pages are counted, and each page's size checked, against ``limits`` before it is
+    decoded."""
     from compare.read.ocr import OcrReport, image_pages, read_image
 
-    try:
-        frames = image_pages(data)
-    except (OSError, Image.DecompressionBombError, ValueError) as exc:
-        raise DocumentError(path, "is not a readable image", hint=type(exc).__name__) from exc
-    check_pages(len(frames), limits)
     ocr = OcrReport()
     sources = []
-    for i, frame in enumerate(_progress(frames, path)):
-        page = read_image(frame, i + 1)
-        ocr.add(page)
-        sources.append(page)
+    try:
+        frames = image_pages(data, PixelBudget(limits))
+        for i, frame in enumerate(_progress(frames, path)):  # each page decoded as it comes
+            page = read_image(frame, i + 1)
+            ocr.add(page)
+            sources.append(page)
+    except (OSError, ValueError) as exc:  # PIL's errors for a damaged or unknown image
+        raise DocumentError(path, "is not a readable image", hint=type(exc).__name__) from exc
     text = "\n\n".join(p.strip("\n") for p in pages_text(sources))
     if len(re.sub(r"\s", "", text)) < 20:
         raise DocumentError(path, "is an image in which no text could be read (a blank page or a picture, "

@@ -1,22 +1,25 @@
 """How much one raw file may cost to read, so a hostile or broken file is refused, not obeyed.
 
 A zip bomb disguised as a .docx, a PDF whose streams unpack to gigabytes, a web page nested a
-hundred thousand levels deep: each would stop a batch or exhaust the machine. The reader checks
-the cheap signs before the expensive work (declared sizes, counted paragraphs, stream sizes
-unpacked a little at a time) and gives every file a time budget. A file over a limit is refused
-by name with the reason, and the batch goes on.
+hundred thousand levels deep, a small image file or PDF page that declares billions of pixels:
+each would stop a batch or exhaust the machine. The reader checks the cheap
+signs before the expensive work (declared sizes, counted paragraphs and pages, stream sizes
+unpacked a little at a time, an image's size before it is decoded or enlarged, a scanned page's
+size before it is rendered). A file over a limit is refused by name with the reason, and the
+batch goes on.
+
+Every limit counts the file's own content, never time: whether a file is read must not depend on
+how busy the machine is, so the same raw folder always builds the same tables.
 
 The defaults are generous for real plans (the largest real plan we have seen is under 1 MB of
-text); change them with ``compare build --limit NAME=VALUE``.
+text; a long scanned plan is a few hundred pages); change them with
+``compare build --limit NAME=VALUE``.
 """
 
 from __future__ import annotations
 
 import re
-import signal
-import threading
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 
 from compare.errors import CompareError
@@ -38,22 +41,32 @@ class Limits:
     html_depth: int = 512
     #: Paragraphs and table rows in a Word file.
     paragraphs: int = 500_000
-    #: Pages of a PDF.
+    #: Pages of a PDF or of a multi-page image file (a TIFF), counted before any is read.
     pages: int = 3_000
-    #: Seconds one file may take to read (checked where the platform allows: the main thread of
-    #: a process on Unix). 0 turns the clock off.
-    seconds: float = 300.0
+    #: Pixels of one page image read by OCR (width × height as decoded from an image file, as
+    #: enlarged to the reading resolution, or as a PDF page is rendered), checked before the
+    #: image is decoded, enlarged or rendered. An A3 sheet scanned at 600 dpi has 70 million.
+    page_pixels: int = 80_000_000
+    #: Pixels of all the page images of one file read by OCR together, checked before each page
+    #: is decoded or rendered: about 500 A4 pages at the reading resolution of 200 dpi.
+    pixels: int = 2_000_000_000
 
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
     def with_options(self, options: list[str] | tuple[str, ...]) -> Limits:
-        """These limits changed by ``NAME=VALUE`` options (``pages=5000``, ``seconds=60``)."""
+        """These limits changed by ``NAME=VALUE`` options (``pages=5000``, ``pixels=4e9``)."""
         changes = {}
         for option in options:
             name, _, value = option.partition("=")
             name = name.strip().replace("-", "_")
+            if name == "seconds":
+                raise CompareError(
+                    f"limit '{option}': there is no time limit any more (whether a file is read "
+                    "must not depend on how busy the machine is); scans are bounded by pages, "
+                    "page_pixels and pixels"
+                )
             if name not in self.names() or not value.strip():
                 raise CompareError(
                     f"unknown limit '{option}'; use NAME=VALUE with NAME one of "
@@ -76,46 +89,8 @@ class LimitExceeded(Exception):
     """A file went over one of its :class:`Limits`; the message says which and by how much."""
 
 
-class _Timeout(BaseException):
-    """Raised by the timer's signal handler; turned into :class:`LimitExceeded`."""
-
-
 def _size(n: int) -> str:
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n:,} bytes"
-
-
-# --------------------------------------------------------------------------- time
-@contextmanager
-def time_limit(seconds: float):
-    """Raise :class:`LimitExceeded` in this block after ``seconds`` of wall time.
-
-    Uses the process's interval timer, so only in the main thread on Unix; elsewhere (a
-    thread, Windows) the block runs without a clock. A previous timer is put back afterwards.
-    """
-    usable = (
-        seconds
-        and seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise _Timeout  # not an Exception: no reader's own error handling can swallow it
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    before = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Timeout:
-        raise LimitExceeded(f"reading took longer than {seconds:g} s (limit: seconds)") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if before[0]:
-            signal.setitimer(signal.ITIMER_REAL, *before)
 
 
 # --------------------------------------------------------------------------- containers
@@ -197,8 +172,42 @@ def _inflated_size(raw: bytes, cap: int) -> int:
 
 
 def check_pages(n: int, limits: Limits) -> None:
+    """Refuse a PDF of ``n`` pages if that is more than ``pages``."""
     if n > limits.pages:
         raise LimitExceeded(f"the PDF has {n:,} pages (limit: pages = {limits.pages:,})")
+
+
+class PixelBudget:
+    """What the page images of one file read by OCR may still cost under ``page_pixels`` and
+    ``pixels``. Each page image's size is offered (:meth:`check`, :meth:`take`) before it is
+    decoded, enlarged or rendered, so an oversized one is refused before it costs memory or
+    time."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.used = 0
+
+    def check(self, width: int, height: int, page: int, what: str = "is") -> None:
+        """Refuse page ``page``'s image of ``width`` × ``height`` pixels if it is over
+        ``page_pixels``; ``what`` says how it gets that size ("is", "would be rendered at
+        200 dpi to" …). Raises :class:`LimitExceeded`."""
+        n = width * height
+        if n > self.limits.page_pixels:
+            raise LimitExceeded(
+                f"page {page} {what} {width:,} × {height:,} pixels, {n:,} in all "
+                f"(limit: page_pixels = {self.limits.page_pixels:,})"
+            )
+
+    def take(self, width: int, height: int, page: int, what: str = "is") -> None:
+        """:meth:`check` the page image OCR will read, then count it against ``pixels``, the
+        pixels of all the file's page images. Raises :class:`LimitExceeded`."""
+        self.check(width, height, page, what)
+        self.used += width * height
+        if self.used > self.limits.pixels:
+            raise LimitExceeded(
+                f"the page images up to page {page} have {self.used:,} pixels "
+                f"(limit: pixels = {self.limits.pixels:,})"
+            )
 
 
 def html_depth(root) -> int:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from compare.read.limits import LimitExceeded, PixelBudget
+
 #: Resolution scans are read at: PP-OCR reads Chinese body text reliably from 150 dpi up.
 DPI = 200
 #: A line read with less confidence than this is listed in the build report.
@@ -23,12 +25,101 @@ LOW_CONFIDENCE = 0.80
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
+def _cores() -> int:
+    """CPU cores this process may use: ``OMP_NUM_THREADS`` when it is set (joblib gives each
+    worker process of a build its share of the cores that way, and ONNX Runtime does not read
+    it itself), else the cores the process may run on."""
+    import os
+
+    share = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if share.isdigit() and int(share) > 0:
+        return int(share)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @lru_cache(maxsize=1)
 def engine():
-    """The OCR engine of this process (loaded once: about half a second)."""
-    from rapidocr_onnxruntime import RapidOCR
+    """The OCR engine of this process (loaded once): RapidOCR set for upright scanned pages.
+    Lines are found on a page with as many threads as the process has cores, and the lines
+    found are read on as many threads at once, one line per thread; idle threads sleep.
+    Settings change speed only: a page always gives the same words, on any machine."""
+    from pathlib import Path
+    from unittest import mock
 
-    return RapidOCR(max_side_len=3000)
+    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.utils import OrtInferSession
+
+    made = OrtInferSession._init_sess_opts
+
+    def options(config):
+        opts = made(config)
+        if "_det_" in Path(config["model_path"]).name:
+            # finding lines is one large computation per page, which threads share well
+            opts.intra_op_num_threads = _cores()
+        # idle ONNX Runtime threads busy-wait for work by default: on a shared machine they
+        # took half the CPU time of reading a scan, from this build and from everyone else
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    with mock.patch.object(OrtInferSession, "_init_sess_opts", staticmethod(options)):
+        ocr = RapidOCR(
+            max_side_len=3000,
+            use_cls=False,  # scanned pages are upright: no line needs turning half round
+            # one line at a time: lines differ much in length and a batch is padded to its
+            # longest, and a line's text then never depends on the lines read with it
+            rec_batch_num=1,
+            # one thread per line read: sharing out whole lines over the cores (_Lines) uses
+            # them better than splitting each line's small computations
+            intra_op_num_threads=1,
+            inter_op_num_threads=1,
+        )
+    # lines are looked for on the page at its full resolution (rapidocr's default for a page):
+    # on a page reduced to 2,000 or 1,280 pixels they were found with slightly different
+    # extents, and wrapped table cells were split or joined differently (fewer annex rows
+    # read exactly in benchmarks/ocr.py), though it would save two fifths of the time
+    ocr.text_rec = _Lines(ocr.text_rec, _cores())
+    return ocr
+
+
+class _Lines:
+    """RapidOCR's line reader, reading the lines of a page on ``threads`` threads at once
+    (ONNX Runtime computes outside Python's lock). Takes and gives what the reader does: the
+    line images, and their (text, confidence) in the same order with the time taken."""
+
+    def __init__(self, read, threads: int):
+        self.read = read
+        self.threads = threads
+
+    def __call__(self, images, return_word_box: bool = False):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.threads < 2 or len(images) < 2:
+            return self.read(images, return_word_box)
+        # the longest lines first, each to the thread with the least width so far: reading
+        # time grows with a line's width
+        shares: list[list[int]] = [[] for _ in range(self.threads)]
+        loads = [0.0] * self.threads
+        for k in sorted(range(len(images)), key=lambda k: -_width(images[k])):
+            least = loads.index(min(loads))
+            shares[least].append(k)
+            loads[least] += _width(images[k])
+        shares = [share for share in shares if share]
+        # a pool per page: one kept in the engine would not survive a fork into a worker
+        with ThreadPoolExecutor(len(shares)) as pool:
+            done = list(pool.map(lambda s: self.read([images[k] for k in s], return_word_box),
+                                 shares))
+        lines: list = [None] * len(images)
+        for share, (read, _) in zip(shares, done):
+            for k, line in zip(share, read):
+                lines[k] = line
+        return lines, sum(elapsed for _, elapsed in done)
+
+
+def _width(image) -> float:
+    """Width of a line image relative to its height, which its reading time grows with."""
+    return image.shape[1] / max(1, image.shape[0])
 
 
 @dataclass
@@ -149,34 +240,91 @@ def _deskew(angle: float, cx: float, cy: float):
     )
 
 
-def render_pdf_page(data: bytes, index: int):
-    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber uses)."""
+def render_pdf_page(data: bytes, index: int, budget: PixelBudget | None = None):
+    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber
+    uses). The size it would have is offered to ``budget`` first, so an oversized page is
+    refused (:class:`~compare.read.limits.LimitExceeded`) before it is rendered."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:
-        return pdf[index].render(scale=DPI / 72).to_pil()
+        page = pdf[index]
+        if budget is not None:
+            # the size pdfium renders: the page's visible box, turned as the page says
+            width, height = (round(side * DPI / 72) for side in page.get_size())
+            budget.take(width, height, index + 1, f"would be rendered at {DPI} dpi to")
+        return page.render(scale=DPI / 72).to_pil()
     finally:
         pdf.close()
 
 
-def image_pages(data: bytes):
-    """The pages of an image file (a TIFF may hold many), resampled to :data:`DPI` when the
-    file says its resolution."""
-    from PIL import Image, ImageSequence
+#: Lowest resolution an image file may declare for its pages to be enlarged to :data:`DPI`:
+#: below it (72 and 96 are what cameras and screens write) the figure says nothing about the
+#: paper, and the image is read at its own pixels.
+MIN_SCAN_DPI = 100
 
-    image = Image.open(io.BytesIO(data))
-    pages = []
-    for frame in ImageSequence.Iterator(image):
-        frame = frame.copy()
-        dpi = frame.info.get("dpi", (DPI, DPI))[0] or DPI
-        if abs(dpi - DPI) > 20:
-            factor = DPI / float(dpi)
-            frame = frame.resize(
-                (max(1, int(frame.width * factor)), max(1, int(frame.height * factor)))
+
+class ImagePages:
+    """The pages of an image file (a TIFF may hold many), each resampled to :data:`DPI` when
+    the file states a scanner's resolution. Pages are counted when it is opened, without
+    decoding them, and refused over ``pages``; each page is decoded only as it is reached, after
+    its size (as stored and as resampled) has been offered to the :class:`PixelBudget`.
+    ``len()`` gives the page count and iterating gives PIL images, one at a time."""
+
+    def __init__(self, data: bytes, budget: PixelBudget):
+        from PIL import Image
+
+        try:
+            self._image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError:
+            raise LimitExceeded(
+                f"page 1 is more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels "
+                f"(limit: page_pixels = {budget.limits.page_pixels:,})"
+            ) from None
+        self._budget = budget
+        self._count = self._frames(budget.limits.pages + 1)
+        if self._count > budget.limits.pages:
+            raise LimitExceeded(
+                f"the image file has more than {budget.limits.pages:,} pages "
+                f"(limit: pages = {budget.limits.pages:,})"
             )
-        pages.append(frame)
-    return pages
+
+    def _frames(self, cap: int) -> int:
+        """Frames in the file, counted up to ``cap`` by reading their headers only (a TIFF's
+        directory of each page), so a file claiming millions of pages stops the count early."""
+        count = 0
+        try:
+            while count < cap:
+                self._image.seek(count)
+                count += 1
+        except EOFError:
+            pass
+        return max(count, 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        image, budget = self._image, self._budget
+        for k in range(self._count):
+            image.seek(k)  # reads the page's header: its size and resolution, not its pixels
+            stored = image.size
+            budget.check(*stored, k + 1)
+            dpi = float(image.info.get("dpi", (DPI, DPI))[0] or DPI)  # a TIFF gives a fraction
+            size, what = stored, "is"
+            # PNG stores 100 dpi as 99.9998; a nonsense figure (NaN) is not obeyed either
+            if dpi >= MIN_SCAN_DPI - 0.5 and abs(dpi - DPI) > 20:
+                factor = DPI / float(dpi)
+                size = (max(1, int(stored[0] * factor)), max(1, int(stored[1] * factor)))
+                what = f"is stored at {dpi:.0f} dpi; resampled to the {DPI} dpi OCR reads, it is"
+            budget.take(*size, k + 1, what)
+            page = image.copy()
+            yield page if size == stored else page.resize(size)
+
+
+def image_pages(data: bytes, budget: PixelBudget) -> ImagePages:
+    """The pages of an image file as :class:`ImagePages`, within ``budget`` and its limits."""
+    return ImagePages(data, budget)
 
 
 @dataclass
