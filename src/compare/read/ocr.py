@@ -95,6 +95,10 @@ class _Lines:
     def __call__(self, images, return_word_box: bool = False):
         from concurrent.futures import ThreadPoolExecutor
 
+        import numpy as np
+
+        if isinstance(images, np.ndarray):
+            images = [images]  # one line image (read without looking for lines: scan_grid)
         if self.threads < 2 or len(images) < 2:
             return self.read(images, return_word_box)
         # the longest lines first, each to the thread with the least width so far: reading
