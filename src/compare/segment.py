@@ -6,10 +6,15 @@ fixed depths: the first style met is the outer one, a style met again closes eve
 below it, and a number that continues the top level's count in another style
 (``1、编制背景`` then ``二、总体要求``) is read as its sibling.
 
+A numbered item that is a sentence with nothing under it (``1.对…应保尽保。``) is a clause, not
+a heading; a run-in heading (``（一）加强组织领导。县残工委…``) keeps its heading and its body.
+
 Every line of the text is assigned exactly one block kind, so nothing is lost:
-``head`` (title block, document number, addressee), ``heading``, ``body``, ``table``
-(cells of an indicator box), ``signature``, ``attachment_note``, ``annex``, ``colophon``.
-Measures are the sentences of ``body`` blocks.
+``head`` (title block, document number, addressee), ``heading``, ``body``, ``table`` (the
+header and rows of an indicator or task table, or the cells of an indicator box),
+``signature``, ``attachment_note``, ``colophon``, and in the annex ``annex_title``,
+``table_note`` and ``annex`` (text no table reader read). Measures are the sentences of
+``body`` blocks; :func:`accounting` says how much of the text landed in a kind that keeps it.
 """
 from __future__ import annotations
 
@@ -272,7 +277,9 @@ def _split_run_in(rest: str) -> tuple[str, str]:
     m = re.search(r"[。．]", rest)
     if m and "，" in rest[: m.start()] and _SENTENCE_OPENING.match(rest):
         return "", rest  # 将…纳入…，对…给予救助。: a sentence, however short
-    if m and m.start() <= RUN_IN_HEADING_MAX and not any(rest[: m.start()].count(o) != rest[: m.start()].count(c) for o, c in zip("（《“", "）》”")):
+    head = rest[: m.start()] if m else ""
+    if m and m.start() <= RUN_IN_HEADING_MAX and not any(
+            head.count(o) != head.count(c) for o, c in zip("（《“", "）》”")):
         return rest[: m.start()], rest[m.end():].strip()
     sentence = "，" in rest and (len(rest) > RUN_IN_HEADING_MAX or rest[-1:] in "：:")
     if m is None and len(rest) <= 40 and rest[-1:] not in "；，" and not sentence:
@@ -510,11 +517,13 @@ def segmentation(text: str, doc_id: str = "") -> Segmentation:
     root, blocks = segment(text)
     numbers = section_numbers(root)
     section_at = {b.line: numbers.get(id(b.section)) for b in blocks if b.section is not None}
-    return Segmentation(_outline_rows(root, numbers, doc_id), _measure_rows(blocks, numbers, doc_id),
-                        section_at, accounting(text, blocks))
+    return Segmentation(_outline_rows(root, numbers, doc_id),
+                        _measure_rows(blocks, numbers, doc_id), section_at, accounting(text, blocks))
 
 
-def segment_document_lines(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
+def segment_document_lines(
+    text: str, doc_id: str = ""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
     """``(outline, measures, section_at)`` of :func:`segmentation`."""
     parts = segmentation(text, doc_id)
     return parts.sections, parts.measures, parts.section_at

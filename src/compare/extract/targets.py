@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from compare import schema
-from compare.extract.tables import TableKind, Vocabulary, find_header, numbered_rows, prepare_lines, \
-    tab_cells
+from compare.extract.tables import (TableKind, Vocabulary, find_header, numbered_rows,
+                                    prepare_lines, tab_cells)
 from compare.numerals import chinese_to_int
 from compare.read.metadata import YEAR_RANGE_RE
 
