@@ -8,7 +8,7 @@ built on its own, and checked against its gold (tests/zoo/zoo.py). One line per 
 numbered items read as clauses, headings that are sentences, indicator rows read as targets
 with value, comparator, unit and binding (and those whose row also became a clause), task
 rows with their exact lead agencies, whether the document number, issuer and date are right,
-the accounted-for share of the body (once the reader gives it) and the build's seconds.
+the accounted-for share of the body and the build's seconds.
 A scan counts only the gold printed on its scanned pages.
 """
 from __future__ import annotations
