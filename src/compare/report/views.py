@@ -42,7 +42,8 @@ def document_title(documents: pd.DataFrame, doc_id: str) -> str:
 
 def metadata_table(documents: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd.DataFrame:
     """One row per field of a document's metadata (title, issuer, number, date, places, period,
-    cited documents, length, completeness, source file)."""
+    cited documents, length, the share of the text read into the tables, completeness, source
+    file)."""
     from compare.report.terms import header, term
 
     row = documents.set_index("doc_id").loc[doc_id]
@@ -57,6 +58,7 @@ def metadata_table(documents: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd
         "plan_period",
         "cites",
         "char_count",
+        "accounted_share",
         "is_partial",
         "source_file",
     ]
@@ -67,6 +69,8 @@ def metadata_table(documents: pd.DataFrame, doc_id: str, lang: str = "zh") -> pd
             v = "、".join(map(str, list(v)))
         elif isinstance(v, pd.Timestamp):
             v = v.strftime("%Y-%m-%d")
+        elif col == "accounted_share" and pd.notna(v):
+            v = f"{float(v):.1%}"
         elif col == "is_partial" and pd.notna(v):
             v = term("boolean", bool(v), lang)
         elif col == "source_file" and isinstance(v, str):
