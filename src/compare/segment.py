@@ -199,9 +199,11 @@ def segment(text: str) -> tuple[Node, list[Block]]:
             blocks.append(Block("table", s, i, section))
             continue
         if i >= annex_at:
-            titled = sum(b.kind == "annex_title" for b in blocks)
-            blocks.append(Block(_annex_kind(s, title_may_follow=titled < 3 and blocks[-1].kind
-                                            == "annex_title"), s, i))
+            last = blocks[-1] if blocks else None
+            # the annex's title is the line under 附件, and the next one only when it wraps
+            title_may_follow = last is not None and last.kind == "annex_title" and (
+                _ANNEX.match(last.text) or not TITLE_END_RE.search(last.text))
+            blocks.append(Block(_annex_kind(s, title_may_follow), s, i))
             continue
         if i in tail_kinds:
             blocks.append(Block(tail_kinds[i], s, i))
