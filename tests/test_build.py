@@ -186,3 +186,20 @@ def test_one_documents_bad_rows_are_left_out_and_named_not_the_build_stopped(bui
     assert notes[0].startswith(f"{first}: its targets rows were left out") and "预期性约束性" in notes[0]
     others = targets[targets["doc_id"] != first].reset_index(drop=True)
     pd.testing.assert_frame_equal(out.reset_index(drop=True), others)
+
+
+def test_the_build_report_names_a_document_whose_text_landed_nowhere(tmp_path):
+    from tests.conftest import SAMPLE_PLAN
+
+    plans = tmp_path / "raw" / "plans"
+    plans.mkdir(parents=True)
+    rows = ["一 加强残疾人社会保障 区民政局 2020年", "二 促进残疾人就业 区人力社保局 2020年",
+            "三 推进残疾人康复服务 区卫健委 2020年"]
+    (plans / "plan.txt").write_text(SAMPLE_PLAN + "附件\n重点任务分工表\n" + "\n".join(rows) + "\n",
+                                    encoding="utf-8")
+    tables, report = build_tables(tmp_path / "raw")
+    share = tables["documents"]["accounted_share"].iloc[0]
+    assert 0.7 < share < 0.99
+    note = next(w for w in report.warnings if w.startswith("plans/plan.txt: only"))
+    assert f"{share:.1%}" in note and "「一加强残疾人社会保障区民政局2020年」" in note
+    assert "「三推进残疾人康复服务区卫健委2020年」" in note
