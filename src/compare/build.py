@@ -590,7 +590,8 @@ def unaccounted_notes(documents: pd.DataFrame, accounted: dict, minimum: float =
     for doc_id, source in zip(documents["doc_id"], documents["source_file"]):
         share, leftovers = accounted.get(doc_id, (1.0, ()))
         if share is not None and share < minimum:
-            lines = "; ".join(f"「{t[:40]}{'…' if len(t) > 40 else ''}」" for t in leftovers[:shown])
+            cut = [t[:40] + ("…" if len(t) > 40 else "") for t in leftovers[:shown]]
+            lines = "; ".join(f"「{t}」" for t in cut)
             more = f" and {len(leftovers) - shown} more line(s)" if len(leftovers) > shown else ""
             notes.append(f"{source}: only {share:.1%} of the text landed in a heading, a clause "
                          f"or a table; not read: {lines}{more}")

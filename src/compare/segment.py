@@ -6,8 +6,9 @@ fixed depths: the first style met is the outer one, a style met again closes eve
 below it, and a number that continues the top level's count in another style
 (``1、编制背景`` then ``二、总体要求``) is read as its sibling.
 
-A numbered item that is a sentence with nothing under it (``1.对…应保尽保。``) is a clause, not
-a heading; a run-in heading (``（一）加强组织领导。县残工委…``) keeps its heading and its body.
+A numbered item that is a sentence with nothing under it (``1.对…应保尽保。``) is a
+clause, not a heading; a run-in heading (``（一）加强组织领导。县残工委…``) keeps its
+heading and its body.
 
 Every line of the text is assigned exactly one block kind, so nothing is lost:
 ``head`` (title block, document number, addressee), ``heading``, ``body``, ``table`` (the
@@ -53,13 +54,15 @@ _SENTENCE_END = "。！？；!?;"
 _OPEN = "《“‘（(「『【〔["
 _CLOSE = "》”’）)」』】〕]"
 _STRAY_LATIN = {"and": "和", "or": "或"}
-#: a line starting so cannot start a sentence: it continues the line above (将符合规定 / 的医疗…)
+#: a line starting so cannot start a sentence: it continues the line above
+#: (将符合规定 / 的医疗…)
 _GLUE_START = re.compile(r"^[的地得之和及与或等了着们，、；。：）》”]")
 #: The longest run-in heading (``（一）加强组织领导。`` before its body), in characters: a
 #: longer first sentence of a numbered paragraph is a clause, never a heading.
 RUN_IN_HEADING_MAX = 30
 #: how a sentence opens and a heading does not (对…给予, 将…纳入, 各乡镇要…)
-_SENTENCE_OPENING = re.compile(r"^(?:对|将|把|按照|依照|根据|凡|由|各[^，。]{1,8}(?:要|应))")
+_SENTENCE_OPENING = re.compile(
+    r"^(?:对|将|把|按照|依照|根据|凡|由|各[^，。]{1,8}(?:要|应))")
 
 
 @dataclass
@@ -242,9 +245,9 @@ def table_lines(lines: list[str]) -> set[int]:
 
 def _items_as_clauses(blocks: list[Block]) -> list[Block]:
     """A numbered item that is a sentence and has nothing under it is a clause of its own
-    (``1.对符合条件的残疾人家庭应保尽保。``), not a heading: its node keeps the number and
-    loses the heading, and the sentence becomes its body. A heading with text or items under
-    it (``（一）加大救助力度。`` then ``1.…``) stays a heading."""
+    (``1.对符合条件的残疾人家庭应保尽保。``), not a heading: its node keeps the number
+    and loses the heading, and the sentence becomes its body. A heading with text or items
+    under it (``（一）加大救助力度。`` then ``1.…``) stays a heading."""
     filled = {id(b.section) for b in blocks if b.kind in ("body", "table") and b.section}
     out: list[Block] = []
     for b in blocks:
@@ -336,7 +339,8 @@ def _annex_kind(s: str, title_may_follow: bool) -> str:
         return "annex_title"
     if NOTE_RE.match(s):
         return "table_note"
-    if (_COLOPHON.search(s) or is_issuer_line(s) or re.search(r"\d{1,2}日印发$", s)) and len(s) < 80:
+    issued = re.search(r"\d{1,2}日印发$", s)
+    if (_COLOPHON.search(s) or is_issuer_line(s) or issued) and len(s) < 80:
         return "colophon"
     if "\t" not in s and len(s) > 15 and s[-1] in _SENTENCE_END:
         return "body"
@@ -519,8 +523,12 @@ def segmentation(text: str, doc_id: str = "") -> Segmentation:
     root, blocks = segment(text)
     numbers = section_numbers(root)
     section_at = {b.line: numbers.get(id(b.section)) for b in blocks if b.section is not None}
-    return Segmentation(_outline_rows(root, numbers, doc_id),
-                        _measure_rows(blocks, numbers, doc_id), section_at, accounting(text, blocks))
+    return Segmentation(
+        sections=_outline_rows(root, numbers, doc_id),
+        measures=_measure_rows(blocks, numbers, doc_id),
+        section_at=section_at,
+        accounting=accounting(text, blocks),
+    )
 
 
 def segment_document_lines(

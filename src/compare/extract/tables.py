@@ -214,7 +214,8 @@ def row_start(raw: str, expected: int) -> tuple[int | None, str]:
         return None, ""
     glued = _GLUED_NO.match(first)
     if glued and "\t" in raw.strip() and expected <= int(glued.group(1)) <= expected + 2:
-        # the number printed in the first cell (``1.残疾人家庭人均收入年均增长\t>7.5\t预期性``)
+        # the number printed in the first cell
+        # (``1.残疾人家庭人均收入年均增长\t>7.5\t预期性``)
         return int(glued.group(1)), "\t".join([glued.group(2)] + parts[parts.index(first) + 1:])
     s = raw.strip()
     if "\t" not in s and s.startswith(str(expected)) and len(s) > len(str(expected)):

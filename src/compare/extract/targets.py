@@ -55,12 +55,15 @@ _PUNCT = "，。；：、！？,;:"
 #: after a figure: the unit starts a set phrase, not a count (一户多残, 一次性, 一体化)
 _SET_PHRASE_AFTER = re.compile(r"^(?:多|性|化|式|级|体|些|批|致|定|起|道|样|同|并|旦|龙|心|线|揽子)")
 _MEETING_AFTER = re.compile(r"^(?:全会|会议|常委会|常务会议|党代会|全体会议|代表大会|人代会|全委会)")
-#: after a count in words: the rest of a rate's name and its figure (两项|补贴覆盖率达到100%)
+#: after a count in words: the rest of a rate's name and its figure
+#: (两项|补贴覆盖率达到100%)
 _NAME_OF_RATE = re.compile(
-    r"^[\u4e00-\u9fff]{1,12}?(?:率|比例|覆盖面)(?:要|应)?(?:达到|达|为|保持在?|提高到|提升到|稳定在|"
-    r"不低于|不少于|超过|在)?\s*(?:百分之|\d)")
+    r"^[\u4e00-\u9fff]{1,12}?(?:率|比例|覆盖面)(?:要|应)?"
+    r"(?:达到|达|为|保持在?|提高到|提升到|稳定在|不低于|不少于|超过|在)?"
+    r"\s*(?:百分之|\d)")
 #: a time phrase opening an indicator (到2020年完成 → 完成): when, not what
-_TIME_LEAD = re.compile(r"^(?:到|至|在|于)?(?:19|20)\d\d\s*年(?:底|末|内)?(?:前|以前|之前)?[，,]?")
+_TIME_LEAD = re.compile(
+    r"^(?:到|至|在|于)?(?:19|20)\d\d\s*年(?:底|末|内)?(?:前|以前|之前)?[，,]?")
 _ABSTRACT_NOUNS = re.compile(r"^(?:方面|环节|领域|层次|层级|阶段|维度|重点|全面|统筹|协调|结合)")
 _CUES_GE = re.compile(r"(至少|不低于|不少于|最少|起码|以上|及以上|≥|>=)")
 _CUES = [(re.compile(r"(?:不超过|不高于|不多于|最多|控制在|以内|以下)$"), "<="),
@@ -417,7 +420,8 @@ INDICATOR_VOCABULARY = Vocabulary(INDICATOR_WORDS, (frozenset({"indicator"}), fr
 _BINDING = re.compile(r"^(约束性|预期性)$")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,6})[）)]$")
 _TABLE_VALUE = re.compile(r"^(?P<sym>[≥≤><]=?)?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:[—–\-~～至到]\s*(?P<hi>\d+(?:\.\d+)?))?"
-                          r"\s*(?P<unit>%|‰|(?!以上|及以上|以下|以内|左右)[\u4e00-\u9fff]{1,3}?)?\s*"
+                          r"\s*(?P<unit>%|‰|(?!以上|及以上|以下|以内|左右)"
+                          r"[\u4e00-\u9fff]{1,3}?)?\s*"
                           r"(?P<after>以上|及以上|以下|以内|左右)?$")
 _PLAN_HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|专栏)")
 
