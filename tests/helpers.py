@@ -131,24 +131,34 @@ def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int
     return path
 
 
+def degrade(image, rng, angle: float, speckle: float = 0.003, blur: float = 0.6):
+    """A grey page image as a scanner adds to it: turned by ``angle`` degrees, a ``speckle``
+    share of its pixels black and as many white (drawn from ``rng``), softened by ``blur``."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    if angle:
+        image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+    pixels = np.array(image).astype(np.int16)
+    noise = rng.random(pixels.shape)
+    pixels[noise < speckle] = 0
+    pixels[noise > 1 - speckle] = 255
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(blur))
+
+
 def scan_images(pdf_path: Path, dpi: int = 180, seed: int = 0) -> list:
     """The pages of a PDF as a scanner gives them back: grey images at ``dpi`` with a small
     skew, speckle and blur."""
     import numpy as np
     import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
 
     rng = np.random.default_rng(seed)
     pdf = pdfium.PdfDocument(str(pdf_path))
     pages = []
     for k in range(len(pdf)):
         image = pdf[k].render(scale=dpi / 72).to_pil().convert("L")
-        image = image.rotate(0.6 if k % 2 else -0.5, resample=Image.BICUBIC, fillcolor=255)
-        pixels = np.array(image).astype(np.int16)
-        speckle = rng.random(pixels.shape)
-        pixels[speckle < 0.003] = 0
-        pixels[speckle > 0.997] = 255
-        image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6))
+        image = degrade(image, rng, 0.6 if k % 2 else -0.5)
         image.info["dpi"] = (dpi, dpi)
         pages.append(image)
     pdf.close()
@@ -268,22 +278,14 @@ def scan_pages(pdf_path: Path, dpi: int = 200, skew: float = 1.0, seed: int = 0,
     and JPEG artefacts (saved and read back at ``quality``)."""
     import numpy as np
     import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
+    from PIL import Image
 
     rng = np.random.default_rng(seed)
     pdf = pdfium.PdfDocument(str(pdf_path))
     pages = []
     for k in range(len(pdf)):
         image = pdf[k].render(scale=dpi / 72).to_pil().convert("L")
-        if skew:
-            image = image.rotate(skew if k % 2 == 0 else -skew, resample=Image.BICUBIC,
-                                 fillcolor=255)
-        pixels = np.array(image).astype(np.int16)
-        speckle = rng.random(pixels.shape)
-        pixels[speckle < 0.003] = 0
-        pixels[speckle > 0.997] = 255
-        image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
-        image = image.filter(ImageFilter.GaussianBlur(0.6))
+        image = degrade(image, rng, skew if k % 2 == 0 else -skew)
         buf = io.BytesIO()
         image.save(buf, "JPEG", quality=quality)
         image = Image.open(io.BytesIO(buf.getvalue())).convert("L")

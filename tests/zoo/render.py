@@ -305,7 +305,9 @@ def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int,
     date stamped with a red seal over it bearing ``seal`` (the issuer's name)."""
     import numpy as np
     import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
+    from PIL import Image
+
+    from tests.helpers import degrade
 
     rng = np.random.default_rng(seed)
     texts = page_texts(pdf_path)
@@ -314,13 +316,7 @@ def scanned_pages(pdf_path: Path, pages: list[int], dpi: int, seed: int,
     try:
         for k in pages:
             image = pdf[k].render(scale=dpi / 72).to_pil().convert("L")
-            image = image.rotate(float(rng.uniform(-2, 2)), resample=Image.BICUBIC, fillcolor=255)
-            pixels = np.array(image).astype(np.int16)
-            speckle = rng.random(pixels.shape)
-            pixels[speckle < 0.002] = 0
-            pixels[speckle > 0.998] = 255
-            image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
-            image = image.filter(ImageFilter.GaussianBlur(0.5))
+            image = degrade(image, rng, float(rng.uniform(-2, 2)), speckle=0.002, blur=0.5)
             signed = [ln for ln in texts[k].splitlines() if _DATE.search(ln.strip())]
             if signed:
                 image = _seal_over_date(image, pdf[k], signed[-1].strip(), dpi, seal)

@@ -244,20 +244,13 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     with it without repeating the header."""
     lines = _lines(page.extract_words(x_tolerance=1.5, y_tolerance=2))
     found = _header(lines)
-    start = 0
+    first = start = 0  # the header's lines, its cells' wrapped pieces (序 / 号) included
     if found is not None:
-        start, columns = found[0] + 1, found[1]
-        # a header cell wrapped over two lines (序 / 号): the line right below it holds only that
-        while (
-            start < len(lines)
-            and all(len(w["text"]) <= 2 for w in lines[start])
-            and len(lines[start]) < 3
-        ):
-            start += 1
-    if found is not None:
-        first = found[0]
+        first, start = found[0], found[0] + 1
         while first > 0 and _fragment_line(lines[first - 1], lines[first]):
-            first -= 1
+            first -= 1  # the short pieces just above belong to the header
+        while start < len(lines) and _fragment_below(lines[start]):
+            start += 1  # ... and those just below
         columns = _header_edges([w for line in lines[first:start] for w in line])
     if columns is None or start >= len(lines):
         return None
@@ -265,7 +258,7 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
     if len(body) < 1:
         return None
     rules = getattr(page, "row_rules", None)  # a scanned page's horizontal rulings, if any
-    if rules is None and found is not None and _wrapped_header(lines, found[0]):
+    if rules is None and found is not None and start - first > 1:
         rules = []  # printed with cells centred and wrapped (序 / 号): read as a scan's are
     if rules is None:
         blocks = [part for block in _blocks(body) for part in _numbered_parts(block, columns)]
@@ -277,11 +270,7 @@ def unruled_table(page, columns: list[float] | None = None) -> tuple[Region, lis
                               columns, rules)
         rows = _fill_row_numbers([_row(b, columns, by_centre=True) for b in blocks], first=True)
     if found is not None:
-        first = found[0]
-        # a header cell wrapped over lines (序 / 号): the short pieces just above belong to it
-        while first > 0 and _fragment_line(lines[first - 1], lines[first]):
-            first -= 1
-        rows.insert(0, _row(lines[first : found[0] + 1] + lines[found[0] + 1 : start], columns))
+        rows.insert(0, _row(lines[first:start], columns))
         top = lines[first][0]["top"]
     else:
         top = body[0][0]["top"]
@@ -301,12 +290,9 @@ def _header_edges(words: list[dict]) -> list[float]:
     return [left for left, _ in edges]
 
 
-def _wrapped_header(lines: list[list[dict]], at: int) -> bool:
-    """Whether the header line ``at`` has pieces of its cells on the line above or below it
-    (序 / 号, 完成时 / 限): a table printed with narrow columns and cells centred."""
-    return (at > 0 and _fragment_line(lines[at - 1], lines[at])) or (
-        at + 1 < len(lines) and all(len(w["text"]) <= 2 for w in lines[at + 1])
-        and len(lines[at + 1]) < 3)
+def _fragment_below(line: list[dict]) -> bool:
+    """A line right below a header holding only pieces of its wrapped cells (号, 限)."""
+    return all(len(w["text"]) <= 2 for w in line) and len(line) < 3
 
 
 def row_number(cell: str) -> str:
