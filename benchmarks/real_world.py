@@ -6,7 +6,8 @@ Builds ``tests/data/real/`` as a user would (every page text in a raw folder), t
 the files the reader was tuned on and apart for the held-out files (``heldout/``, read after the
 tuning), how many were built or refused as the gold says, the share of gold fields right
 (issuer, doc number, signature date, cites, title, place, partial, targets), and every field
-that is wrong with what was found.
+that is wrong with what was found; then each plan's accounted-for share
+(``documents.accounted_share``) and the lines the build report says landed nowhere.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def main() -> None:
             print("  wrong, by field: " + ", ".join(f"{k} {v}" for k, v in by_field.most_common()))
             for name, key, want, found in result.wrong:
                 print(f"    {name} {key}: gold {want!r}, found {found!r}")
+    shares = tables["documents"].set_index("source_file")["accounted_share"]
+    print(f"accounted for: {len(shares)} plans, lowest {shares.min():.4f}, "
+          f"{int((shares >= 0.99).sum())} at 0.99 or above")
+    for source, share in shares.sort_values(kind="stable").items():
+        print(f"  {share:.4f}  {Path(source).name}")
+    for note in report.warnings:
+        if "landed in a heading" in note:
+            print(f"  note: {note}")
 
 
 if __name__ == "__main__":
