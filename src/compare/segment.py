@@ -501,12 +501,6 @@ def section_numbers(root: Node) -> dict[int, str]:
     return out
 
 
-def segment_document(text: str, doc_id: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(outline, measures)`` of one document from a single pass of :func:`segment`."""
-    outline_rows, measure_rows, _ = segment_document_lines(text, doc_id)
-    return outline_rows, measure_rows
-
-
 class Segmentation(NamedTuple):
     """One document segmented: its ``sections`` (outline rows) and ``measures`` (clause rows),
     ``section_at`` (line → section number: how an indicator table in a 专栏 box is referred
@@ -529,14 +523,6 @@ def segmentation(text: str, doc_id: str = "") -> Segmentation:
         section_at=section_at,
         accounting=accounting(text, blocks),
     )
-
-
-def segment_document_lines(
-    text: str, doc_id: str = ""
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
-    """``(outline, measures, section_at)`` of :func:`segmentation`."""
-    parts = segmentation(text, doc_id)
-    return parts.sections, parts.measures, parts.section_at
 
 
 def outline(text: str, doc_id: str = "") -> pd.DataFrame:

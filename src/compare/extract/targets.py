@@ -578,9 +578,9 @@ def extract_targets(text: str, doc_id: str, measures: pd.DataFrame, plan_end: in
     indicator table is in; without it the text is segmented here.
     """
     if section_at is None:
-        from compare.segment import segment_document_lines
+        from compare.segment import segmentation
 
-        section_at = segment_document_lines(text, doc_id)[2]
+        section_at = segmentation(text, doc_id).section_at
     from_tables, notes = targets_from_tables(text, doc_id, plan_end, section_at.get)
     from_clauses = targets_from_measures(measures, {doc_id: plan_end})
     frames = [f for f in (from_tables, from_clauses) if not f.empty]
