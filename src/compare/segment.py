@@ -30,6 +30,8 @@ import pandas as pd
 from compare.config import RESOURCES_DIR, load_yaml
 from compare import schema
 from compare.extract.tables import NOTE_RE, table_regions
+from compare.extract.targets import INDICATOR_TABLE
+from compare.extract.tasks import TASK_TABLE
 from compare.normalize import CJK
 from compare.numerals import chinese_to_int
 from compare.read.metadata import ADDRESSEE_RE, DATE_LINE_RE, TITLE_END_RE, is_issuer_line, parse_doc_numbers
@@ -236,9 +238,6 @@ def segment(text: str) -> tuple[Node, list[Block]]:
 
 def table_lines(lines: list[str]) -> set[int]:
     """Lines of the indicator and task tables in ``lines`` (header to last numbered row)."""
-    from compare.extract.targets import INDICATOR_TABLE
-    from compare.extract.tasks import TASK_TABLE
-
     regions = table_regions("\n".join(lines), (INDICATOR_TABLE, TASK_TABLE))
     return {i for r in regions for i in range(r.start, r.end)}
 
