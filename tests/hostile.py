@@ -76,17 +76,9 @@ def paragraph_bomb_docx(path: Path, paragraphs: int = 600_000) -> Path:
     )
 
 
-def stream_bomb_pdf(path: Path, unpacked_mb: int = 300) -> Path:
-    """A one-page PDF whose content stream inflates to ``unpacked_mb`` MB (of spaces)."""
-    compressor = zlib.compressobj(9)
-    block = b" " * (1 << 20)
-    stream = b"".join(compressor.compress(block) for _ in range(unpacked_mb)) + compressor.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
+def pdf_of(path: Path, objects: list[bytes]) -> Path:
+    """A PDF of ``objects`` (bodies of objects 1, 2, …; 1 the catalogue) with a correct
+    cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -102,6 +94,61 @@ def stream_bomb_pdf(path: Path, unpacked_mb: int = 300) -> Path:
     )
     path.write_bytes(out.getvalue())
     return path
+
+
+def _deflated(data_mb: int, layers: int) -> bytes:
+    """``data_mb`` MB of spaces deflated ``layers`` times over (each layer a few KB at most)."""
+    compressor = zlib.compressobj(9)
+    block = b" " * (1 << 20)
+    data = b"".join(compressor.compress(block) for _ in range(data_mb)) + compressor.flush()
+    for _ in range(layers - 1):
+        data = zlib.compress(data, 9)
+    return data
+
+
+def stream_bomb_pdf(
+    path: Path, unpacked_mb: int = 300, *, layers: int = 1, dictionary: bytes = b""
+) -> Path:
+    """A one-page PDF whose content stream inflates to ``unpacked_mb`` MB (of spaces), through
+    ``layers`` FlateDecode filters in a row (``[/FlateDecode /FlateDecode]``), with
+    ``dictionary`` (more entries: a nested ``/DecodeParms << >>``, padding) in its
+    dictionary."""
+    stream = _deflated(unpacked_mb, layers)
+    filters = b"/FlateDecode" if layers == 1 else b"[" + b" /FlateDecode" * layers + b" ]"
+    return pdf_of(path, [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter %s %s >>\nstream\n" % (len(stream), filters, dictionary)
+        + stream + b"\nendstream",
+    ])
+
+
+def image_pdf(
+    path: Path, image: tuple[int, int], page: tuple[float, float] = (595, 842), pages: int = 1
+) -> Path:
+    """A PDF of ``pages`` pages of ``page`` points, each drawing over the whole page one grey
+    image that declares ``image`` (width, height) pixels; its data is a few bytes (a reader
+    that decodes it gets a grey page), so the file is a few KB whatever it declares."""
+    width, height = image
+    data = zlib.compress(bytes([128]) * 256)
+    draw = b"q %.0f 0 0 %.0f 0 0 cm /Im1 Do Q" % page
+    kids = b" ".join(b"%d 0 R" % (5 + 2 * k) for k in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
+        % (width, height, len(data)) + data + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream",
+    ]
+    for _ in range(pages):
+        objects += [
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.0f %.0f] /Contents 4 0 R "
+            b"/Resources << /XObject << /Im1 3 0 R >> >> >>" % page,
+            b"<< >>",  # keeps the page objects at odd numbers
+        ]
+    return pdf_of(path, objects)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -129,6 +176,41 @@ def many_page_tiff(path: Path, pages: int) -> Path:
     frames = [Image.new("L", (8, 8), 255) for _ in range(pages)]
     frames[0].save(path, save_all=True, append_images=frames[1:])
     return path
+
+
+def big_page_tiff(path: Path, pages: int, side: int, dpi: int = 200) -> Path:
+    """A TIFF of ``pages`` white pages of ``side`` × ``side`` pixels at ``dpi`` (1 bit, CCITT
+    group 4: a few hundred bytes a page however many pixels it declares)."""
+    from PIL import Image
+
+    page = Image.new("1", (side, side), 1)  # one page in memory, written ``pages`` times
+    page.save(
+        path, save_all=True, append_images=[page] * (pages - 1), compression="group4",
+        dpi=(dpi, dpi),
+    )
+    return path
+
+
+def prefixed_paragraph_docx(path: Path, paragraphs: int = 3_000_000, prefix: str = "q") -> Path:
+    """A real .docx whose body holds ``paragraphs`` empty paragraphs written under another
+    namespace prefix (``<q:p/>``, ``q`` bound to Word's namespace): the same paragraphs to a
+    reader, other bytes to a count of ``<w:p``."""
+    ns = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    tag = prefix.encode()
+
+    def change(xml: bytes) -> bytes:
+        xml = xml.replace(b"<w:body>", b"<w:body>" + b"<%s:p/>" % tag * paragraphs, 1)
+        return xml.replace(b"<w:document ", b'<w:document xmlns:%s="%s" ' % (tag, ns), 1)
+
+    return _docx_with(path, change)
+
+
+def run_bomb_docx(path: Path, runs: int = 4_000_000) -> Path:
+    """A real .docx with one paragraph of ``runs`` one-character runs."""
+    run = "<w:r><w:t>残</w:t></w:r>".encode()
+    return _docx_with(
+        path, lambda xml: xml.replace(b"<w:body>", b"<w:body><w:p>" + run * runs + b"</w:p>", 1)
+    )
 
 
 def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) -> Path:

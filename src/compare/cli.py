@@ -104,7 +104,8 @@ def main() -> None:
     multiple=True,
     metavar="NAME=VALUE",
     help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
-    "unpacked_bytes, text_chars, html_depth, paragraphs, pages, page_pixels (one scanned page), "
+    "unpacked_bytes, text_chars, html_depth, paragraphs, runs, pages, page_pixels (one scanned "
+    "page), "
     "pixels (all scanned pages of a file) (defaults: compare.read.limits.Limits). A file over "
     "a limit is refused by name and the rest are built.",
 )

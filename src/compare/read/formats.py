@@ -179,22 +179,23 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
     :class:`~compare.read.ocr.OcrReport`."""
     import pdfplumber
 
-    from compare.read.ocr import OcrReport, read_image, render_pdf_page
+    from compare.read.ocr import DPI, OcrReport, read_image, render_pdf_page, rendered_sizes
 
     check_pdf(data, limits)
     ocr = OcrReport()
-    budget = PixelBudget(limits)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_pages(len(pdf.pages), limits)
-            sources = []
-            for i, page in enumerate(_progress(pdf.pages, path)):
-                if len(page.chars) >= 10:
-                    sources.append(page)
-                    continue
-                scanned = read_image(render_pdf_page(data, i, budget), i + 1)
-                ocr.add(scanned)
-                sources.append(scanned)
+            sources = list(pdf.pages)
+            scans = [i for i, page in enumerate(sources) if len(page.chars) < 10]
+            # every scanned page's size is offered to the budget before the first is rendered:
+            # a file over its pixels is refused at once, not after hours of reading
+            budget = PixelBudget(limits)
+            for i, size in zip(scans, rendered_sizes(data, scans)):
+                budget.take(*size, i + 1, f"would be rendered at {DPI} dpi to")
+            for i in _progress(scans, path):
+                sources[i] = read_image(render_pdf_page(data, i), i + 1)
+                ocr.add(sources[i])
             pages = pages_text(sources)
     except LimitExceeded:
         raise

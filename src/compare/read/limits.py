@@ -19,7 +19,6 @@ text; a long scanned plan is a few hundred pages); change them with
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, fields, replace
 
 from compare.errors import CompareError
@@ -39,8 +38,11 @@ class Limits:
     text_chars: int = 10_000_000
     #: Nesting depth of elements in a web page.
     html_depth: int = 512
-    #: Paragraphs and table rows in a Word file.
+    #: Paragraphs and table rows in a Word file (whatever namespace prefix the file writes).
     paragraphs: int = 500_000
+    #: Runs (pieces of a paragraph in one format) in a Word file: a real plan has tens of
+    #: thousands.
+    runs: int = 1_000_000
     #: Pages of a PDF or of a multi-page image file (a TIFF), counted before any is read.
     pages: int = 3_000
     #: Pixels of one page image read by OCR (width × height as decoded from an image file, as
@@ -115,60 +117,44 @@ def check_docx(data: bytes, limits: Limits) -> None:
             body = archive.read("word/document.xml")
         except KeyError:
             return
-    # a paragraph or a table row; the declared sizes above bound what is read here
-    count = len(re.findall(rb"<w:(?:p|tr)[\s>/]", body))
-    if count > limits.paragraphs:
+    # a paragraph, table row or run, under whatever prefix the file binds to Word's namespace
+    # (``<q:p/>`` is a paragraph as much as ``<w:p/>``); the declared sizes above bound what
+    # is read here
+    counts = {"p": 0, "tr": 0, "r": 0}
+    for match in _WORD_ELEMENT.finditer(body):
+        counts[match.group(1).decode()] += 1
+    if counts["p"] + counts["tr"] > limits.paragraphs:
         raise LimitExceeded(
-            f"the Word file has {count:,} paragraphs and table rows "
+            f"the Word file has {counts['p'] + counts['tr']:,} paragraphs and table rows "
             f"(limit: paragraphs = {limits.paragraphs:,})"
+        )
+    if counts["r"] > limits.runs:
+        raise LimitExceeded(
+            f"the Word file has {counts['r']:,} runs of text (limit: runs = {limits.runs:,})"
         )
 
 
-_STREAM = re.compile(rb"stream\r?\n")
-_IMAGE = re.compile(rb"/Subtype\s*/Image")
+_WORD_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(p|tr|r)[\s>/]")
 
 
 def check_pdf(data: bytes, limits: Limits) -> None:
-    """Refuse a PDF whose compressed streams (other than images, which reading text never
-    unpacks) unpack to more than ``unpacked_bytes`` in all: a stream bomb. Each stream is
-    unpacked a piece at a time and counting stops at the limit, so the check itself is cheap."""
+    """Refuse a PDF whose streams (other than images, which reading text never unpacks)
+    unpack to more than ``unpacked_bytes`` in all: a stream bomb. Each stream's filter chain is
+    followed a piece at a time and counting stops at the limit, so the check itself is cheap
+    (see :mod:`compare.read.pdf_streams`)."""
+    from compare.read.pdf_streams import streams, unpacked_size
+
     budget = limits.unpacked_bytes
     total = 0
-    for match in _STREAM.finditer(data):
-        start = match.end()
-        head = data[max(0, match.start() - 600) : match.start()]
-        dictionary = head[head.rfind(b"<<") :]
-        if b"FlateDecode" not in dictionary or _IMAGE.search(dictionary):
+    for stream in streams(data):
+        if stream.is_image or not stream.filters:
             continue
-        end = data.find(b"endstream", start)
-        total += _inflated_size(data[start : end if end > 0 else len(data)], budget - total + 1)
+        total += unpacked_size(data, stream, budget - total + 1)
         if total > budget:
             raise LimitExceeded(
                 f"the PDF's streams unpack to more than {_size(budget)} "
                 f"(limit: unpacked_bytes); it may be a stream bomb"
             )
-
-
-def _inflated_size(raw: bytes, cap: int) -> int:
-    """Bytes ``raw`` (zlib data) inflates to, counted up to ``cap`` (damaged: what it gave)."""
-    inflater = zlib.decompressobj()
-    total, pending = 0, raw
-    chunk = 1 << 20
-    try:
-        while pending and total <= cap:
-            out = inflater.decompress(pending, chunk)
-            total += len(out)
-            pending = inflater.unconsumed_tail
-            if not out and not pending:
-                break
-        while total <= cap:  # the rest buffered inside the inflater
-            out = inflater.decompress(b"", chunk)
-            if not out:
-                break
-            total += len(out)
-    except zlib.error:
-        pass
-    return total
 
 
 def check_pages(n: int, limits: Limits) -> None:

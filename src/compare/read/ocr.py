@@ -175,6 +175,11 @@ class OcrPage:
         return top <= middle < bottom
 
 
+#: Least difference between a page's darkest and lightest pixel for it to hold any ink: a page
+#: below it is blank (or one flat colour) and is not given to the OCR engine.
+BLANK_CONTRAST = 16
+
+
 def read_image(image, number: int = 1) -> OcrPage:
     """OCR one page image (a PIL image) into an :class:`OcrPage`; words in points."""
     import numpy as np
@@ -183,6 +188,9 @@ def read_image(image, number: int = 1) -> OcrPage:
 
     scale = 72 / DPI
     rgb = image.convert("RGB")
+    low, high = image.convert("L").getextrema()
+    if high - low < BLANK_CONTRAST:  # a blank page (or one flat colour): no ink to read
+        return OcrPage([], rgb.width * scale, rgb.height * scale, number, confidences=[], grids=[])
     result, _ = engine()(np.array(rgb))
     result = result or []
     centre = (rgb.width / 2, rgb.height / 2)
@@ -244,20 +252,31 @@ def _deskew(angle: float, cx: float, cy: float):
     )
 
 
-def render_pdf_page(data: bytes, index: int, budget: PixelBudget | None = None):
-    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber
-    uses). The size it would have is offered to ``budget`` first, so an oversized page is
-    refused (:class:`~compare.read.limits.LimitExceeded`) before it is rendered."""
+def rendered_sizes(data: bytes, pages: list[int]) -> list[tuple[int, int]]:
+    """The size in pixels each of ``pages`` (indexes) of a PDF would be rendered at for OCR
+    (:data:`DPI`): its visible box, turned as the page says, read without rendering it."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:
-        page = pdf[index]
-        if budget is not None:
-            # the size pdfium renders: the page's visible box, turned as the page says
-            width, height = (round(side * DPI / 72) for side in page.get_size())
-            budget.take(width, height, index + 1, f"would be rendered at {DPI} dpi to")
-        return page.render(scale=DPI / 72).to_pil()
+        return [tuple(round(side * DPI / 72) for side in pdf[i].get_size()) for i in pages]
+    finally:
+        pdf.close()
+
+
+def render_pdf_page(data: bytes, index: int, budget: PixelBudget | None = None):
+    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber
+    uses). With a ``budget``, the size it would have (:func:`rendered_sizes`) is offered to it
+    first, so an oversized page is refused (:class:`~compare.read.limits.LimitExceeded`)
+    before it is rendered."""
+    import pypdfium2 as pdfium
+
+    if budget is not None:
+        size = rendered_sizes(data, [index])[0]
+        budget.take(*size, index + 1, f"would be rendered at {DPI} dpi to")
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return pdf[index].render(scale=DPI / 72).to_pil()
     finally:
         pdf.close()
 
@@ -270,10 +289,11 @@ MIN_SCAN_DPI = 100
 
 class ImagePages:
     """The pages of an image file (a TIFF may hold many), each resampled to :data:`DPI` when
-    the file states a scanner's resolution. Pages are counted when it is opened, without
-    decoding them, and refused over ``pages``; each page is decoded only as it is reached, after
-    its size (as stored and as resampled) has been offered to the :class:`PixelBudget`.
-    ``len()`` gives the page count and iterating gives PIL images, one at a time."""
+    the file states a scanner's resolution. When it is opened, every page's header is read (its
+    size and resolution, not its pixels): the pages are counted against ``pages`` and each
+    page's size, as stored and as resampled, is offered to the :class:`PixelBudget`, so a file
+    over a limit is refused before any page is decoded or read. ``len()`` gives the page count
+    and iterating gives PIL images, each decoded as it is reached."""
 
     def __init__(self, data: bytes, budget: PixelBudget):
         from PIL import Image
@@ -285,13 +305,13 @@ class ImagePages:
                 f"page 1 is more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels "
                 f"(limit: page_pixels = {budget.limits.page_pixels:,})"
             ) from None
-        self._budget = budget
         self._count = self._frames(budget.limits.pages + 1)
         if self._count > budget.limits.pages:
             raise LimitExceeded(
                 f"the image file has more than {budget.limits.pages:,} pages "
                 f"(limit: pages = {budget.limits.pages:,})"
             )
+        self._sizes = [self._size(k, budget) for k in range(self._count)]
 
     def _frames(self, cap: int) -> int:
         """Frames in the file, counted up to ``cap`` by reading their headers only (a TIFF's
@@ -305,25 +325,31 @@ class ImagePages:
             pass
         return max(count, 1)
 
+    def _size(self, k: int, budget: PixelBudget) -> tuple[int, int]:
+        """The size page ``k`` is read at, offered to ``budget`` (from its header alone)."""
+        image = self._image
+        image.seek(k)  # reads the page's header: its size and resolution, not its pixels
+        stored = image.size
+        budget.check(*stored, k + 1)
+        dpi = float(image.info.get("dpi", (DPI, DPI))[0] or DPI)  # a TIFF gives a fraction
+        size, what = stored, "is"
+        # PNG stores 100 dpi as 99.9998; a nonsense figure (NaN) is not obeyed either
+        if dpi >= MIN_SCAN_DPI - 0.5 and abs(dpi - DPI) > 20:
+            factor = DPI / float(dpi)
+            size = (max(1, int(stored[0] * factor)), max(1, int(stored[1] * factor)))
+            what = f"is stored at {dpi:.0f} dpi; resampled to the {DPI} dpi OCR reads, it is"
+        budget.take(*size, k + 1, what)
+        return size
+
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self):
-        image, budget = self._image, self._budget
-        for k in range(self._count):
-            image.seek(k)  # reads the page's header: its size and resolution, not its pixels
-            stored = image.size
-            budget.check(*stored, k + 1)
-            dpi = float(image.info.get("dpi", (DPI, DPI))[0] or DPI)  # a TIFF gives a fraction
-            size, what = stored, "is"
-            # PNG stores 100 dpi as 99.9998; a nonsense figure (NaN) is not obeyed either
-            if dpi >= MIN_SCAN_DPI - 0.5 and abs(dpi - DPI) > 20:
-                factor = DPI / float(dpi)
-                size = (max(1, int(stored[0] * factor)), max(1, int(stored[1] * factor)))
-                what = f"is stored at {dpi:.0f} dpi; resampled to the {DPI} dpi OCR reads, it is"
-            budget.take(*size, k + 1, what)
+        image = self._image
+        for k, size in enumerate(self._sizes):
+            image.seek(k)
             page = image.copy()
-            yield page if size == stored else page.resize(size)
+            yield page if size == page.size else page.resize(size)
 
 
 def image_pages(data: bytes, budget: PixelBudget) -> ImagePages:
