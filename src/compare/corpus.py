@@ -208,7 +208,8 @@ class Corpus:
         return t[t["doc_id"] == doc].reset_index(drop=True)
 
     def similar(self, plan: str, n: int = 5) -> pd.Series:
-        """The plans most alike to ``plan`` (mean of the two directional copy rates)."""
+        """The plans most alike to ``plan`` (:func:`~compare.analysis.lineage.plan_similarity`);
+        plans never compared with it are left out."""
         from compare.analysis.lineage import plan_similarity
 
         doc = self.resolve(plan, role="plan")

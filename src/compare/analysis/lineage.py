@@ -342,16 +342,41 @@ def _needed(batch: list[PlanWork]) -> set[str]:
     return {w.plan for w in batch} | {r.doc_id for w in batch for r in w.references}
 
 
-def plan_similarity(drift: pd.DataFrame) -> pd.DataFrame:
-    """Plans × plans: the mean of the two directional copy rates (1 = each contains the other)."""
+def plan_similarity(drift: pd.DataFrame, plans: list[str] | None = None) -> pd.DataFrame:
+    """Plans × plans similarity (0–1, 1 = each contains the other): the mean of the two
+    directional copy rates, or the one rate where only one plan was aligned with the other.
+
+    Each plan is aligned only with its most similar fellow plans
+    (:data:`~compare.analysis.references.RELATED_PLANS`), so in a corpus of more plans than that
+    some pairs are never compared: their cells are NaN (float, never ``pd.NA``), which means
+    *not compared*, not *not alike*. ``plans`` (doc_ids) fixes the rows and columns, so a plan
+    compared with none still has its row; without it, the plans the drift table compares,
+    sorted. The diagonal is 1."""
     pp = drift[drift["reference_kind"] == "plan"]
-    m = pp.pivot(index="doc_id", columns="reference_doc_id", values="copy_rate")
-    names = sorted(set(m.index) | set(m.columns))
-    m = m.reindex(index=names, columns=names)
-    sym = (m + m.T) / 2
-    for n in names:
-        sym.loc[n, n] = 1.0
-    return sym
+    rates = pp.pivot(index="doc_id", columns="reference_doc_id", values="copy_rate")
+    names = sorted(set(rates.index) | set(rates.columns)) if plans is None else list(plans)
+    m = rates.reindex(index=names, columns=names).astype("float64").to_numpy()
+    both = np.stack([m, m.T])
+    measured = (~np.isnan(both)).sum(axis=0)
+    sym = np.where(measured > 0, np.nansum(both, axis=0) / np.maximum(measured, 1), np.nan)
+    np.fill_diagonal(sym, 1.0)
+    return pd.DataFrame(sym, index=pd.Index(names, name="doc_id"), columns=pd.Index(names))
+
+
+#: Plans a similarity map shows whole; a larger corpus shows one plan and those compared with it.
+MAP_PLANS = 20
+
+
+def similarity_around(similarity: pd.DataFrame, doc_id: str, most: int = MAP_PLANS) -> pd.DataFrame:
+    """The part of a plans × plans similarity (:func:`plan_similarity`) that one plan's report
+    shows: all of it when it has at most ``most`` plans; else ``doc_id`` and the plans compared
+    with it (either way round), the most similar first, ``most`` in all. Missing pairs stay
+    NaN."""
+    if len(similarity) <= most or doc_id not in similarity.index:
+        return similarity
+    row = similarity.loc[doc_id].drop(doc_id).dropna()
+    keep = [doc_id] + row.sort_values(ascending=False, kind="stable").index[: most - 1].tolist()
+    return similarity.loc[keep, keep]
 
 
 # ------------------------------------------------------------- views for notebooks and reports

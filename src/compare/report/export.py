@@ -66,6 +66,7 @@ ul.findings li {{ margin: 4px 0; }}
            font-size: 13px; color: #333; }}
 details.fold summary {{ cursor: pointer; color: #08519c; margin: 8px 0; }}
 p.made {{ color: #737373; font-size: 12px; margin: 0 0 8px; }}
+p.note {{ color: #525252; font-size: 13px; margin: 4px 0 8px; }}
 @page {{ size: A4; margin: 18mm 12mm 16mm; }}
 @media print {{
   header {{ display: none; }}

@@ -173,32 +173,97 @@ def count_heatmap(counts: pd.DataFrame, *, title: str | None = None, cmap: str =
     return fig
 
 
-def similarity_clustermap(similarity: pd.DataFrame, *, title: str | None = None):
+#: How cells of pairs never compared look in a similarity map: blank, lightly hatched.
+NOT_COMPARED = {"facecolor": "#f7f7f7", "edgecolor": "#bdbdbd", "hatch": "///"}
+#: Largest side of a similarity map, in inches: more plans get smaller cells, not a wider page.
+MAP_INCHES = 14.0
+
+
+def _as_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of scores as plain floats, missing ones (``pd.NA`` included) NaN, never 0."""
+    import numpy as np
+
+    return frame.where(frame.notna(), np.nan).astype("float64")
+
+
+def similarity_order(similarity: pd.DataFrame):
+    """The tree (a scipy linkage, average distance) that orders a plans × plans similarity map.
+
+    Pairs never compared (NaN) count as unlike (similarity 0) for the ordering only: a plan is
+    aligned with the plans most like it, so a pair left out is one the related-plan model found
+    far apart. The map still shows those cells as gaps."""
+    import numpy as np
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    filled = np.nan_to_num(_as_float(similarity).to_numpy(), nan=0.0)
+    distance = 1.0 - np.clip((filled + filled.T) / 2, 0.0, 1.0)
+    np.fill_diagonal(distance, 0.0)
+    return linkage(squareform(distance, checks=False), method="average")
+
+
+def similarity_clustermap(
+    similarity: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    highlight: str | None = None,
+    title: str | None = None,
+):
     """Plans × plans similarity (1 = identical) as a seaborn clustermap: plans that copy from one
-    another sit together, with the tree that groups them. Pairs never compared count as 0. The
-    labels are the frame's (place names: :func:`plan_labels`). Needs two plans or more."""
+    another sit together, with the tree that groups them (:func:`similarity_order`). Pairs never
+    compared (NaN, e.g. from :func:`compare.analysis.lineage.plan_similarity`) are left blank and
+    hatched, with a legend saying so (未比较), never drawn as 0. The labels are the frame's (place
+    names: :func:`plan_labels`); the label ``highlight`` (the report's own plan) is marked. Needs
+    two plans or more. Returns the matplotlib Figure."""
+    import numpy as np
     import seaborn as sns
+    from matplotlib.patches import Patch
+
+    from compare.report.terms import term
 
     use_cjk_font()
-    values = similarity.astype(float).fillna(0.0)
+    zh = lang == "zh"
+    values = _as_float(similarity)
     if len(values) < 2:
         raise CompareError("a similarity map needs two plans or more")
     n = len(values)
+    cell = min(0.6, MAP_INCHES / n)
+    tree = similarity_order(values)
     grid = sns.clustermap(
         values,
+        mask=values.isna(),
+        row_linkage=tree,
+        col_linkage=tree,
         cmap="Purples",
         vmin=0,
         vmax=1,
         annot=n <= 15,
         fmt=".2f",
-        figsize=(3 + 0.6 * n, 3 + 0.6 * n),
+        xticklabels=True,
+        yticklabels=True,
+        figsize=(3 + cell * n, 3 + cell * n),
         dendrogram_ratio=0.15,
-        cbar_kws={"label": "相似度"},
         linewidths=0.5,
     )
-    grid.ax_heatmap.set_xlabel("")
-    grid.ax_heatmap.set_ylabel("")
-    grid.ax_heatmap.tick_params(axis="y", rotation=0)  # place names read across, not down
+    # above the colour bar, not beside it, where it ran into the tick figures
+    grid.ax_cbar.set_title("相似度" if zh else "similarity", fontsize=10, loc="left")
+    heat = grid.ax_heatmap
+    # masked cells are not drawn: what shows through is the axes' own patch, hatched as a gap
+    heat.patch.set(**NOT_COMPARED)
+    heat.set_xlabel("")
+    heat.set_ylabel("")
+    heat.tick_params(axis="both", labelsize=min(10.0, max(5.0, 72 * cell * 0.45)))
+    heat.tick_params(axis="y", rotation=0)  # place names read across, not down
+    for label in [*heat.get_xticklabels(), *heat.get_yticklabels()]:
+        if highlight is not None and label.get_text() == highlight:
+            # a marker, not bold: the bundled CJK font has no bold face
+            label.set_bbox({"facecolor": "#fee391", "edgecolor": "none", "pad": 1.5})
+    if np.isnan(values.to_numpy()).any():
+        grid.figure.legend(
+            handles=[Patch(**NOT_COMPARED, label=term("pair", "not_compared", lang))],
+            loc="upper right",
+            frameon=False,
+        )
     if title:
         grid.figure.suptitle(title)
     return grid.figure

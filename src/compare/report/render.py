@@ -115,6 +115,11 @@ def summary_html(
     return "".join(out)
 
 
+def note(text: str) -> str:
+    """A line that says how to read the chart or table below it (escaped)."""
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
 def heading(zh: str, en: str, lang: str = "zh", level: int = 2) -> str:
     """A section heading in the report's language."""
     return f"<h{level}>{html.escape(zh if lang == 'zh' else en)}</h{level}>"

@@ -89,6 +89,7 @@ SHEETS = {
         "lineage": "谱系",
         "plans": "方案",
         "drift_overview": "模板沿用率",
+        "similarity": "方案间相似度",
     },
     "en": {
         "findings": "Findings",
@@ -104,6 +105,7 @@ SHEETS = {
         "lineage": "Lineage",
         "plans": "Plans",
         "drift_overview": "Template copy rates",
+        "similarity": "Plan similarity",
     },
 }
 
@@ -171,6 +173,9 @@ def report_frames(
             ),
             "alignments": views.alignments_table(tables["alignments"], docs, plan, ref, lang),
             "lineage": views.lineage_table(tables["lineage"], docs, [plan], lang),
+            "similarity": views.similarity_table(
+                views.similarity_map(tables["drift"], docs, plan, lang), lang
+            ),
         }
     else:
         frames |= {

@@ -153,6 +153,70 @@ def drift_overview(
     return out.reset_index(drop=True)
 
 
+def similarity_map(
+    drift: pd.DataFrame, documents: pd.DataFrame, doc_id: str, lang: str = "zh"
+) -> pd.DataFrame:
+    """Plans × plans similarity (0–1, 1 = the same text) as a plan's drift report shows it:
+    every plan of the corpus, or in a large one the plan and the plans compared with it
+    (:func:`~compare.analysis.lineage.similarity_around`); rows and columns named by place.
+    NaN: the two plans were never compared (not: they are unlike)."""
+    from compare.analysis.lineage import plan_similarity, similarity_around
+
+    plans = documents.loc[documents["role"] == "plan", "doc_id"].tolist()
+    sim = similarity_around(plan_similarity(drift, plans), doc_id)
+    names = doc_names(documents, lang)
+    labels = [name_of(names, d) for d in sim.index]
+    return pd.DataFrame(sim.to_numpy(), index=labels, columns=labels)
+
+
+def similarity_caption(
+    shown: pd.DataFrame, documents: pd.DataFrame, doc_id: str, lang: str = "zh"
+) -> str:
+    """What a similarity map (:func:`similarity_map`) shows, for the line under its heading:
+    which plans, out of how many, and what its blank cells mean."""
+    from compare.analysis.references import RELATED_PLANS
+
+    total = int((documents["role"] == "plan").sum())
+    place = name_of(doc_names(documents, lang), doc_id)
+    zh = lang == "zh"
+    if len(shown) < total:
+        out = (
+            f"图中为{place}及与它比较过的{len(shown) - 1}个方案（本库共{total}个方案）。"
+            if zh
+            else f"The map shows {place} and {len(shown) - 1} plans compared with it "
+            f"(of {total} plans). "
+        )
+    else:
+        out = f"图中为本库全部{total}个方案。" if zh else f"The map shows all {total} plans. "
+    if place in shown.index and shown.loc[place].drop(place).isna().all():
+        out += (
+            f"没有与{place}文字相近的方案，它未与其他方案比较。"
+            if zh
+            else f"No plan shares wording with {place}'s; it was compared with none. "
+        )
+    if shown.isna().to_numpy().any():
+        out += (
+            f"每个方案只与文字最相近的{RELATED_PLANS}个方案逐条比对；"
+            "斜线留白的格子为未比较的方案对，不表示两者不相似。"
+            if zh
+            else f"Each plan is aligned only with the {RELATED_PLANS} plans closest in wording; "
+            "hatched blank cells are pairs not compared, which does not mean they are unlike."
+        )
+    return out
+
+
+def similarity_table(shown: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A similarity map (:func:`similarity_map`) as a table for the workbook: a plan per row,
+    its similarity to each plan to two places, 未比较 (not compared) where the pair was never
+    compared, never 0 or a blank that could be read as one."""
+    from compare.report.terms import header, term
+
+    missing = term("pair", "not_compared", lang)
+    out = shown.apply(lambda col: col.map(lambda v: missing if pd.isna(v) else round(v, 2)))
+    out.insert(0, header("plan", lang), list(shown.index))
+    return out.reset_index(drop=True)
+
+
 #: Columns of the drift table left out of reports: ids and figures that need a method to read.
 DRIFT_FOR_ANALYSTS = ("doc_id", "reference_is_partial", "reference_clauses", "explained_rate")
 
