@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -142,3 +143,17 @@ def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) ->
     pdf.save(str(path))
     pdf.close()
     return path
+
+
+def bytes_named_file(folder: Path, name: bytes, content: bytes) -> Path:
+    """A file in ``folder`` whose name is the raw ``name`` bytes (not necessarily UTF-8), holding
+    ``content``; gives its path as Python spells it (undecodable bytes as surrogate escapes)."""
+    with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+        fh.write(content)
+    return folder / os.fsdecode(name)
+
+
+def gbk_named_plan(folder: Path, text: str, name: str = "残疾人规划.txt") -> Path:
+    """A UTF-8 plan of ``text`` in ``folder`` whose file name is ``name`` in GBK bytes, as a
+    Chinese Windows share writes it."""
+    return bytes_named_file(folder, name.encode("gbk"), text.encode("utf-8"))

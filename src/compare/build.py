@@ -21,7 +21,7 @@ from compare.analysis.references import FitChoice
 from compare.analysis.target_changes import target_changes_table
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
-from compare.errors import CompareError, DocumentError, printable
+from compare.errors import CompareError, DocumentError, printable, printable_path
 from compare.inputs import file_sha256
 from compare.parallel import StageClock, no_cycle_collection, release_memory, run_batches
 from compare.read import Document, read_document
@@ -141,7 +141,7 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
     for p in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
         if p.name in skip or p.name.startswith("."):
             continue
-        rel = printable(p.relative_to(raw_dir).as_posix())
+        rel = printable_path(p.relative_to(raw_dir))
         if p.is_symlink():
             target = p.resolve()
             inside = target == root or root in target.parents
@@ -162,7 +162,7 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
                         rel,
                         "skipped",
                         messages=[
-                            f"{rel}: is a link to a folder ({printable(str(target))}); "
+                            f"{rel}: is a link to a folder ({printable_path(target)}); "
                             "links to folders are not followed "
                             "(copy the folder into the raw folder)"
                         ],
@@ -176,7 +176,7 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
                         "skipped",
                         messages=[
                             f"{rel}: is a link to a file outside the raw folder "
-                            f"({printable(str(target))}); not read "
+                            f"({printable_path(target)}); not read "
                             "(copy the file into the raw folder, or build with --follow-links)"
                         ],
                     )
@@ -214,7 +214,7 @@ def read_corpus(
     the raw folder point to outside it (refused by default).
     """
     raw_dir = Path(raw_dir)
-    report = BuildReport(raw_dir=raw_dir.as_posix())
+    report = BuildReport(raw_dir=printable_path(raw_dir.as_posix()))
     if not raw_dir.is_dir():
         raise CompareError(f"{raw_dir}: the raw folder does not exist")
     manifest: dict = {}
@@ -232,7 +232,7 @@ def read_corpus(
     report.files += refused
     readable = []
     for path in files:
-        rel = printable(path.relative_to(raw_dir).as_posix())
+        rel = printable_path(path.relative_to(raw_dir))
         if path.suffix.lower() not in SUPPORTED_SUFFIXES + (".doc", ".wps") and path.suffix:
             report.files.append(
                 FileStatus(
