@@ -145,6 +145,20 @@ def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) ->
     return path
 
 
+def symlink_loop(folder: Path, first: str = "loop_a.txt", second: str = "loop_b.txt") -> Path:
+    """Two links in ``folder`` that lead to each other (``first`` → ``second`` → ``first``), by
+    relative link text as a copy of a share would keep them; gives the first."""
+    (folder / first).symlink_to(second)
+    (folder / second).symlink_to(first)
+    return folder / first
+
+
+def self_link(folder: Path, name: str = "self.txt") -> Path:
+    """A link in ``folder`` that leads to itself (``name`` → ``name``)."""
+    (folder / name).symlink_to(name)
+    return folder / name
+
+
 def bytes_named_file(folder: Path, name: bytes, content: bytes) -> Path:
     """A file in ``folder`` whose name is the raw ``name`` bytes (not necessarily UTF-8), holding
     ``content``; gives its path as Python spells it (undecodable bytes as surrogate escapes)."""
