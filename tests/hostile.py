@@ -171,3 +171,10 @@ def gbk_named_plan(folder: Path, text: str, name: str = "残疾人规划.txt") -
     """A UTF-8 plan of ``text`` in ``folder`` whose file name is ``name`` in GBK bytes, as a
     Chinese Windows share writes it."""
     return bytes_named_file(folder, name.encode("gbk"), text.encode("utf-8"))
+
+
+def gbk_named_folder(parent: Path, name: str = "规划") -> Path:
+    """A folder in ``parent`` named ``name`` in GBK bytes (not UTF-8 for the default name)."""
+    folder = parent / os.fsdecode(name.encode("gbk"))
+    folder.mkdir(parents=True)
+    return folder

@@ -13,7 +13,13 @@ from compare.cli import main
 from compare.errors import printable, printable_path
 from compare.inputs import raw_key
 from tests.conftest import SAMPLE_PLAN, tree_hashes
-from tests.hostile import bytes_named_file, gbk_named_plan, self_link, symlink_loop
+from tests.hostile import (
+    bytes_named_file,
+    gbk_named_folder,
+    gbk_named_plan,
+    self_link,
+    symlink_loop,
+)
 
 GOOD = SAMPLE_PLAN.replace("测试区", "良好区").replace("测政发", "良政发")
 GBK_PLAN = SAMPLE_PLAN.replace("测试区", "国标区").replace("测政发", "国政发")
@@ -91,6 +97,23 @@ def test_compare_build_goes_through_hostile_names(tmp_path, options):
     assert {f["source_file"]: f["status"] for f in written["files"]}[GBK_SHOWN] == "ok"
     assert GBK_SHOWN in set(load_tables(out)["documents"]["source_file"])
     assert "Nothing has changed" in CliRunner().invoke(main, args).output
+
+
+
+def test_compare_build_goes_through_folders_named_in_gbk(tmp_path):
+    raw = gbk_named_folder(tmp_path, "原始规划")
+    plans = gbk_named_folder(raw, "规划")
+    (plans / "good.txt").write_text(GOOD, encoding="utf-8")
+    (plans / "manifest.yaml").write_text("plans:\n  - file: missing.txt\n", encoding="utf-8")
+    args = ["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "原始规划/规划/manifest.yaml: entry 'missing.txt' matches no file" in result.output
+    written = json.loads((tmp_path / "out" / "build_report.json").read_text(encoding="utf-8"))
+    assert written["files"][0]["source_file"] == "规划/good.txt"
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "Nothing has changed" in again.output, again.output
+    assert "原始规划," in again.output
 
 
 @pytest.mark.parametrize(

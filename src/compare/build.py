@@ -257,7 +257,7 @@ def read_corpus(
     raw_dir = Path(raw_dir)
     report = BuildReport(raw_dir=printable_path(raw_dir.as_posix()))
     if not raw_dir.is_dir():
-        raise CompareError(f"{raw_dir}: the raw folder does not exist")
+        raise CompareError(f"{printable_path(raw_dir)}: the raw folder does not exist")
     manifest: dict = {}
     for mpath in find_manifests(raw_dir):
         try:
