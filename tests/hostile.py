@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -224,3 +225,38 @@ def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) ->
     pdf.save(str(path))
     pdf.close()
     return path
+
+
+def symlink_loop(folder: Path, first: str = "loop_a.txt", second: str = "loop_b.txt") -> Path:
+    """Two links in ``folder`` that lead to each other (``first`` → ``second`` → ``first``), by
+    relative link text as a copy of a share would keep them; gives the first."""
+    (folder / first).symlink_to(second)
+    (folder / second).symlink_to(first)
+    return folder / first
+
+
+def self_link(folder: Path, name: str = "self.txt") -> Path:
+    """A link in ``folder`` that leads to itself (``name`` → ``name``)."""
+    (folder / name).symlink_to(name)
+    return folder / name
+
+
+def bytes_named_file(folder: Path, name: bytes, content: bytes) -> Path:
+    """A file in ``folder`` whose name is the raw ``name`` bytes (not necessarily UTF-8), holding
+    ``content``; gives its path as Python spells it (undecodable bytes as surrogate escapes)."""
+    with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+        fh.write(content)
+    return folder / os.fsdecode(name)
+
+
+def gbk_named_plan(folder: Path, text: str, name: str = "残疾人规划.txt") -> Path:
+    """A UTF-8 plan of ``text`` in ``folder`` whose file name is ``name`` in GBK bytes, as a
+    Chinese Windows share writes it."""
+    return bytes_named_file(folder, name.encode("gbk"), text.encode("utf-8"))
+
+
+def gbk_named_folder(parent: Path, name: str = "规划") -> Path:
+    """A folder in ``parent`` named ``name`` in GBK bytes (not UTF-8 for the default name)."""
+    folder = parent / os.fsdecode(name.encode("gbk"))
+    folder.mkdir(parents=True)
+    return folder

@@ -7,8 +7,10 @@ reported in the build report and the rest go on.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -21,7 +23,7 @@ from compare.analysis.references import FitChoice
 from compare.analysis.target_changes import target_changes_table
 from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTED_SUFFIXES
 from compare.cache import Cache
-from compare.errors import CompareError, DocumentError, printable
+from compare.errors import CompareError, DocumentError, printable, printable_path
 from compare.inputs import file_sha256
 from compare.parallel import StageClock, no_cycle_collection, release_memory, run_batches
 from compare.read import Document, read_document
@@ -134,15 +136,19 @@ def references_line(used: dict) -> str:
 def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], list[FileStatus]]:
     """Every file under ``raw_dir`` that could be a document, in a stable order, and what was
     refused on the way: links that lead out of the raw folder (unless ``follow_links``), links
-    that lead nowhere, and things that are not files (pipes, devices)."""
+    that lead nowhere or round in a circle, and things that are not files (pipes, devices)."""
     skip = set(IGNORED_NAMES) | set(MANIFEST_NAMES)
     root = raw_dir.resolve()
     found, refused = [], []
     for p in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
         if p.name in skip or p.name.startswith("."):
             continue
-        rel = printable(p.relative_to(raw_dir).as_posix())
+        rel = printable_path(p.relative_to(raw_dir))
         if p.is_symlink():
+            circle = link_circle(p, raw_dir)
+            if circle is not None:
+                refused.append(FileStatus(rel, "skipped", messages=[f"{rel}: {circle}"]))
+                continue
             target = p.resolve()
             inside = target == root or root in target.parents
             if not p.exists():
@@ -162,7 +168,7 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
                         rel,
                         "skipped",
                         messages=[
-                            f"{rel}: is a link to a folder ({printable(str(target))}); "
+                            f"{rel}: is a link to a folder ({printable_path(target)}); "
                             "links to folders are not followed "
                             "(copy the folder into the raw folder)"
                         ],
@@ -176,7 +182,7 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
                         "skipped",
                         messages=[
                             f"{rel}: is a link to a file outside the raw folder "
-                            f"({printable(str(target))}); not read "
+                            f"({printable_path(target)}); not read "
                             "(copy the file into the raw folder, or build with --follow-links)"
                         ],
                     )
@@ -197,6 +203,41 @@ def discover(raw_dir: Path, *, follow_links: bool = False) -> tuple[list[Path], 
     return found, refused
 
 
+def link_circle(link: Path, raw_dir: Path) -> str | None:
+    """Why ``link`` cannot be read when it leads round in a circle (to itself, or through other
+    links back to one it passed), naming the links on the way; None for any other link.
+
+    Each step is read from the link's own text (never resolved, which a circle stops), e.g.
+    ``is a link that leads round in a circle (a.txt → b.txt → a.txt); not read``."""
+    try:
+        os.stat(link)
+        return None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            return None  # a link to nothing, or to what cannot be seen: said elsewhere
+    here, way = os.path.abspath(link), []
+    try:
+        while here not in way and len(way) < 40 and os.path.islink(here):
+            way.append(here)
+            here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
+    except OSError:
+        pass  # a link changed under the walk: it is still one the system would not follow
+    if way == [here]:
+        return "is a link to itself; not read"
+    if here not in way:  # the system gave up on a long chain, or on a folder link on the way
+        return "is a link through too many links to be followed; not read"
+    names = [_shown_under(step, raw_dir) for step in way + [here]]
+    return ("is a link that leads round in a circle (" + " → ".join(names) + "); not read "
+            "(put the file it should lead to in its place)")
+
+
+def _shown_under(path: str, raw_dir: Path) -> str:
+    """``path`` as shown: under the raw folder when it is in it, else in full."""
+    top = os.path.abspath(raw_dir)
+    inside = os.path.commonpath([top, path]) == top
+    return printable_path(os.path.relpath(path, top) if inside else path)
+
+
 def read_corpus(
     raw_dir: str | Path = RAW_DATA_DIR,
     *,
@@ -214,9 +255,9 @@ def read_corpus(
     the raw folder point to outside it (refused by default).
     """
     raw_dir = Path(raw_dir)
-    report = BuildReport(raw_dir=raw_dir.as_posix())
+    report = BuildReport(raw_dir=printable_path(raw_dir.as_posix()))
     if not raw_dir.is_dir():
-        raise CompareError(f"{raw_dir}: the raw folder does not exist")
+        raise CompareError(f"{printable_path(raw_dir)}: the raw folder does not exist")
     manifest: dict = {}
     for mpath in find_manifests(raw_dir):
         try:
@@ -232,7 +273,7 @@ def read_corpus(
     report.files += refused
     readable = []
     for path in files:
-        rel = printable(path.relative_to(raw_dir).as_posix())
+        rel = printable_path(path.relative_to(raw_dir))
         if path.suffix.lower() not in SUPPORTED_SUFFIXES + (".doc", ".wps") and path.suffix:
             report.files.append(
                 FileStatus(

@@ -144,7 +144,7 @@ def build(
     from compare.analysis.references import FitChoice
     from compare.build import build_tables, write_tables
     from compare.cache import Cache
-    from compare.errors import CompareError
+    from compare.errors import CompareError, printable_path
     from compare.inputs import fit_key, inputs_key, raw_key, up_to_date
     from compare.parallel import StageClock, default_jobs, workers
     from compare.read.limits import DEFAULT_LIMITS
@@ -152,6 +152,8 @@ def build(
 
     if progress is None:
         progress = sys.stderr.isatty()
+    # a folder's name may be in GBK bytes, which no terminal takes as they are
+    shown_raw, shown_out = printable_path(raw_dir), printable_path(out_dir)
     try:
         limits = DEFAULT_LIMITS.with_options(limit_options)
         if references_dir is not None and refit:
@@ -171,9 +173,9 @@ def build(
                 key = inputs_key(raw, fit_key(fit_choice.folder))
                 if up_to_date(out_dir, key, strict=strict):
                     click.echo(
-                        f"Nothing has changed since the last build (the same files in {raw_dir}, "
-                        f"the same program and references): the tables in {out_dir}/ are up to "
-                        "date."
+                        "Nothing has changed since the last build (the same files in "
+                        f"{shown_raw}, the same program and references): the tables in "
+                        f"{shown_out}/ are up to date."
                     )
                     if timings_file:
                         timings_file.write_text(
@@ -195,7 +197,7 @@ def build(
                 if report.n_ok == 0:
                     click.echo(report.summary(), err=True)
                     raise click.ClickException(
-                        f"no document in {raw_dir} could be read; nothing was written"
+                        f"no document in {shown_raw} could be read; nothing was written"
                     )
                 if (
                     strict and report.problems
@@ -226,7 +228,7 @@ def build(
             else ""
         )
     )
-    click.echo(f"Tables written to {out_dir}/ (build report: {out_dir}/build_report.json)")
+    click.echo(f"Tables written to {shown_out}/ (build report: {shown_out}/build_report.json)")
     if timings_file:
         timings_file.write_text(
             json.dumps(

@@ -18,8 +18,9 @@ from compare.errors import CompareError
 
 
 def raw_key(raw_dir: Path, *, options: str = "") -> str:
-    """A key of the raw files (relative path, and content hash of each, links by their target)
-    with the program's version and the reading ``options``."""
+    """A key of the raw files (relative path, and content hash of each, links by their text and
+    where they end) with the program's version and the reading ``options``. Names are keyed by
+    their bytes, whatever their encoding; a link in a circle by its text, never failing."""
     from compare.parallel import code_version
 
     raw_dir = Path(raw_dir)
@@ -29,10 +30,20 @@ def raw_key(raw_dir: Path, *, options: str = "") -> str:
         if any(part.startswith(".") for part in Path(rel).parts):
             continue  # never read by a build
         if path.is_symlink():
-            h.update(f"\x1e{rel}\x1f->{path.resolve()}".encode("utf-8", "surrogateescape"))
+            # realpath, unlike resolve(), stops where a circle closes instead of failing
+            end = f"{_link_text(path)}\x1f{os.path.realpath(path)}"
+            h.update(f"\x1e{rel}\x1f->{end}".encode("utf-8", "surrogateescape"))
         if path.is_file():
             h.update(f"\x1e{rel}\x1f{file_sha256(path)}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+def _link_text(link: Path) -> str:
+    """What ``link`` says it leads to (empty when it is gone: the walk met it a moment ago)."""
+    try:
+        return os.readlink(link)
+    except OSError:
+        return ""
 
 
 def fit_key(folder: Path | None) -> str:

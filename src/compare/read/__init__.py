@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compare.config import ROLE_FOLDERS
-from compare.errors import DocumentError, printable
+from compare.errors import DocumentError, printable_path
 from compare.normalize import CONTROL_CHARS, clean_text, cjk_count, collapse_blank_lines
 from compare.read import metadata as md
 from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
@@ -59,13 +59,15 @@ def role_from_path(path: Path, raw_root: Path | None) -> str | None:
 
 def _relative(path: Path, raw_root: Path | None) -> str:
     """The file's name as people see it: its path under the raw folder (links not followed), with
-    control characters in a file name written out (``\\x1b``), never sent to a terminal."""
+    control characters in a file name written out (``\\x1b``), never sent to a terminal, and a
+    name in GBK bytes read as such (:func:`~compare.errors.printable_path`)."""
     if raw_root is not None:
         try:
-            return printable(Path(os.path.abspath(path)).relative_to(os.path.abspath(raw_root)).as_posix())
+            top = os.path.abspath(raw_root)
+            return printable_path(Path(os.path.abspath(path)).relative_to(top))
         except ValueError:
             pass
-    return printable(path.as_posix())
+    return printable_path(path)
 
 
 def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,

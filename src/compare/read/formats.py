@@ -9,7 +9,7 @@ import io
 import re
 from pathlib import Path
 
-from compare.errors import DocumentError
+from compare.errors import DocumentError, printable_path
 from compare.normalize import cjk_count
 from compare.read.encoding import decode_bytes
 from compare.read.pdf_tables import pages_text
@@ -275,7 +275,7 @@ def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Li
     the way goes into ``notes``. Going over a limit raises
     :class:`~compare.read.limits.LimitExceeded`.
     """
-    shown = shown or str(path)
+    shown = shown or printable_path(path)
     suffix = path.suffix.lower()
     if suffix in (".doc", ".wps"):
         raise DocumentError(shown, f"is an old binary Word file ({suffix})", hint="save it as .docx, PDF or text")

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from compare.config import MANIFEST_NAMES, load_yaml
-from compare.errors import DocumentError
+from compare.errors import DocumentError, printable, printable_path
 
 LEVELS = ("national", "provincial", "prefecture", "county")
 
@@ -50,6 +50,7 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
 
     entries: dict[Path, ManifestEntry] = {}
     warnings: list[str] = []
+    shown = printable_path(path)  # a folder's name may be in GBK bytes (or hold an ESC)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -59,7 +60,7 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        warnings.append(f"{path}: not strict YAML{where} ({getattr(exc, 'problem', exc)}); read line by line instead")
+        warnings.append(f"{shown}: not strict YAML{where} ({getattr(exc, 'problem', exc)}); read line by line instead")
         data = parse_lenient(text)
     if not isinstance(data, dict):
         raise DocumentError(path, "must map 'plans' / 'templates' to lists of entries")
@@ -67,11 +68,12 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
         role = {"plans": "plan", "templates": "template"}.get(section)
         for item in items or []:
             if not isinstance(item, dict) or "file" not in item:
-                warnings.append(f"{path}: an entry under '{section}' has no 'file'")
+                warnings.append(f"{shown}: an entry under '{section}' has no 'file'")
                 continue
             target = _resolve(path.parent, raw_root, str(item["file"]))
             if target is None:
-                warnings.append(f"{path}: entry '{item['file']}' matches no file in the raw folder")
+                named = printable(str(item["file"]))
+                warnings.append(f"{shown}: entry '{named}' matches no file in the raw folder")
                 continue
             title, number = (None, None)
             if item.get("document"):
