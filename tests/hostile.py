@@ -142,3 +142,24 @@ def blank_pdf(path: Path, pages: int, size: tuple[float, float] = (595, 842)) ->
     pdf.save(str(path))
     pdf.close()
     return path
+
+
+def deep_html_text(path: Path, depth: int, mb: float, tag: str = "div") -> Path:
+    """A web page of a plan whose body runs to about ``mb`` MB of text (the sample plan's clauses
+    over and over, one ``<p>`` each), nested ``depth`` levels deep in ``tag`` (0: not nested).
+    Nesting within the ``html_depth`` limit is allowed, so the page must be read."""
+    import html
+
+    from tests.conftest import SAMPLE_PLAN
+
+    lines = [html.escape(line) for line in SAMPLE_PLAN.splitlines()]
+    body = "".join(f"<p>{line}</p>" for line in lines[3:-2])
+    copies = max(1, round(mb * 1024 * 1024 / len(body.encode())))
+    page = (
+        f"<html><head><title>{lines[0]}</title></head><body>{f'<{tag}>' * depth}"
+        f"<p>{lines[0]}</p><p>{lines[1]}</p><p>{lines[2]}</p>{body * copies}"
+        f"<p>{lines[-2]}</p><p>{lines[-1]}</p>{f'</{tag}>' * depth}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
