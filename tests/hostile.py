@@ -163,3 +163,55 @@ def deep_html_text(path: Path, depth: int, mb: float, tag: str = "div") -> Path:
     path.write_text(page, encoding="utf-8")
     return path
 
+
+#: Characters that draw nothing but change how text shows: text-direction overrides, embeddings,
+#: isolates and marks, zero-width spaces and joiners, a byte-order mark inside the text.
+INVISIBLE = (
+    "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    "\u200b\u200c\u200d\u2060\ufeff"
+)
+#: The lead agency of :func:`bidi_plan`'s first task row, as its reader should see it.
+BIDI_LEAD = "区民政局"
+
+
+def bidi_plan(path: Path, place: str = "倒置区") -> Path:
+    """The sample plan of ``place`` (its document number ``<first character of place>政发``)
+    with every one of :data:`INVISIBLE` once, spread over its title (a U+202E that shows the
+    rest reversed), a heading, a clause and the lead agency of a task row in its annex; written
+    as a .txt, .docx or .html as ``path`` ends."""
+    import html
+
+    from tests.conftest import SAMPLE_PLAN
+
+    c = INVISIBLE
+    text = (
+        SAMPLE_PLAN.replace("测试区", place)
+        .replace("测政发", f"{place[0]}政发")
+        .replace("关于加快推进残疾人", f"关于加快推进{c[0]}残疾人{c[1]}", 1)
+        .replace("二、重点任务", f"二、{c[2]}重点{c[3]}任务{c[4]}")
+        .replace("加强组织领导，", f"加强{c[5]}组织{c[6]}领导{c[7]}{c[8]}，{c[9]}")
+        .replace("2019年3月8日", "2019年3月8日\n附件\n重点任务分工")
+    )
+    lead = f"{c[10]}区民{c[11]}政{c[12]}局{c[13]}{c[14]}{c[15]}{c[16]}"
+    rows = [
+        ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+        ["1", "落实困难残疾人生活补贴和重度残疾人护理补贴制度", lead, "区残联", "2020年"],
+        ["2", "开展残疾人家庭无障碍改造", "区残联", "区住房城乡建设委", "持续实施"],
+    ]
+    if path.suffix == ".docx":
+        return write_docx(path, text, rows)
+    if path.suffix in (".html", ".htm"):
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in rows
+        )
+        path.write_text(
+            f"<html><head><title>政策文件</title></head><body><div>{paragraphs}"
+            f"<table>{cells}</table></div></body></html>",
+            encoding="utf-8",
+        )
+        return path
+    path.write_text(text + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
