@@ -215,3 +215,24 @@ def bidi_plan(path: Path, place: str = "倒置区") -> Path:
     path.write_text(text + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     return path
 
+
+def markup_heading_plan(path: Path, place: str = "标记区") -> Path:
+    """The sample plan of ``place`` (its document number ``<first character of place>政发``)
+    with two headings holding tags, as a page's source leaks into text copied from it, and
+    four tags in all: too few for the text to be read as a leaked page. As Markdown (``path``
+    ends in .md) ``## 一、<b>总体要求</b>`` and a run-in ``## （二）<span>…住房。</span>对…``;
+    else ``一、<span style=…>总体要求</span>`` and ``<strong>二、重点任务</strong>``."""
+    from tests.conftest import SAMPLE_PLAN
+
+    text = SAMPLE_PLAN.replace("测试区", place).replace("测政发", f"{place[0]}政发")
+    if path.suffix == ".md":
+        text = text.replace("一、总体要求", "## 一、<b>总体要求</b>").replace(
+            "（二）优先保障残疾人基本住房。", "## （二）<span>优先保障残疾人基本住房。</span>"
+        )
+    else:
+        style = '<span style="font-family:黑体;font-size:16pt;line-height:28pt">'
+        text = text.replace("一、总体要求", f"一、{style}总体要求</span>").replace(
+            "二、重点任务", "<strong>二、重点任务</strong>"
+        )
+    path.write_text(text, encoding="utf-8")
+    return path

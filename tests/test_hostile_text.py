@@ -1,13 +1,13 @@
 """Hostile text inside plans that are otherwise fine: a page nested deep around a long text is
-read at the cost of its size, and invisible characters that reverse or hide text are removed
-and counted."""
+read at the cost of its size, invisible characters that reverse or hide text are removed and
+counted, and headings holding a few tags keep their names."""
 
 import pytest
 
 from compare.build import build_tables
 from compare.read.formats import read_html
 from tests.conftest import SAMPLE_PLAN
-from tests.hostile import BIDI_LEAD, INVISIBLE, bidi_plan, deep_html_text
+from tests.hostile import BIDI_LEAD, INVISIBLE, bidi_plan, deep_html_text, markup_heading_plan
 
 
 def _build(tmp_path, files: dict):
@@ -114,3 +114,19 @@ def test_no_invisible_character_reaches_a_report(tmp_path):
     page = (tmp_path / "reports" / jobs[0].files["html"]).read_text(encoding="utf-8")
     assert [f"U+{ord(c):04X}" for c in INVISIBLE if c in page] == []
     assert "倒置区" in page and BIDI_LEAD in page  # the plan's title and agency are shown
+
+
+# --------------------------------------------------------------------------- markup in headings
+@pytest.mark.parametrize("suffix", ["txt", "md"])
+def test_headings_holding_tags_keep_their_names(tmp_path, suffix):
+    name = f"marked.{suffix}"
+    tables, report = _build(tmp_path, {name: markup_heading_plan})
+    assert report.files[0].status == "ok", report.files[0].messages
+    sections = tables["sections"]
+    assert list(sections["heading"]) == [
+        "总体要求", "重点任务", "加大残疾人社会救助力度", "优先保障残疾人基本住房", "保障措施"
+    ]
+    assert not sections["section_path"].str.contains("<").any()
+    texts = list(tables["measures"]["text"])
+    assert any(t.startswith("对有需求的残疾人家庭进行无障碍改造") for t in texts), texts
+    assert not any("<" in t or ">" in t for t in texts), texts

@@ -22,7 +22,7 @@ from compare.read.acceptance import check_policy_text, partial_reason
 from compare.read.fields import extract_metadata
 from compare.read.formats import read_file_text
 from compare.read.layout import drop_table_of_contents, spaced_cells_to_tabs, split_run_on, \
-    strip_leaked_markup, strip_pinyin_annotations
+    strip_heading_markup, strip_leaked_markup, strip_pinyin_annotations
 from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
@@ -117,6 +117,7 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
         raise DocumentError(shown, "contains only whitespace")
 
     text = strip_leaked_markup(original) if fmt in ("txt", "md") else original
+    text = strip_heading_markup(text)
     text = spaced_cells_to_tabs(strip_pinyin_annotations(text))  # before spaces are folded
     script = detect_script(text)
     text = to_simplified(text) if script == "traditional" else text
