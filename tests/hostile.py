@@ -260,3 +260,97 @@ def gbk_named_folder(parent: Path, name: str = "规划") -> Path:
     folder = parent / os.fsdecode(name.encode("gbk"))
     folder.mkdir(parents=True)
     return folder
+
+
+def deep_html_text(path: Path, depth: int, mb: float, tag: str = "div") -> Path:
+    """A web page of a plan whose body runs to about ``mb`` MB of text (the sample plan's clauses
+    over and over, one ``<p>`` each), nested ``depth`` levels deep in ``tag`` (0: not nested).
+    Nesting within the ``html_depth`` limit is allowed, so the page must be read."""
+    import html
+
+    from tests.conftest import SAMPLE_PLAN
+
+    lines = [html.escape(line) for line in SAMPLE_PLAN.splitlines()]
+    body = "".join(f"<p>{line}</p>" for line in lines[3:-2])
+    copies = max(1, round(mb * 1024 * 1024 / len(body.encode())))
+    page = (
+        f"<html><head><title>{lines[0]}</title></head><body>{f'<{tag}>' * depth}"
+        f"<p>{lines[0]}</p><p>{lines[1]}</p><p>{lines[2]}</p>{body * copies}"
+        f"<p>{lines[-2]}</p><p>{lines[-1]}</p>{f'</{tag}>' * depth}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+#: Characters that draw nothing but change how text shows: text-direction overrides, embeddings,
+#: isolates and marks, zero-width spaces and joiners, a byte-order mark inside the text.
+INVISIBLE = (
+    "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    "\u200b\u200c\u200d\u2060\ufeff"
+)
+#: The lead agency of :func:`bidi_plan`'s first task row, as its reader should see it.
+BIDI_LEAD = "区民政局"
+
+
+def bidi_plan(path: Path, place: str = "倒置区") -> Path:
+    """The sample plan of ``place`` (its document number ``<first character of place>政发``)
+    with every one of :data:`INVISIBLE` once, spread over its title (a U+202E that shows the
+    rest reversed), a heading, a clause and the lead agency of a task row in its annex; written
+    as a .txt, .docx or .html as ``path`` ends."""
+    import html
+
+    from tests.conftest import SAMPLE_PLAN
+
+    c = INVISIBLE
+    text = (
+        SAMPLE_PLAN.replace("测试区", place)
+        .replace("测政发", f"{place[0]}政发")
+        .replace("关于加快推进残疾人", f"关于加快推进{c[0]}残疾人{c[1]}", 1)
+        .replace("二、重点任务", f"二、{c[2]}重点{c[3]}任务{c[4]}")
+        .replace("加强组织领导，", f"加强{c[5]}组织{c[6]}领导{c[7]}{c[8]}，{c[9]}")
+        .replace("2019年3月8日", "2019年3月8日\n附件\n重点任务分工")
+    )
+    lead = f"{c[10]}区民{c[11]}政{c[12]}局{c[13]}{c[14]}{c[15]}{c[16]}"
+    rows = [
+        ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+        ["1", "落实困难残疾人生活补贴和重度残疾人护理补贴制度", lead, "区残联", "2020年"],
+        ["2", "开展残疾人家庭无障碍改造", "区残联", "区住房城乡建设委", "持续实施"],
+    ]
+    if path.suffix == ".docx":
+        return write_docx(path, text, rows)
+    if path.suffix in (".html", ".htm"):
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in rows
+        )
+        path.write_text(
+            f"<html><head><title>政策文件</title></head><body><div>{paragraphs}"
+            f"<table>{cells}</table></div></body></html>",
+            encoding="utf-8",
+        )
+        return path
+    path.write_text(text + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def markup_heading_plan(path: Path, place: str = "标记区") -> Path:
+    """The sample plan of ``place`` (its document number ``<first character of place>政发``)
+    with two headings holding tags, as a page's source leaks into text copied from it, and
+    four tags in all: too few for the text to be read as a leaked page. As Markdown (``path``
+    ends in .md) ``## 一、<b>总体要求</b>`` and a run-in ``## （二）<span>…住房。</span>对…``;
+    else ``一、<span style=…>总体要求</span>`` and ``<strong>二、重点任务</strong>``."""
+    from tests.conftest import SAMPLE_PLAN
+
+    text = SAMPLE_PLAN.replace("测试区", place).replace("测政发", f"{place[0]}政发")
+    if path.suffix == ".md":
+        text = text.replace("一、总体要求", "## 一、<b>总体要求</b>").replace(
+            "（二）优先保障残疾人基本住房。", "## （二）<span>优先保障残疾人基本住房。</span>"
+        )
+    else:
+        style = '<span style="font-family:黑体;font-size:16pt;line-height:28pt">'
+        text = text.replace("一、总体要求", f"一、{style}总体要求</span>").replace(
+            "二、重点任务", "<strong>二、重点任务</strong>"
+        )
+    path.write_text(text, encoding="utf-8")
+    return path

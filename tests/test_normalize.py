@@ -100,3 +100,14 @@ def test_cjk_count_is_the_same_for_short_and_whole_texts(raw_dir):
         assert cjk_count(text) == len(re.findall(f"[{CJK}]", text)) > 100
     for s in ("", "abc", "残疾人就业", "㐀豈﨩" * 80, "a残" * 150):
         assert cjk_count(s) == len(re.findall(f"[{CJK}]", s))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("北京市\u202e区政府关于\u202c印发", "北京市区政府关于印发"),  # RLO … PDF
+    ("区\u2067民政局\u2069牵头", "区民政局牵头"),  # an isolate
+    ("\u200f区残联\u200e\u061c", "区残联"),  # marks
+    # zero-width ones (removed already with the spaces) beside a mark
+    ("加强\u200b组织\u2060领导\ufeff，完\u200c善\u200d机制\u200e", "加强组织领导，完善机制"),
+])
+def test_clean_text_removes_invisible_characters(raw, expected):
+    assert clean_text(raw) == expected + "\n"

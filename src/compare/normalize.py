@@ -67,6 +67,22 @@ def strip_control_chars(text: str) -> str:
     return CONTROL_CHARS.sub("", text) if CONTROL_CHARS.search(text) else text
 
 
+#: Characters that draw nothing but change how the text around them shows or compares: the
+#: text-direction marks, embeddings, overrides and isolates (after U+202E a title reads
+#: backwards), and zero-width spaces, joiners and the byte-order mark inside text. No policy
+#: text means them; kept, they make equal titles and agency names differ.
+INVISIBLE_CHARS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def strip_invisible_chars(text: str) -> str:
+    """Remove invisible formatting characters (:data:`INVISIBLE_CHARS`); nothing else changes.
+
+    >>> strip_invisible_chars("区\u202e局政民")
+    '区局政民'
+    """
+    return INVISIBLE_CHARS.sub("", text) if INVISIBLE_CHARS.search(text) else text
+
+
 def normalize_spaces(text: str) -> str:
     """Remove whitespace that carries no meaning in Chinese text, keeping tabs and newlines.
 
@@ -196,6 +212,7 @@ clean_text = make_pipeline([
     unicode_nfc,
     normalize_newlines,
     strip_control_chars,
+    strip_invisible_chars,
     fold_width,
     normalize_spaces,
     normalize_punctuation,

@@ -7,6 +7,7 @@ from compare.read.layout import (
     drop_table_of_contents,
     spaced_cells_to_tabs,
     split_run_on,
+    strip_heading_markup,
     strip_leaked_markup,
     strip_pinyin_annotations,
 )
@@ -97,6 +98,28 @@ def test_leaked_page_markup_becomes_lines():
         "2018年3月27日",
         "一、指导思想",
     ]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("一、<b>总体要求</b>", "一、总体要求"),
+    ('一、<span style="font-family:黑体;font-size:16pt">总体要求</span>', "一、总体要求"),
+    ("<strong>二、重点任务</strong>", "二、重点任务"),
+    ("## <span>主要任务</span>", "## 主要任务"),
+    ("（二）<b>保障基本住房。</b>对家庭进行改造。", "（二）保障基本住房。对家庭进行改造。"),
+    ("第三章 <em>保障措施</em>", "第三章 保障措施"),
+    ("<p>1. 加强领导</p>", "\n1. 加强领导\n"),
+])
+def test_tags_in_a_heading_go_however_few(line, expected):
+    assert strip_heading_markup(f"标题\n{line}\n正文") == f"标题\n{expected}\n正文"
+
+
+@pytest.mark.parametrize("line", [
+    "网页中用<b>标签</b>加粗文字。",  # not a heading: text about markup
+    "二、重点任务<svg/onload=alert(1)>",  # not layout: the reports escape it
+    "2019.<b>5</b>",  # a number, not a heading's
+])
+def test_other_lines_and_markup_keep_their_tags(line):
+    assert strip_heading_markup(line) == line
 
 
 def test_markup_that_is_not_page_layout_stays_text():

@@ -14,14 +14,15 @@ from pathlib import Path
 
 from compare.config import ROLE_FOLDERS
 from compare.errors import DocumentError, printable_path
-from compare.normalize import CONTROL_CHARS, clean_text, cjk_count, collapse_blank_lines
+from compare.normalize import CONTROL_CHARS, INVISIBLE_CHARS, clean_text, cjk_count, \
+    collapse_blank_lines
 from compare.read import metadata as md
 from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
 from compare.read.acceptance import check_policy_text, partial_reason
 from compare.read.fields import extract_metadata
 from compare.read.formats import read_file_text
 from compare.read.layout import drop_table_of_contents, spaced_cells_to_tabs, split_run_on, \
-    strip_leaked_markup, strip_pinyin_annotations
+    strip_heading_markup, strip_leaked_markup, strip_pinyin_annotations
 from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
@@ -113,10 +114,12 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
     original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown,
                                              limits, notes, provenance)
     original, n_control = _without_control_chars(original)
+    original, n_invisible = _without_invisible_chars(original)
     if not original.strip():
         raise DocumentError(shown, "contains only whitespace")
 
     text = strip_leaked_markup(original) if fmt in ("txt", "md") else original
+    text = strip_heading_markup(text)
     text = spaced_cells_to_tabs(strip_pinyin_annotations(text))  # before spaces are folded
     script = detect_script(text)
     text = to_simplified(text) if script == "traditional" else text
@@ -143,6 +146,9 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
         doc.ocr_confidence = provenance["ocr"].confidence
     if n_control:
         doc.warnings.append(f"{n_control} control character(s) (NUL, ESC …) removed from the text")
+    if n_invisible:
+        doc.warnings.append(f"{n_invisible} invisible character(s) (text-direction overrides, "
+                            "zero-width spaces …) removed from the text")
     doc.meta = extract_metadata(text, meta_block, manifest=manifest, warnings=doc.warnings)
     check_policy_text(doc.text, doc.meta, shown)
     _mark_partial(doc, contents)
@@ -172,6 +178,14 @@ def _without_control_chars(text: str) -> tuple[str, int]:
     text = text.replace("\x0c", "\n\n").replace("\x0b", "\n")
     n = len(CONTROL_CHARS.findall(text))
     return CONTROL_CHARS.sub("", text), n
+
+
+def _without_invisible_chars(text: str) -> tuple[str, int]:
+    """The text without invisible formatting characters (:data:`INVISIBLE_CHARS`: text-direction
+    overrides and marks, zero-width spaces and joiners), and how many were removed. A U+202E in
+    a title makes a report show it backwards; none means anything in a policy text."""
+    n = len(INVISIBLE_CHARS.findall(text))
+    return (INVISIBLE_CHARS.sub("", text), n) if n else (text, 0)
 
 
 def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], list[str]]:

@@ -52,26 +52,58 @@ def read_html(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
     return text, encoding
 
 
-def _score(el) -> float:
-    text = el.get_text("", strip=True)
-    links = sum(len(a.get_text("", strip=True)) for a in el.find_all("a"))
-    return cjk_count(text) - 2 * links
+def _scores(body) -> dict[int, int]:
+    """Each element's score as the article, by ``id()``, for ``body`` and every element under it:
+    the Chinese characters of its text less twice the characters of the links' text in it.
+
+    One pass from the innermost elements out, each adding its sums to its parent's, so a page
+    costs the same however deep it nests (asking each element for its text walks the elements
+    under it again, once for every level above them). Text is counted as ``get_text`` would
+    give it: strings of plain text only (no comments), stripped; a link inside a link counts
+    twice, as it did when links were counted by ``find_all("a")``."""
+    from bs4 import CData, NavigableString, Tag
+
+    plain = (NavigableString, CData)
+    cjk: dict[int, int] = {}
+    chars: dict[int, int] = {}
+    links: dict[int, int] = {}
+    for node in reversed([body, *body.descendants]):  # every element after all those under it
+        parent = node.parent if node is not body else None
+        if isinstance(node, Tag):
+            key = id(node)
+            node_cjk, node_chars = cjk.get(key, 0), chars.get(key, 0)
+            node_links = links.get(key, 0)
+            if parent is not None:
+                pk = id(parent)
+                cjk[pk] = cjk.get(pk, 0) + node_cjk
+                chars[pk] = chars.get(pk, 0) + node_chars
+                links[pk] = links.get(pk, 0) + node_links + (node_chars if node.name == "a" else 0)
+        elif type(node) in plain and parent is not None:
+            pk = id(parent)
+            cjk[pk] = cjk.get(pk, 0) + cjk_count(node)
+            chars[pk] = chars.get(pk, 0) + len(node.strip())
+    return {key: cjk.get(key, 0) - 2 * links.get(key, 0) for key in chars.keys() | cjk.keys()}
 
 
 def _pick_article(body):
     """The element holding the document: an <article>, or the densest block of Chinese text."""
-    articles = [a for a in body.find_all("article") if _score(a) > 100]
+    scores = _scores(body)
+
+    def score(el) -> int:
+        return scores.get(id(el), 0)
+
+    articles = [a for a in body.find_all("article") if score(a) > 100]
     if articles:
-        return max(articles, key=_score)
+        return max(articles, key=score)
     candidates = body.find_all(["div", "section", "td", "main"]) or [body]
-    scored = [(_score(el), el) for el in candidates]
+    scored = [(score(el), el) for el in candidates]
     best_score, best = max(scored, key=lambda x: x[0], default=(0, body))
-    if best_score <= 0 or best_score < 0.5 * _score(body):
+    if best_score <= 0 or best_score < 0.5 * score(body):
         return body  # no block holds most of the text: the paragraphs sit in <body> itself
     # descend while one child still holds nearly all of the text (sheds surrounding menus)
     while True:
-        children = [c for c in best.find_all(["div", "section", "td", "main", "article"], recursive=False)]
-        inner = max(((_score(c), c) for c in children), key=lambda x: x[0], default=(0, None))
+        children = best.find_all(["div", "section", "td", "main", "article"], recursive=False)
+        inner = max(((score(c), c) for c in children), key=lambda x: x[0], default=(0, None))
         if inner[1] is not None and inner[0] >= 0.9 * best_score:
             best, best_score = inner[1], inner[0]
         else:
