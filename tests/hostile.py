@@ -354,3 +354,71 @@ def markup_heading_plan(path: Path, place: str = "标记区") -> Path:
         )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def heavy_docx(path: Path, paragraphs: int = 200_000) -> Path:
+    """A real .docx of ``paragraphs`` one-run paragraphs: within every declared limit, yet its
+    parsed tree takes a few hundred MB."""
+    para = "<w:p><w:r><w:t>残疾人</w:t></w:r></w:p>".encode()
+    return _docx_with(
+        path, lambda xml: xml.replace(b"<w:body>", b"<w:body>" + para * paragraphs, 1)
+    )
+
+
+def hostile_folder(raw: Path, good: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    """A raw folder (``raw/plans``) holding the two ``good`` plan texts and one file of every
+    case of the hostile-input probe, each small on disk. Gives, for every file, the status the
+    build report must give it and words its message must hold (``""``: any)."""
+    from PIL import Image
+
+    plans = raw / "plans"
+    plans.mkdir(parents=True, exist_ok=True)
+    (plans / "good_1.txt").write_text(good[0], encoding="utf-8")
+    (plans / "good_2.txt").write_text(good[1], encoding="utf-8")
+    refused = "is refused"
+    cases = {
+        # 1–3 pixels and pages, from what the file declares
+        "two_dpi.png": (lambda p: Image.new("L", (600, 600), 255).save(p, dpi=(2, 2)),
+                        "error", "no text could be read"),
+        "page_28800pt.pdf": (lambda p: image_pdf(p, (60_000, 60_000), (28_800, 28_800)),
+                             "error", "page_pixels"),
+        "page_7200pt.pdf": (lambda p: image_pdf(p, (60_000, 60_000), (7_200, 7_200)),
+                            "error", "page_pixels"),
+        "big_pages.tiff": (lambda p: big_page_tiff(p, 60, 9_000), "error", "page_pixels"),
+        "blank_pages.tiff": (lambda p: big_page_tiff(p, 1_000, 2_000), "error", "limit: pixels"),
+        "image_pages.pdf": (lambda p: image_pdf(p, (1_000, 1_400), pages=2_000),
+                            "error", "limit: pixels"),
+        # 4 stream bombs written around the old check
+        "bomb_parms.pdf": (lambda p: stream_bomb_pdf(p, 300, dictionary=b"/DecodeParms << >>"),
+                           "error", "stream bomb"),
+        "bomb_double.pdf": (lambda p: stream_bomb_pdf(p, 1_500, layers=2), "error",
+                            "stream bomb"),
+        "bomb_long.pdf": (lambda p: stream_bomb_pdf(p, 300, dictionary=b"/P (" + b"x" * 700
+                                                    + b")"), "error", "stream bomb"),
+        # 5 Word files counted whatever their prefix
+        "prefix.docx": (lambda p: prefixed_paragraph_docx(p, 3_000_000), "error",
+                        "limit: paragraphs"),
+        "runs.docx": (lambda p: run_bomb_docx(p, 4_000_000), "error", "limit: runs"),
+        # 6 deep nesting around much text: read, in time linear in its size
+        "deep.html": (lambda p: deep_html_text(p, 500, 0.2), "", ""),
+        # 10, 11 read, with what was removed counted
+        "bidi.txt": (lambda p: bidi_plan(p), "ok", "invisible character"),
+        "markup.md": (lambda p: markup_heading_plan(p), "ok", ""),
+    }
+    expected = {}
+    for name, (write, status, words) in cases.items():
+        write(plans / name)
+        expected[f"plans/{name}"] = (status, words.replace("is refused", refused))
+    # 7, 8 links in a circle and names not in UTF-8
+    symlink_loop(plans)
+    self_link(plans)
+    gbk_named_plan(plans, good[0].replace("良好区", "编码区").replace("良政发", "编政发"))
+    expected.update({
+        "plans/loop_a.txt": ("skipped", "circle"),
+        "plans/loop_b.txt": ("skipped", "circle"),
+        "plans/self.txt": ("skipped", "to itself"),
+        "plans/残疾人规划.txt": ("ok", ""),
+        "plans/good_1.txt": ("ok", ""),
+        "plans/good_2.txt": ("ok", ""),
+    })
+    return expected

@@ -3,6 +3,9 @@ each is refused by name from what it declares, before it is decoded, rendered or
 the batch goes on and the machine is not exhausted. Cases 1–5 of the hostile-input probe."""
 
 import io
+import os
+import resource
+import signal
 
 import pytest
 
@@ -145,3 +148,45 @@ def test_the_runs_limit_refuses_a_real_plan_only_when_set_below_it(tmp_path):
     status, _, _ = _batch(tmp_path / "low", files, limits=Limits(runs=5))
     state, message = _message(status, "plan.docx")
     assert state == "error" and "(limit: runs = 5)" in message and "--limit" in message, message
+
+
+def test_a_file_past_every_check_that_takes_too_much_memory_fails_alone(tmp_path):
+    """A Word file within every declared limit whose parsed tree is large: under a memory
+    ceiling it is refused by name, the good plan (read under the same ceiling) is built, and
+    the process's own limit is as it was before."""
+    from tests.hostile import heavy_docx
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    status, tables, _ = _batch(
+        tmp_path, {"heavy.docx": heavy_docx}, limits=Limits(memory=64 * 2**20)
+    )
+    state, message = _message(status, "heavy.docx")
+    assert state == "error" and "needs more than 64 MB of memory (limit: memory)" in message
+    assert "--limit" in message
+    assert list(tables["documents"]["source_file"]) == ["plans/good.txt"]
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before
+
+
+def test_a_worker_that_stops_costs_only_its_own_item():
+    """When a worker process dies in the middle of a batch (a native library crashing, or the
+    system stopping it for its memory), the items not done are done again one to a worker:
+    only the item that stops its worker again is lost, and it is named."""
+    from compare.parallel import run_batches
+
+    results = run_batches(
+        _die_on_seven, list(range(12)), lambda batch: (), jobs=2, min_parallel=1,
+        batch_size=3, crashed=lambda item: f"item {item} stopped its worker",
+    )
+    assert [r if isinstance(r, str) else r[0] for r in results] == [
+        *range(7), "item 7 stopped its worker", *range(8, 12)
+    ]
+    assert os.getpid() not in {r[1] for r in results if not isinstance(r, str)}
+
+
+def _die_on_seven(batch):
+    out = []
+    for item in batch:
+        if item == 7:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out.append((item, os.getpid()))
+    return out

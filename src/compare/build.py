@@ -25,7 +25,8 @@ from compare.config import IGNORED_NAMES, MANIFEST_NAMES, RAW_DATA_DIR, SUPPORTE
 from compare.cache import Cache
 from compare.errors import CompareError, DocumentError, printable, printable_path
 from compare.inputs import file_sha256
-from compare.parallel import StageClock, no_cycle_collection, release_memory, run_batches
+from compare.parallel import MIN_PARALLEL, StageClock, no_cycle_collection, release_memory, \
+    run_batches
 from compare.read import Document, read_document
 from compare.read.limits import DEFAULT_LIMITS, Limits
 from compare.read.manifest import find_manifests, load_manifest
@@ -299,6 +300,10 @@ def read_corpus(
         desc="Reading documents",
         unit="file",
         shape=lambda v: isinstance(v, Document),
+        # native libraries decode PDFs and images: a crash there stops one worker, not the build
+        min_parallel=1 if any(p.suffix.lower() in NATIVE_SUFFIXES for p, _, _ in readable)
+        else MIN_PARALLEL,
+        crashed=_reader_stopped,
     )
     for (path, rel, _), doc in zip(readable, results):
         if isinstance(doc, str):
@@ -344,6 +349,21 @@ def _read_batch(batch, raw_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list:
     return out
 
 
+#: Files decoded by native libraries (pdfium, OpenCV, ONNX Runtime), read in worker processes
+#: whenever a build has more than one job, however few files there are.
+NATIVE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+def _reader_stopped(item) -> str:
+    """The error of a file whose reading stopped the worker process reading it."""
+    _, rel, _ = item
+    return str(DocumentError(
+        rel, "stopped the program reading it (it crashed, or the system stopped it for the "
+        "memory it took); not read",
+        hint="if it is a real plan, open and save it again, or send it as text",
+    ))
+
+
 def _read_key(item, limits: Limits = DEFAULT_LIMITS) -> str:
     path, rel, entry = item
     digest = file_sha256(path)
@@ -368,6 +388,8 @@ def _cached_batches(
     unit: str,
     shape=None,
     record: type | None = None,
+    min_parallel: int = MIN_PARALLEL,
+    crashed=None,
 ) -> list:
     """``func`` over ``items`` (see :func:`compare.parallel.run_batches`), reusing cached results by
     key; ``shape`` checks a cached result's kind (see :meth:`compare.cache.Cache.get`). With a
@@ -381,7 +403,8 @@ def _cached_batches(
     results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
     fresh = run_batches(
-        func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc, unit=unit
+        func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc,
+        unit=unit, min_parallel=min_parallel, crashed=crashed,
     )
     for i, value in zip(todo, fresh):
         results[i] = value

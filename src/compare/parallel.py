@@ -25,17 +25,22 @@ def default_jobs() -> int:
 
 
 def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "",
-                unit: str = "item", batch_size: int | None = None, release: bool = False) -> list:
+                unit: str = "item", batch_size: int | None = None, release: bool = False,
+                min_parallel: int = MIN_PARALLEL, crashed=None) -> list:
     """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
 
-    Serial when ``jobs`` is 1 or there are fewer than :data:`MIN_PARALLEL` items; otherwise
+    Serial when ``jobs`` is 1 or there are fewer than ``min_parallel`` items; otherwise
     joblib workers. ``release``: stop the workers afterwards (the last parallel stage of a
     build: idle workers would hold their memory while the tables are put together).
+    ``crashed``: when a worker process stops in the middle of a batch (a crash in a native
+    library, or the system stopping it for its memory), the batches not done are done again
+    one item to a worker, and an item whose worker stops again gets ``crashed(item)`` as its
+    result; without it, the error stops the stage.
     """
     if not work:
         return []
     jobs = max(1, jobs)
-    parallel = jobs > 1 and len(work) >= MIN_PARALLEL
+    parallel = jobs > 1 and len(work) >= min_parallel
     size = batch_size or max(1, min(64, -(-len(work) // (4 * jobs))))
     batches = [work[i: i + size] for i in range(0, len(work), size)]
     bar = None
@@ -56,15 +61,49 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
         # that it did; the worker leaves between two batches, so no work is lost: readers are
         # not alarmed by a warning about memory leaks
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor")
-        for b, result in zip(batches, results):
-            out += result
-            if bar is not None:
-                bar.update(len(b))
+        done = 0
+        try:
+            for b, result in zip(batches, results):
+                out += result
+                done += 1
+                if bar is not None:
+                    bar.update(len(b))
+        except _worker_stopped():
+            if crashed is None:
+                raise
+            for b in batches[done:]:
+                for item in b:
+                    out += _alone(func, item, context, crashed)
+                    if bar is not None:
+                        bar.update(1)
     if bar is not None:
         bar.close()
     if parallel and release:
         _release_workers()
     return out
+
+
+def _worker_stopped() -> tuple[type[BaseException], ...]:
+    """The errors joblib raises when a worker process stops in the middle of its work."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    return (TerminatedWorkerError, BrokenProcessPool)
+
+
+def _alone(func, item, context, crashed) -> list:
+    """``func`` over the one ``item`` in a worker process of its own (so a crash stops only
+    that worker), or ``[crashed(item)]`` when that worker stops too."""
+    from joblib import Parallel, delayed
+
+    try:
+        # two jobs for one task: joblib runs it in a worker process, never in this one
+        return Parallel(n_jobs=2)(
+            [delayed(_without_cycle_collection)(func, [item], *context([item]))]
+        )[0]
+    except _worker_stopped():
+        return [crashed(item)]
 
 
 @contextmanager

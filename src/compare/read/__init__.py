@@ -20,10 +20,11 @@ from compare.read import metadata as md
 from compare.read.boilerplate import extract_metadata_block, strip_boilerplate
 from compare.read.acceptance import check_policy_text, partial_reason
 from compare.read.fields import extract_metadata
-from compare.read.formats import read_file_text
+from compare.read.formats import load_reader, read_file_text
 from compare.read.layout import drop_table_of_contents, spaced_cells_to_tabs, split_run_on, \
     strip_heading_markup, strip_leaked_markup, strip_pinyin_annotations
-from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+from compare.read.limits import DEFAULT_LIMITS, LimitExceeded, Limits, memory_ceiling, \
+    out_of_memory
 from compare.read.manifest import ManifestEntry
 from compare.read.script import detect_script, to_simplified
 
@@ -83,11 +84,25 @@ def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,
     path = Path(path)
     raw_root = Path(raw_root) if raw_root is not None else None
     shown = _relative(path, raw_root)
+    load_reader(path)
     try:
-        return _read_document(path, raw_root, manifest, limits, shown)
+        with memory_ceiling(limits.memory):
+            return _read_document(path, raw_root, manifest, limits, shown)
     except LimitExceeded as exc:
         raise DocumentError(shown, f"is refused: {exc}",
                             hint="if it is a real plan, raise the limit with compare build --limit") from None
+    except Exception as exc:
+        if not out_of_memory(exc):
+            raise
+        raise DocumentError(
+            shown, f"is refused: reading it needs more than {_amount(limits.memory)} of memory "
+            "(limit: memory)",
+            hint="if it is a real plan, raise the limit with compare build --limit",
+        ) from None
+
+
+def _amount(n: int) -> str:
+    return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:,.0f} MB"
 
 
 def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | None, limits: Limits,

@@ -157,6 +157,8 @@ def read_docx(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
         raise DocumentError(path, "python-docx is not installed") from exc
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:
         raise DocumentError(path, "is not a readable Word (.docx) file", hint=type(exc).__name__) from exc
     lines: list[str] = []
@@ -229,7 +231,7 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
                 sources[i] = read_image(render_pdf_page(data, i), i + 1)
                 ocr.add(sources[i])
             pages = pages_text(sources)
-    except LimitExceeded:
+    except (LimitExceeded, MemoryError):
         raise
     except Exception as exc:
         name = type(exc).__name__
@@ -290,6 +292,28 @@ def _progress(items, path: str):
     from tqdm import tqdm
 
     return tqdm(items, desc=f"Reading {path}", unit="page", leave=False)
+
+
+#: The libraries each kind of file is read with that are large to load (numpy starts its thread
+#: pool on import): loaded before a file's memory ceiling is set (:func:`load_reader`), so a
+#: file is measured by what it costs, not by what loading the program costs.
+READER_LIBRARIES = {
+    "html": ("bs4", "lxml.html"),
+    "docx": ("docx", "lxml.etree"),
+    "pdf": ("numpy", "PIL.Image", "pdfplumber", "pypdfium2", "cv2"),
+    "image": ("numpy", "PIL.Image", "PIL.TiffImagePlugin", "cv2"),
+}
+
+
+def load_reader(path: Path) -> None:
+    """Load the large libraries that reading ``path`` (by its extension) will use."""
+    import importlib
+
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    kind = {read_html: "html", read_docx: "docx", read_pdf: "pdf", read_image_file: "image"}
+    for name in READER_LIBRARIES.get(kind.get(reader, ""), ()):
+        importlib.import_module(name)
 
 
 READERS = {

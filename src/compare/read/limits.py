@@ -19,6 +19,8 @@ text; a long scanned plan is a few hundred pages); change them with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 
 from compare.errors import CompareError
@@ -52,6 +54,10 @@ class Limits:
     #: Pixels of all the page images of one file read by OCR together, checked before each page
     #: is decoded or rendered: about 500 A4 pages at the reading resolution of 200 dpi.
     pixels: int = 2_000_000_000
+    #: Memory (bytes of writable private memory) reading one file may add to the process
+    #: reading it: a file that gets past every check above and still asks for more fails
+    #: alone, by name (Linux; elsewhere there is no such ceiling).
+    memory: int = 3 * 1024 * MB
 
     @classmethod
     def names(cls) -> list[str]:
@@ -217,3 +223,108 @@ def check_html_depth(root, limits: Limits) -> None:
             f"the web page nests its elements {deepest:,} levels deep "
             f"(limit: html_depth = {limits.html_depth:,})"
         )
+
+
+# --------------------------------------------------------------------------- memory
+def private_memory() -> int | None:
+    """Bytes of writable private memory this process holds now (Linux: ``VmData`` of
+    ``/proc/self/status``, what ``RLIMIT_DATA`` limits), or None where that cannot be read.
+    Unlike the whole address space, it leaves out the room each thread's heap reserves but
+    has not used, so it grows with what reading a file really asks for."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+#: The ceilings in force in this process, innermost last: (extra bytes allowed, the soft limit
+#: before the ceiling was set).
+_CEILINGS: list[tuple[int, int]] = []
+
+
+@contextmanager
+def memory_ceiling(extra: int) -> Iterator[None]:
+    """Within the block, this process may hold at most ``extra`` more bytes of private memory
+    (:func:`private_memory`) than on entry (its soft ``RLIMIT_DATA``; a lower limit already
+    set, for instance by ``prlimit``, is kept): going over raises :class:`MemoryError` (or a
+    library's own error saying so, see :func:`out_of_memory`) where the memory is asked for,
+    instead of exhausting the machine. The limit before is put back on leaving. Where memory
+    cannot be measured or limited (not Linux), the block runs without one."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if not _set_ceiling(extra, soft):
+        yield
+        return
+    _CEILINGS.append((extra, soft))
+    try:
+        yield
+    finally:
+        _CEILINGS.pop()
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+@contextmanager
+def program_memory() -> Iterator[None]:
+    """Lift the :func:`memory_ceiling` in force while the program loads what it keeps for
+    every file (the OCR engine and its models), then set it again from what the process holds
+    after: a file is measured by what reading it costs, not by what it was first to need."""
+    if not _CEILINGS:
+        yield
+        return
+    import resource
+
+    extra, before = _CEILINGS[-1]
+    resource.setrlimit(resource.RLIMIT_DATA, (before, resource.getrlimit(resource.RLIMIT_DATA)[1]))
+    try:
+        yield
+    finally:
+        _set_ceiling(extra, before)
+
+
+def _set_ceiling(extra: int, outer: int) -> bool:
+    """Set the soft private-memory limit to what the process holds now plus ``extra``, never
+    above ``outer`` (the limit outside) or the hard limit; False where it cannot be."""
+    import resource
+
+    used = private_memory()
+    if used is None:
+        return False
+    hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+    ceiling = used + extra
+    for limit in (outer, hard):
+        if limit != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, limit)
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (ceiling, hard))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+_OUT_OF_MEMORY = re.compile(
+    r"bad_alloc|out of memory|insufficient memory|cannot allocate|memory allocation|"
+    r"failed to map segment|can't start new thread|MemoryError|ERR_NO_MEMORY",
+    re.IGNORECASE,
+)
+
+
+def out_of_memory(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an error it was raised from, is memory running out: Python's
+    :class:`MemoryError`, or a library's own words for it (ONNX Runtime's ``bad_alloc``,
+    OpenCV's "Insufficient memory", libxml2's ``ERR_NO_MEMORY`` in lxml's error log, a shared
+    library that could not be mapped)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        said = f"{exc} {getattr(exc, 'error_log', '')}"
+        if isinstance(exc, MemoryError) or _OUT_OF_MEMORY.search(said):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from compare.read.limits import LimitExceeded, PixelBudget
+from compare.read.limits import LimitExceeded, PixelBudget, program_memory
 
 #: Resolution scans are read at: PP-OCR reads Chinese body text reliably from 150 dpi up.
 DPI = 200
@@ -39,12 +39,20 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-@lru_cache(maxsize=1)
 def engine():
-    """The OCR engine of this process (loaded once): RapidOCR set for upright scanned pages.
+    """The OCR engine of this process (loaded once, outside any file's memory ceiling:
+    :func:`~compare.read.limits.program_memory`): RapidOCR set for upright scanned pages.
     Lines are found on a page with as many threads as the process has cores, and the lines
     found are read on as many threads at once, one line per thread; idle threads sleep.
     Settings change speed only: a page always gives the same words, on any machine."""
+    if _engine.cache_info().currsize:
+        return _engine()
+    with program_memory():
+        return _engine()
+
+
+@lru_cache(maxsize=1)
+def _engine():
     from pathlib import Path
     from unittest import mock
 
