@@ -106,7 +106,8 @@ def main() -> None:
     help="Change what one raw file may cost to read; repeat for several. Names: file_bytes, "
     "unpacked_bytes, text_chars, html_depth, paragraphs, runs, pages, page_pixels (one scanned "
     "page), "
-    "pixels (all scanned pages of a file) (defaults: compare.read.limits.Limits). A file over "
+    "pixels (all scanned pages of a file), memory (bytes reading one file may add) (defaults: "
+    "compare.read.limits.Limits). A file over "
     "a limit is refused by name and the rest are built.",
 )
 @click.option(
