@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile import hostile_folder  # noqa: E402
-from tests.test_hostile_inputs import GOOD  # noqa: E402
+from tests.hostile import hostile_folder
+from tests.test_hostile_inputs import GOOD
 
 
 def _cgroup(ceiling: int) -> tuple[Path, str] | None:
@@ -82,14 +82,14 @@ def main() -> None:
         enter = None
         if group is not None:  # the build joins the group before it starts: workers inherit it
             procs = group[0] / "cgroup.procs"
-            enter = lambda: procs.write_text(str(os.getpid()))  # noqa: E731
+            enter = lambda: procs.write_text(str(os.getpid()))
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, preexec_fn=enter)
         sampled = 0
         while proc.poll() is None:
             sampled = max(sampled, _tree_rss(proc.pid))
             time.sleep(0.05)
-        stdout, stderr = proc.communicate()
+        _, stderr = proc.communicate()
         seconds = time.perf_counter() - start
         if group is not None:
             peak, how = int((group[0] / group[1]).read_text()), f"cgroup {group[1]}"
