@@ -47,8 +47,10 @@ def test_a_huge_pdf_page_drawing_a_huge_image_is_refused_before_it_is_rendered(
 def test_scans_over_their_pixels_are_refused_before_the_first_page_is_read(
     tmp_path, monkeypatch
 ):
-    """A TIFF of 1,000 blank pages and a PDF of 2,000 image-only pages: both are refused from
-    their declared page sizes, before OCR reads a single page (so no clock is needed)."""
+    """A TIFF of blank pages and a PDF of image-only pages over their pixels (the probe's were
+    1,000 and 2,000 pages against 2 billion pixels: tests/test_hostile_folder.py; here a tenth
+    against a tenth), and a TIFF of pages each over ``page_pixels``: all refused from their
+    declared page sizes, before OCR reads a single page (so no clock is needed)."""
     from compare.read import ocr
 
     read = []
@@ -56,15 +58,17 @@ def test_scans_over_their_pixels_are_refused_before_the_first_page_is_read(
     status, _, _ = _batch(
         tmp_path,
         {
-            "blank.tiff": lambda p: big_page_tiff(p, 1_000, 2_000),
-            "image_only.pdf": lambda p: image_pdf(p, (1_000, 1_400), pages=2_000),
+            "blank.tiff": lambda p: big_page_tiff(p, 100, 2_000),  # 4 million pixels a page
+            # A4 pages rendered at 200 dpi: 1,653 × 2,339 pixels
+            "image_only.pdf": lambda p: image_pdf(p, (1_000, 1_400), pages=200),
             "big_pages.tiff": lambda p: big_page_tiff(p, 60, 9_000),
         },
+        limits=Limits(pixels=200_000_000),
     )
-    for name, page in (("blank.tiff", "501"), ("image_only.pdf", "518")):
+    for name, page in (("blank.tiff", "51"), ("image_only.pdf", "52")):
         state, message = _message(status, name)
         assert state == "error" and f"up to page {page}" in message, message
-        assert "limit: pixels = 2,000,000,000" in message
+        assert "limit: pixels = 200,000,000" in message
     state, message = _message(status, "big_pages.tiff")
     assert state == "error" and "page 1 is 9,000 × 9,000 pixels" in message, message
     assert not read
