@@ -1,8 +1,10 @@
-"""Work over many documents: batches, worker processes, stage clocks (the cache: :mod:`compare.cache`).
+"""Work over many documents: batches, worker processes, stage clocks (the cache:
+:mod:`compare.cache`).
 
 Parallel work goes through joblib, never hand-made processes: loky worker processes on this
 machine, or a Dask distributed cluster (:func:`workers`, ``compare build --scheduler``).
 """
+
 from __future__ import annotations
 
 import gc
@@ -24,9 +26,20 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = False, desc: str = "",
-                unit: str = "item", batch_size: int | None = None, release: bool = False,
-                min_parallel: int = MIN_PARALLEL, crashed=None) -> list:
+def run_batches(
+    func,
+    work: list,
+    context,
+    *,
+    jobs: int = 1,
+    progress: bool = False,
+    desc: str = "",
+    unit: str = "item",
+    batch_size: int | None = None,
+    release: bool = False,
+    min_parallel: int = MIN_PARALLEL,
+    crashed=None,
+) -> list:
     """``func(batch, *context(batch))`` over ``work`` in batches; results in ``work`` order.
 
     Serial when ``jobs`` is 1 or there are fewer than ``min_parallel`` items; otherwise
@@ -42,7 +55,7 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
     jobs = max(1, jobs)
     parallel = jobs > 1 and len(work) >= min_parallel
     size = batch_size or max(1, min(64, -(-len(work) // (4 * jobs))))
-    batches = [work[i: i + size] for i in range(0, len(work), size)]
+    batches = [work[i : i + size] for i in range(0, len(work), size)]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -54,13 +67,16 @@ def run_batches(func, work: list, context, *, jobs: int = 1, progress: bool = Fa
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(_without_cycle_collection)(func, b, *context(b))
-                                                               for b in batches)
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_without_cycle_collection)(func, b, *context(b)) for b in batches
+        )
     with warnings.catch_warnings():
         # loky replaces a worker whose memory grew (its caches of compared wordings) and warns
         # that it did; the worker leaves between two batches, so no work is lost: readers are
         # not alarmed by a warning about memory leaks
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor")
+        warnings.filterwarnings(
+            "ignore", message="A worker stopped while some jobs were given to the executor"
+        )
         done = 0
         try:
             for b, result in zip(batches, results):
@@ -188,10 +204,13 @@ def release_memory() -> None:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the package's code and resources: cached results are reused only by the same code."""
+    """A hash of the package's code and resources: cached results are reused only by the same
+    code."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".csv", ".json")):
+    for path in sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".csv", ".json")
+    ):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -209,4 +228,6 @@ class StageClock:
         try:
             yield
         finally:
-            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - start, 3)
+            self.seconds[stage] = round(
+                self.seconds.get(stage, 0.0) + time.perf_counter() - start, 3
+            )

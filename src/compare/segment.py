@@ -7,8 +7,8 @@ below it, and a number that continues the top level's count in another style
 (``1、编制背景`` then ``二、总体要求``) is read as its sibling.
 
 A numbered item that is a sentence with nothing under it (``1.对…应保尽保。``) is a
-clause, not a heading; a run-in heading (``（一）加强组织领导。县残工委…``) keeps its
-heading and its body.
+clause, not a heading; a run-in heading (``（一）加强组织领导。县残工委…``) keeps
+its heading and its body.
 
 Every line of the text is assigned exactly one block kind, so nothing is lost:
 ``head`` (title block, document number, addressee), ``heading``, ``body``, ``table`` (the
@@ -244,8 +244,8 @@ def table_lines(lines: list[str]) -> set[int]:
 
 def _items_as_clauses(blocks: list[Block]) -> list[Block]:
     """A numbered item that is a sentence and has nothing under it is a clause of its own
-    (``1.对符合条件的残疾人家庭应保尽保。``), not a heading: its node keeps the number
-    and loses the heading, and the sentence becomes its body. A heading with text or items
+    (``1.对符合条件的残疾人家庭应保尽保。``), not a heading: its node keeps the
+    number and loses the heading, and the sentence becomes its body. A heading with text or items
     under it (``（一）加大救助力度。`` then ``1.…``) stays a heading."""
     filled = {id(b.section) for b in blocks if b.kind in ("body", "table") and b.section}
     out: list[Block] = []

@@ -52,7 +52,8 @@ class Document:
 
 def role_from_path(path: Path, raw_root: Path | None) -> str | None:
     """``plan`` or ``template`` from the folder the user put the file in, else ``None``."""
-    parts = path.relative_to(raw_root).parts[:-1] if raw_root and raw_root in path.parents else path.parts[:-1]
+    inside = raw_root and raw_root in path.parents
+    parts = path.relative_to(raw_root).parts[:-1] if inside else path.parts[:-1]
     for part in reversed(parts):
         if part.lower() in ROLE_FOLDERS:
             return ROLE_FOLDERS[part.lower()]
@@ -89,24 +90,26 @@ def read_document(path, *, raw_root=None, manifest: ManifestEntry | None = None,
         with memory_ceiling(limits.memory):
             return _read_document(path, raw_root, manifest, limits, shown)
     except LimitExceeded as exc:
-        raise DocumentError(shown, f"is refused: {exc}",
-                            hint="if it is a real plan, raise the limit with compare build --limit") from None
+        raise DocumentError(shown, f"is refused: {exc}", hint=_RAISE_LIMIT) from None
     except Exception as exc:
         if not out_of_memory(exc):
             raise
         raise DocumentError(
             shown, f"is refused: reading it needs more than {_amount(limits.memory)} of memory "
             "(limit: memory)",
-            hint="if it is a real plan, raise the limit with compare build --limit",
+            hint=_RAISE_LIMIT,
         ) from None
+
+
+_RAISE_LIMIT = "if it is a real plan, raise the limit with compare build --limit"
 
 
 def _amount(n: int) -> str:
     return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:,.0f} MB"
 
 
-def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | None, limits: Limits,
-                   shown: str) -> Document:
+def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | None,
+                   limits: Limits, shown: str) -> Document:
     try:
         size = path.stat().st_size
     except OSError:
@@ -126,8 +129,8 @@ def _read_document(path: Path, raw_root: Path | None, manifest: ManifestEntry | 
         raise DocumentError(shown, "is empty (0 bytes)")
     notes: list[str] = []
     provenance: dict = {}
-    original, fmt, encoding = read_file_text(path if path.suffix else path.with_suffix(".txt"), data, shown,
-                                             limits, notes, provenance)
+    named = path if path.suffix else path.with_suffix(".txt")
+    original, fmt, encoding = read_file_text(named, data, shown, limits, notes, provenance)
     original, n_control = _without_control_chars(original)
     original, n_invisible = _without_invisible_chars(original)
     if not original.strip():
@@ -209,7 +212,8 @@ def _strip_head_labels(lines: list[str], title_start: int) -> tuple[list[str], l
     for i, line in enumerate(lines):
         s = line.strip().lstrip("#").strip()
         if (i < title_start and s and cjk_count(s) <= 8 and not md.parse_doc_numbers(s)
-                and not re.search(r"\d{4}", s) and not md.is_issuer_line(s) and not s.endswith("文件")):
+                and not re.search(r"\d{4}", s) and not md.is_issuer_line(s)
+                and not s.endswith("文件")):
             removed.append(s)
             continue
         kept.append(line)

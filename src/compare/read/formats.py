@@ -22,11 +22,14 @@ _BLOCK_TAGS = {
 }
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form",
               "button", "select", "template", "svg", "object", "embed", "head"]
-_CONTENT_HINT = re.compile(r"content|article|zoom|trs_editor|main|text|detail|body|zw|wzzw|con", re.I)
+_CONTENT_HINT = re.compile(
+    r"content|article|zoom|trs_editor|main|text|detail|body|zw|wzzw|con", re.I
+)
 
 
 def read_text_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
-                   notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str]:
+                   notes: list[str] | None = None,
+                   provenance: dict | None = None) -> tuple[str, str]:
     """Plain text or Markdown: decode and return ``(text, encoding)``."""
     return decode_bytes(data, path, notes)
 
@@ -160,7 +163,8 @@ def read_docx(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
     except MemoryError:
         raise
     except Exception as exc:
-        raise DocumentError(path, "is not a readable Word (.docx) file", hint=type(exc).__name__) from exc
+        raise DocumentError(path, "is not a readable Word (.docx) file",
+                            hint=type(exc).__name__) from exc
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
@@ -204,8 +208,8 @@ def join_cell_paragraphs(paras: list[str]) -> str:
     return "".join(paras)
 
 
-def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
-             provenance: dict | None = None) -> tuple[str, str]:
+def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+             notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str]:
     """A PDF: pages with a text layer are read from it, pages without one (a scan) by OCR; pages
     are separated by a blank line. Stream sizes and the page count are checked against
     ``limits`` first, and each scanned page's size before it is rendered. ``provenance`` gets
@@ -236,17 +240,19 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: lis
     except Exception as exc:
         name = type(exc).__name__
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise DocumentError(path, "is a password-protected PDF", hint="remove the password first") from exc
+            raise DocumentError(path, "is a password-protected PDF",
+                                hint="remove the password first") from exc
         raise DocumentError(path, "is not a readable PDF", hint=name) from exc
     text = "\n\n".join(p.strip("\n") for p in pages)
     if len(re.sub(r"\s", "", text)) < 20:
-        raise DocumentError(path, f"is a PDF of {len(pages)} page(s) in which no text could be read, by its text "
-                            "layer or by OCR (blank pages or pictures)")
+        raise DocumentError(path, f"is a PDF of {len(pages)} page(s) in which no text could be "
+                            "read, by its text layer or by OCR (blank pages or pictures)")
     _record_ocr(ocr, len(pages), notes, provenance)
     return text + "\n", "pdf"
 
 
-def read_image_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
+def read_image_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
+                    notes: list[str] | None = None,
                     provenance: dict | None = None) -> tuple[str, str]:
     """A photo or scan of a document (PNG, JPEG, TIFF with one or more pages …), read by OCR.
     Its pages are counted, and each page's size checked, against ``limits`` before it is
@@ -265,16 +271,16 @@ def read_image_file(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, not
         raise DocumentError(path, "is not a readable image", hint=type(exc).__name__) from exc
     text = "\n\n".join(p.strip("\n") for p in pages_text(sources))
     if len(re.sub(r"\s", "", text)) < 20:
-        raise DocumentError(path, "is an image in which no text could be read (a blank page or a picture, "
-                            "not a document)")
+        raise DocumentError(path, "is an image in which no text could be read (a blank page or "
+                            "a picture, not a document)")
     _record_ocr(ocr, len(frames), notes, provenance)
     return text + "\n", "ocr"
 
 
 def _record_ocr(ocr, n_pages: int, notes: list[str] | None, provenance: dict | None) -> None:
     if provenance is not None:
-        provenance["text_source"] = ("text_layer" if not ocr.pages else "ocr" if ocr.pages == n_pages
-                                     else "mixed")
+        provenance["text_source"] = ("text_layer" if not ocr.pages
+                                     else "ocr" if ocr.pages == n_pages else "mixed")
         provenance["ocr"] = ocr if ocr.pages else None
     if notes is not None and ocr.pages:
         notes.append(f"{ocr.pages} page(s) read by OCR (mean confidence {ocr.confidence})")
@@ -317,14 +323,16 @@ def load_reader(path: Path) -> None:
 
 
 READERS = {
-    ".txt": read_text_file, ".text": read_text_file, ".md": read_text_file, ".markdown": read_text_file,
+    ".txt": read_text_file, ".text": read_text_file, ".md": read_text_file,
+    ".markdown": read_text_file,
     ".html": read_html, ".htm": read_html, ".docx": read_docx, ".pdf": read_pdf,
     **{suffix: read_image_file for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")},
 }
 
 
-def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                   notes: list[str] | None = None, provenance: dict | None = None) -> tuple[str, str, str]:
+def read_file_text(path: Path, data: bytes, shown: str | None = None,
+                   limits: Limits = DEFAULT_LIMITS, notes: list[str] | None = None,
+                   provenance: dict | None = None) -> tuple[str, str, str]:
     """Read ``data`` (the bytes of ``path``) with the reader for its extension, within ``limits``.
 
     Returns ``(text, format, encoding)``; errors name the file as ``shown``; what was repaired on
@@ -334,15 +342,16 @@ def read_file_text(path: Path, data: bytes, shown: str | None = None, limits: Li
     shown = shown or printable_path(path)
     suffix = path.suffix.lower()
     if suffix in (".doc", ".wps"):
-        raise DocumentError(shown, f"is an old binary Word file ({suffix})", hint="save it as .docx, PDF or text")
+        raise DocumentError(shown, f"is an old binary Word file ({suffix})",
+                            hint="save it as .docx, PDF or text")
     reader = READERS.get(suffix)
     if reader is None:
         raise DocumentError(shown, f"has an unsupported file type '{suffix or '(none)'}'",
                             hint="supported: " + ", ".join(sorted(READERS)))
     text, encoding = reader(data, shown, limits, notes, provenance)
     if len(text) > limits.text_chars:
-        raise LimitExceeded(f"the file yields {len(text):,} characters of text (limit: text_chars = "
-                            f"{limits.text_chars:,})")
+        raise LimitExceeded(f"the file yields {len(text):,} characters of text "
+                            f"(limit: text_chars = {limits.text_chars:,})")
     fmt = {".htm": "html", ".text": "txt", ".markdown": "md"}.get(suffix, suffix.lstrip("."))
     if reader is read_image_file:
         fmt = "image"

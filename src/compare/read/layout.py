@@ -6,8 +6,8 @@ at the shape of the text only:
 
 * :func:`strip_leaked_markup` — a page saved as text with its HTML tags still in it
   (``<p>各市、县人民政府：</p><p style=…>``) becomes lines of text;
-* :func:`strip_heading_markup` — a heading holding a tag or two (``一、<b>总体要求</b>``) loses
-  them, in any format;
+* :func:`strip_heading_markup` — a heading holding a tag or two
+  (``一、<b>总体要求</b>``) loses them, in any format;
 * :func:`strip_pinyin_annotations` — mirror sites print a reading after characters
   (``發(fā)展``, ``國(guo)辦``);
 * :func:`spaced_cells_to_tabs` — table rows whose cells a flip-book or PDF copy separates by
@@ -52,11 +52,14 @@ def _without_layout_tags(text: str) -> str:
     return _LAYOUT_TAG.sub("", text)
 
 
-#: A heading's number at the start of a line (``第一章``, ``专栏1``, ``一、``, ``（一）``, ``1、``,
-#: ``(1)``) or a Markdown ``#``: what a line opens with once its tags are gone.
+#: A heading's number at the start of a line (``第一章``, ``专栏1``, ``一、``, ``（一）``,
+#: ``1、``, ``(1)``) or a Markdown ``#``: what a line opens with once its tags are gone.
 _HEADING_LABEL = re.compile(
-    r"\s*(?:#{1,6}|第[一二三四五六七八九十百零〇\d]+[章节]|专栏\s*[一二三四五六七八九十\d]"
-    r"|[一二三四五六七八九十]{1,3}\s*[、.．]|[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)]"
+    r"\s*(?:#{1,6}"
+    r"|第[一二三四五六七八九十百零〇\d]+[章节]"
+    r"|专栏\s*[一二三四五六七八九十\d]"
+    r"|[一二三四五六七八九十]{1,3}\s*[、.．]"
+    r"|[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)]"
     r"|\d{1,2}\s*(?:[、．]|\.(?!\d)))"
 )
 
@@ -64,10 +67,10 @@ _HEADING_LABEL = re.compile(
 def strip_heading_markup(text: str) -> str:
     """Layout tags (``<b>``, ``<span style=…>``, ``<strong>``, ``<p>`` …) on a line that opens
     with a heading's number once they are gone (``一、<b>总体要求</b>``,
-    ``<strong>（一）…</strong>``, ``## <span>主要任务</span>``) go, however few the text holds
-    (:func:`strip_leaked_markup` leaves a handful alone): a heading is never text about markup,
-    and its tags would hide its number or stand in for its name. Other lines, and markup that
-    is not layout (``<img onerror=…>``), stay."""
+    ``<strong>（一）…</strong>``, ``## <span>主要任务</span>``) go, however few the text
+    holds (:func:`strip_leaked_markup` leaves a handful alone): a heading is never text about
+    markup, and its tags would hide its number or stand in for its name. Other lines, and
+    markup that is not layout (``<img onerror=…>``), stay."""
     if "<" not in text:
         return text
     lines = text.split("\n")

@@ -15,6 +15,7 @@ Shape (the corpus's own file is an example)::
 folder. Text always wins: the manifest only fills fields the text lacks, and a document
 records which fields came from it.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,10 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        warnings.append(f"{shown}: not strict YAML{where} ({getattr(exc, 'problem', exc)}); read line by line instead")
+        warnings.append(
+            f"{shown}: not strict YAML{where} ({getattr(exc, 'problem', exc)}); "
+            "read line by line instead"
+        )
         data = parse_lenient(text)
     if not isinstance(data, dict):
         raise DocumentError(path, "must map 'plans' / 'templates' to lists of entries")
@@ -87,7 +91,11 @@ def load_manifest(path: Path, raw_root: Path) -> tuple[dict[Path, ManifestEntry]
                 doc_number=number,
                 level=level if level in LEVELS else None,
                 is_partial={"partial": True, "complete": False, "full": False}.get(completeness),
-                extra={k: v for k, v in item.items() if k not in {"file", "document", "level", "completeness", "role"}},
+                extra={
+                    k: v
+                    for k, v in item.items()
+                    if k not in {"file", "document", "level", "completeness", "role"}
+                },
             )
     return entries, warnings
 

@@ -212,9 +212,9 @@ def similarity_clustermap(
     """Plans × plans similarity (1 = identical) as a seaborn clustermap: plans that copy from one
     another sit together, with the tree that groups them (:func:`similarity_order`). Pairs never
     compared (NaN, e.g. from :func:`compare.analysis.lineage.plan_similarity`) are left blank and
-    hatched, with a legend saying so (未比较), never drawn as 0. The labels are the frame's (place
-    names: :func:`plan_labels`); the label ``highlight`` (the report's own plan) is marked. Needs
-    two plans or more. Returns the matplotlib Figure."""
+    hatched, with a legend saying so (未比较), never drawn as 0. The labels are the frame's
+    (place names: :func:`plan_labels`); the label ``highlight`` (the report's own plan) is
+    marked. Needs two plans or more. Returns the matplotlib Figure."""
     import numpy as np
     import seaborn as sns
     from matplotlib.patches import Patch

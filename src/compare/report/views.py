@@ -181,13 +181,15 @@ def similarity_caption(
     zh = lang == "zh"
     if len(shown) < total:
         out = (
-            f"图中为{place}及与它比较过的{len(shown) - 1}个方案（本库共{total}个方案）。"
+            f"图中为{place}及与它比较过的{len(shown) - 1}个方案"
+            f"（本库共{total}个方案）。"
             if zh
             else f"The map shows {place} and {len(shown) - 1} plans compared with it "
             f"(of {total} plans). "
         )
     else:
-        out = f"图中为本库全部{total}个方案。" if zh else f"The map shows all {total} plans. "
+        out = (f"图中为本库全部{total}个方案。" if zh
+               else f"The map shows all {total} plans. ")
     if place in shown.index and shown.loc[place].drop(place).isna().all():
         out += (
             f"没有与{place}文字相近的方案，它未与其他方案比较。"
