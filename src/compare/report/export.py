@@ -72,7 +72,7 @@ p.note {{ color: #525252; font-size: 13px; margin: 4px 0 8px; }}
   header {{ display: none; }}
   body {{ background: #fff; }}
   main {{ max-width: none; padding: 0; }}
-  h1, h2, h3 {{ break-after: avoid; }}
+  h1, h2, h3, p.note {{ break-after: avoid; }}  /* a note stays with its chart */
   img, figure, tr, li, .jp-OutputArea-output:has(img) {{ break-inside: avoid; }}
   img {{ max-height: 240mm; object-fit: contain; }}
   thead {{ display: table-header-group; }}
