@@ -99,17 +99,12 @@ def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int
     half of its task (and its other cells) end one page, the rest of the task opens the next
     page's table in a row with an empty number cell."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    _register_cjk_font()
     cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
-    story = [Paragraph(line, body) for line in text.splitlines() if line.strip()]
-    story += [PageBreak(), Paragraph("附件", body), Paragraph("重点任务分工", body)]
+    story = []
     header = ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"]
     parts = [rows]
     if split_row is not None:
@@ -127,6 +122,27 @@ def write_ruled_pdf(path: Path, text: str, rows: list[list[str]], split_row: int
             style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
         table.setStyle(TableStyle(style))
         story.append(table)
+    return _annexed_plan_pdf(path, text, story)
+
+
+def _register_cjk_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+
+
+def _annexed_plan_pdf(path: Path, text: str, annex: list) -> Path:
+    """A printed A4 plan: ``text`` as paragraphs, then on a new page 附件 / 重点任务分工 and the
+    ``annex`` (reportlab flowables: its tables)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    _register_cjk_font()
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    story = [Paragraph(line, body) for line in text.splitlines() if line.strip()]
+    story += [PageBreak(), Paragraph("附件", body), Paragraph("重点任务分工", body), *annex]
     SimpleDocTemplate(str(path), pagesize=A4).build(story)
     return path
 
@@ -242,18 +258,12 @@ def write_wrapped_task_pdf(path: Path, text: str, rows: list[list[str]], *,
     vertically against its row; the table runs over pages with its header repeated.
     ``ruled``: True, a full grid; "rows", a rule under each row only; False, no rules."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    _register_cjk_font()
     cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=10, leading=14, wordWrap="CJK")
     middle = ParagraphStyle("middle", parent=cell, alignment=1)
-    story = [Paragraph(line, body) for line in text.splitlines() if line.strip()]
-    story += [PageBreak(), Paragraph("附件", body), Paragraph("重点任务分工", body)]
     header = ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"]
     data = [[Paragraph(c, middle) for c in header]]
     data += [[Paragraph(r[0], middle)] + [Paragraph(c, cell) for c in r[1:]] for r in rows]
@@ -266,9 +276,7 @@ def write_wrapped_task_pdf(path: Path, text: str, rows: list[list[str]], *,
     elif ruled:
         style.append(("GRID", (0, 0), (-1, -1), 0.6, colors.black))
     table.setStyle(TableStyle(style))
-    story.append(table)
-    SimpleDocTemplate(str(path), pagesize=A4).build(story)
-    return path
+    return _annexed_plan_pdf(path, text, [table])
 
 
 def scan_pages(pdf_path: Path, dpi: int = 200, skew: float = 1.0, seed: int = 0,

@@ -28,6 +28,7 @@ from compare.inputs import file_sha256
 from compare.parallel import MIN_PARALLEL, StageClock, no_cycle_collection, release_memory, \
     run_batches
 from compare.read import Document, read_document
+from compare.read.formats import NATIVE_SUFFIXES
 from compare.read.limits import DEFAULT_LIMITS, Limits
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
@@ -300,7 +301,8 @@ def read_corpus(
         desc="Reading documents",
         unit="file",
         shape=lambda v: isinstance(v, Document),
-        # native libraries decode PDFs and images: a crash there stops one worker, not the build
+        # native libraries decode PDFs and images: with more than one job, they are read in
+        # worker processes however few files there are, so a crash stops one worker, not the build
         min_parallel=1 if any(p.suffix.lower() in NATIVE_SUFFIXES for p, _, _ in readable)
         else MIN_PARALLEL,
         crashed=_reader_stopped,
@@ -347,11 +349,6 @@ def _read_batch(batch, raw_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list:
         ):  # a limit should have caught it first: refuse the file, keep the batch
             out.append(str(DocumentError(rel, "is nested too deeply to be read")))
     return out
-
-
-#: Files decoded by native libraries (pdfium, OpenCV, ONNX Runtime), read in worker processes
-#: whenever a build has more than one job, however few files there are.
-NATIVE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
 def _reader_stopped(item) -> str:

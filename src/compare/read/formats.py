@@ -217,7 +217,7 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
     :class:`~compare.read.ocr.OcrReport`."""
     import pdfplumber
 
-    from compare.read.ocr import DPI, OcrReport, read_image, render_pdf_page, rendered_sizes
+    from compare.read.ocr import DPI, OcrReport, read_image, rendered_pages, rendered_sizes
 
     check_pdf(data, limits)
     ocr = OcrReport()
@@ -231,8 +231,8 @@ def read_pdf(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS,
             budget = PixelBudget(limits)
             for i, size in zip(scans, rendered_sizes(data, scans)):
                 budget.take(*size, i + 1, f"would be rendered at {DPI} dpi to")
-            for i in _progress(scans, path):
-                sources[i] = read_image(render_pdf_page(data, i), i + 1)
+            for i, image in zip(_progress(scans, path), rendered_pages(data, scans)):
+                sources[i] = read_image(image, i + 1)
                 ocr.add(sources[i])
             pages = pages_text(sources)
     except (LimitExceeded, MemoryError):
@@ -315,10 +315,7 @@ def load_reader(path: Path) -> None:
     """Load the large libraries that reading ``path`` (by its extension) will use."""
     import importlib
 
-    suffix = path.suffix.lower()
-    reader = READERS.get(suffix)
-    kind = {read_html: "html", read_docx: "docx", read_pdf: "pdf", read_image_file: "image"}
-    for name in READER_LIBRARIES.get(kind.get(reader, ""), ()):
+    for name in READER_LIBRARIES.get(_KINDS.get(READERS.get(path.suffix.lower()), ""), ()):
         importlib.import_module(name)
 
 
@@ -356,3 +353,7 @@ def read_file_text(path: Path, data: bytes, shown: str | None = None,
     if reader is read_image_file:
         fmt = "image"
     return text, fmt, encoding
+
+_KINDS = {read_html: "html", read_docx: "docx", read_pdf: "pdf", read_image_file: "image"}
+#: Files decoded by native libraries (pdfium, OpenCV, ONNX Runtime): PDFs and images.
+NATIVE_SUFFIXES = tuple(s for s, r in READERS.items() if _KINDS.get(r) in ("pdf", "image"))

@@ -272,19 +272,16 @@ def rendered_sizes(data: bytes, pages: list[int]) -> list[tuple[int, int]]:
         pdf.close()
 
 
-def render_pdf_page(data: bytes, index: int, budget: PixelBudget | None = None):
-    """Page ``index`` of a PDF as an image at :data:`DPI` (pdfium, the renderer pdfplumber
-    uses). With a ``budget``, the size it would have (:func:`rendered_sizes`) is offered to it
-    first, so an oversized page is refused (:class:`~compare.read.limits.LimitExceeded`)
-    before it is rendered."""
+def rendered_pages(data: bytes, pages: list[int]):
+    """Each of ``pages`` (indexes) of a PDF as an image at :data:`DPI` (pdfium, the renderer
+    pdfplumber uses), rendered as it is reached, the document opened once. Their sizes are
+    :func:`rendered_sizes`, to be offered to the pixel budget first."""
     import pypdfium2 as pdfium
 
-    if budget is not None:
-        size = rendered_sizes(data, [index])[0]
-        budget.take(*size, index + 1, f"would be rendered at {DPI} dpi to")
     pdf = pdfium.PdfDocument(data)
     try:
-        return pdf[index].render(scale=DPI / 72).to_pil()
+        for index in pages:
+            yield pdf[index].render(scale=DPI / 72).to_pil()
     finally:
         pdf.close()
 

@@ -71,7 +71,7 @@ def streams(data: bytes) -> Iterator[Stream]:
                      re.findall(rb"/([^\s/<>\[\]()%]+)", data[header.end():keyword])]
             value, after = {"Filter": names}, keyword
         else:
-            after = parser.skip_space(parser.pos)
+            after = _skip_space(data, parser.pos)
             if not isinstance(value, dict) or not data.startswith(b"stream", after):
                 pos = parser.pos
                 continue
@@ -90,7 +90,7 @@ def _stream_end(data: bytes, start: int, length) -> int:
         found = re.search(rb"(?<!\d)%d\s+\d+\s+obj\s*(\d+)" % length[1], data)
         length = int(found.group(1)) if found else None
     if (isinstance(length, int) and start + length <= len(data)
-            and data.startswith(b"endstream", _Parser(data, 0).skip_space(start + length))):
+            and data.startswith(b"endstream", _skip_space(data, start + length))):
         return start + length
     end = data.find(b"endstream", start)
     return len(data) if end < 0 else end
@@ -214,6 +214,20 @@ def _unescape(name: bytes) -> str:
     return _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name).decode("latin-1")
 
 
+def _skip_space(data: bytes, pos: int) -> int:
+    """The first position from ``pos`` on that is neither white space nor in a comment."""
+    while pos < len(data):
+        c = data[pos]
+        if c in _SPACE:
+            pos += 1
+        elif c == 0x25:  # % a comment, to the end of the line
+            ends = [e for e in (data.find(b"\n", pos), data.find(b"\r", pos)) if e >= 0]
+            pos = min(ends) if ends else len(data)
+        else:
+            break
+    return pos
+
+
 class _Unparsable(Exception):
     pass
 
@@ -225,29 +239,16 @@ class _Parser:
     def __init__(self, data: bytes, pos: int):
         self.data, self.pos = data, pos
 
-    def skip_space(self, pos: int) -> int:
-        data = self.data
-        while pos < len(data):
-            c = data[pos]
-            if c in _SPACE:
-                pos += 1
-            elif c == 0x25:  # % a comment, to the end of the line
-                ends = [e for e in (data.find(b"\n", pos), data.find(b"\r", pos)) if e >= 0]
-                pos = min(ends) if ends else len(data)
-            else:
-                break
-        return pos
-
     def value(self, depth: int = 0):
         if depth > MAX_NESTING:
             raise _Unparsable
         data = self.data
-        pos = self.pos = self.skip_space(self.pos)
+        pos = self.pos = _skip_space(data, self.pos)
         if data.startswith(b"<<", pos):
             self.pos = pos + 2
             out: dict = {}
             while True:
-                self.pos = self.skip_space(self.pos)
+                self.pos = _skip_space(data, self.pos)
                 if data.startswith(b">>", self.pos):
                     self.pos += 2
                     return out
@@ -259,7 +260,7 @@ class _Parser:
             self.pos = pos + 1
             items = []
             while True:
-                self.pos = self.skip_space(self.pos)
+                self.pos = _skip_space(data, self.pos)
                 if data.startswith(b"]", self.pos):
                     self.pos += 1
                     return items
