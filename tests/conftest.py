@@ -50,14 +50,16 @@ def sample_plan() -> str:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    """Hashes of every file under ``folder``, except hidden ones (the build cache, .cache/) and
-    the fitted references' manifest (it says when the fit was made; its id is in the model)."""
+    """Hashes of every file under ``folder``, except hidden ones (the build lock), the store
+    (a database file: its tables are compared, not its bytes) and the fitted references'
+    manifest (it says when the fit was made; its id is in the model)."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.relative_to(folder).as_posix() != "references/manifest.json"
+        and p.relative_to(folder).as_posix() not in ("references/manifest.json",
+                                                      "compare.duckdb", "compare.duckdb.wal")
     }
 
 

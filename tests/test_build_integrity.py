@@ -1,14 +1,14 @@
-"""The build cache holds data that never runs; a build is all-or-nothing; one build per folder.
+"""Stored results hold data that never runs; one build per folder; writing fails in sentences.
 
-Each case damages what a build leaves behind (cache entries, tables, the folder itself) and
-checks that the next build or load says what happened and never returns a mix or runs code.
+Each case damages what a build leaves behind (stored results, the folder itself) and checks
+that the next build or load says what happened and never returns a mix or runs code. (Killed
+builds and damaged stores: tests/test_store.py.)
 """
 
 import errno
 import os
 import pickle
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +20,8 @@ from click.testing import CliRunner
 from compare import frames, schema
 from compare.analysis.references import FitChoice
 from compare.build import build_tables, load_tables, write_tables
-from compare.cache import MAGIC, Cache, CacheEntryError, decode, encode
+from compare.cache import CacheEntryError, decode, encode
 from compare.cli import main
-from compare.errors import CompareError
 from compare.store import output_lock
 from tests.conftest import SAMPLE_PLAN, compare_build, tree_hashes
 
@@ -38,8 +37,23 @@ def raw(tmp_path):
     return folder
 
 
-def _read_entries(cache: Path) -> list[Path]:
-    return sorted((cache / "read").glob("*.entry"))
+def _entries(cache: Path, stage: str = "read") -> list[tuple[str, bytes]]:
+    """The stored results of ``stage`` in the store in ``cache``: (key, entry bytes), by key."""
+    import duckdb
+
+    with duckdb.connect(str(cache / "compare.duckdb")) as con:
+        rows = con.execute(
+            "SELECT key, value FROM results WHERE stage = ? ORDER BY key", [stage]
+        ).fetchall()
+    return [(k, bytes(v)) for k, v in rows]
+
+
+def _store(cache: Path, stage: str, key: str, data: bytes) -> None:
+    """Replace one stored result's bytes, as someone with write access to the store could."""
+    import duckdb
+
+    with duckdb.connect(str(cache / "compare.duckdb")) as con:
+        con.execute("UPDATE results SET value = ? WHERE stage = ? AND key = ?", [data, stage, key])
 
 
 class Exploit:
@@ -71,16 +85,12 @@ def test_a_crafted_pickle_in_the_cache_never_runs(raw, tmp_path):
     cache = tmp_path / "cache"
     first, _ = build_tables(raw, cache_dir=cache)
     marker = tmp_path / "pwned"
-    for entry in _read_entries(cache):
-        entry.write_bytes(pickle.dumps(Exploit(marker)))
-    # an old-style pickle entry under the name an older version used is never opened either
-    (cache / "read" / (_read_entries(cache)[0].stem + ".pkl")).write_bytes(
-        pickle.dumps(Exploit(marker))
-    )
+    for key, _ in _entries(cache):
+        _store(cache, "read", key, pickle.dumps(Exploit(marker)))
     again, report = build_tables(raw, cache_dir=cache)
     assert not marker.exists()
     assert report.cache["read"] == {"reused": 0, "built": 3}
-    notes = [w for w in report.warnings if "build cache entry read/" in w]
+    notes = [w for w in report.warnings if "stored result read/" in w]
     assert len(notes) == 3 and all("not a compare cache entry" in n for n in notes)
     for name in first:
         pd.testing.assert_frame_equal(first[name], again[name], obj=name)
@@ -91,18 +101,21 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_note(raw, tmp_path):
     made again with a note, never trusted; the tables are as before."""
     cache, fits = tmp_path / "cache", FitChoice(tmp_path / "references")
     first, _ = build_tables(raw, cache_dir=cache, references=fits)
-    entries = [
-        sorted((cache / s).glob("*.entry"))[0]
-        for s in ("read", "segment", "extract", "align", "memo")
-    ]
-    for entry in entries + [fits.folder / "model.entry"]:
-        data = bytearray(entry.read_bytes())
+
+    def damage(data: bytes) -> bytes:
+        data = bytearray(data)
         for k in range(8):  # eight flipped bytes in the payload
             data[-(k * 7 + 3)] ^= 0xFF
-        entry.write_bytes(bytes(data))
+        return bytes(data)
+
+    for stage in ("read", "segment", "extract", "align", "memo"):
+        key, data = _entries(cache, stage)[0]
+        _store(cache, stage, key, damage(data))
+    model = fits.folder / "model.entry"
+    model.write_bytes(damage(model.read_bytes()))
     again, report = build_tables(raw, cache_dir=cache, references=fits)
     damaged = [w for w in report.warnings if "is damaged (its checksum does not match)" in w]
-    assert {w.split("build cache entry ")[1].split("/")[0] for w in damaged} >= {
+    assert {w.split("stored result ")[1].split("/")[0] for w in damaged} >= {
         "read",
         "segment",
         "extract",
@@ -113,15 +126,15 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_note(raw, tmp_path):
     for name in first:
         pd.testing.assert_frame_equal(first[name], again[name], obj=name)
     clean, report = build_tables(raw, cache_dir=cache, references=fits)  # good again
-    assert not [w for w in report.warnings if "build cache entry" in w]
+    assert not [w for w in report.warnings if "stored result" in w]
     assert report.references["action"] == "reused"
 
 
 def test_an_entry_copied_over_another_never_drops_a_plan(raw, tmp_path):
     cache = tmp_path / "cache"
     first, _ = build_tables(raw, cache_dir=cache)
-    a, b = _read_entries(cache)[:2]
-    shutil.copy(a, b)
+    (_, a), (b, _) = _entries(cache)[:2]
+    _store(cache, "read", b, a)
     again, report = build_tables(raw, cache_dir=cache)
     assert len(again["documents"]) == 3
     assert not [f for f in report.files if f.status == "duplicate"]
@@ -132,8 +145,8 @@ def test_an_entry_copied_over_another_never_drops_a_plan(raw, tmp_path):
 def test_a_cache_entry_of_the_wrong_kind_is_rebuilt(raw, tmp_path):
     cache = tmp_path / "cache"
     build_tables(raw, cache_dir=cache)
-    entry = _read_entries(cache)[0]
-    entry.write_bytes(encode(entry.stem, {"not": "a document"}))
+    key, _ = _entries(cache)[0]
+    _store(cache, "read", key, encode(key, {"not": "a document"}))
     tables, report = build_tables(raw, cache_dir=cache)
     assert len(tables["documents"]) == 3 and any("wrong kind" in w for w in report.warnings)
 
@@ -143,132 +156,18 @@ def test_a_cached_frame_that_is_not_arrow_data_is_rebuilt(raw, tmp_path):
     (a crafted entry) is made again, not read: the tables are those of a build without it."""
     cache = tmp_path / "cache"
     first, _ = build_tables(raw, cache_dir=cache)
-    entries = sorted((cache / "segment").glob("*.entry"))
+    entries = _entries(cache, "segment")
     assert len(entries) == 3
-    for k, entry in enumerate(entries):
-        parts = list(decode(entry.stem, entry.read_bytes()))
+    for k, (key, data) in enumerate(entries):
+        parts = list(decode(key, data))
         assert isinstance(parts[1], bytes)  # the measures, as Arrow bytes
         foreign = frames.encode(pd.DataFrame({"x": [1]}), "measures")  # well formed, not measures
         parts[1] = [b"not arrow", parts[1][: len(parts[1]) // 2], foreign][k]
-        entry.write_bytes(encode(entry.stem, tuple(parts)))
+        _store(cache, "segment", key, encode(key, tuple(parts)))
     again, report = build_tables(raw, cache_dir=cache)
     assert sum("wrong kind" in w for w in report.warnings) == 3
     for name in ("measures", "alignments", "coverage"):
         pd.testing.assert_frame_equal(first[name], again[name])
-
-
-def test_tables_from_two_builds_are_refused_by_name(raw, tmp_path):
-    out = tmp_path / "out"
-    tables, report = build_tables(raw)
-    write_tables(tables, out, report)
-    (raw / "plans" / "plan3.txt").write_text(
-        SAMPLE_PLAN.replace("测试区", "丁区"), encoding="utf-8"
-    )
-    newer, newer_report = build_tables(raw)
-    other = tmp_path / "other"
-    write_tables(newer, other, newer_report)
-    for name in (
-        "measures.parquet",
-        "drift.parquet",
-    ):  # as a build killed while moving its files leaves it
-        shutil.copy(other / name, out / name)
-    with pytest.raises(
-        CompareError,
-        match=r"2 different builds \(documents, .* from one build; measures, drift from another\)",
-    ):
-        load_tables(out)
-    with pytest.raises(CompareError, match="different builds"):
-        load_tables(out, ["documents"])
-
-
-def test_a_write_that_fails_midway_leaves_the_last_tables(raw, tmp_path, monkeypatch):
-    from compare import store
-
-    out = tmp_path / "out"
-    tables, report = build_tables(raw)
-    write_tables(tables, out, report)
-    before = tree_hashes(out)
-    (raw / "plans" / "plan3.txt").write_text(
-        SAMPLE_PLAN.replace("测试区", "丁区"), encoding="utf-8"
-    )
-    newer, newer_report = build_tables(raw)
-    real, calls = os.replace, []
-
-    def full_disk(src, dst):  # the tenth move fails (the moves back succeed)
-        calls.append(dst)
-        if len(calls) == 10:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(src, dst)
-
-    monkeypatch.setattr(store.os, "replace", full_disk)
-    with pytest.raises(CompareError, match="the disk is full"):
-        write_tables(newer, out, newer_report)
-    monkeypatch.undo()
-    assert tree_hashes(out) == before
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [
-        ".build.lock",
-        ".tables.lock",
-    ]
-    assert len(load_tables(out)["documents"]) == 3
-
-
-KILLER = """
-import os, signal, sys
-from compare import store
-real, count = os.replace, [0]
-def replace(src, dst):
-    if ".staging-" in str(src):  # a finished file moved into the output folder
-        count[0] += 1
-        if count[0] == int(os.environ["KILL_AT"]):
-            os.kill(os.getpid(), signal.SIGKILL)
-    return real(src, dst)
-store.os.replace = replace
-from compare.cli import run
-sys.argv = ["compare"] + sys.argv[1:]
-run()
-"""
-
-
-@pytest.mark.parametrize("kill_at", [1, 2, 12, 25])
-def test_a_build_killed_while_writing_never_gives_a_mix(raw, tmp_path, kill_at):
-    """Killed while moving its 25 files into place (before the first, after the second, halfway,
-    before the last): load_tables refuses the folder, naming what is mixed, or (killed before
-    the first move) returns the last build whole; the next build repairs it."""
-    out = tmp_path / "out"
-    cmd = [
-        sys.executable,
-        "-m",
-        "compare.cli",
-        "build",
-        "--raw",
-        str(raw),
-        "--out",
-        str(out),
-        "--no-progress",
-    ]
-    subprocess.run(cmd, check=True, capture_output=True)
-    (raw / "plans" / "plan3.txt").write_text(
-        SAMPLE_PLAN.replace("测试区", "丁区"), encoding="utf-8"
-    )
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER] + cmd[3:],
-        capture_output=True,
-        env={**os.environ, "KILL_AT": str(kill_at)},
-    )
-    assert killed.returncode == -signal.SIGKILL
-    if kill_at == 1:  # nothing moved yet: the last build, whole
-        tables = load_tables(out)
-        assert len(tables["documents"]) == 3 and len(tables["drift"]["doc_id"].unique()) == 3
-    else:
-        with pytest.raises(CompareError, match=r"different builds .*run `compare build` again"):
-            load_tables(out)
-    assert any(p.name.startswith(".staging-") for p in out.iterdir())  # left by the killed build
-    subprocess.run(cmd, check=True, capture_output=True)
-    assert len(load_tables(out)["documents"]) == 4
-    left = [
-        p.name for p in out.rglob("*") if p.name.startswith(".staging-") or p.name.endswith(".tmp")
-    ]
-    assert left == []
 
 
 def test_a_second_build_into_the_same_folder_is_refused(raw, tmp_path):
@@ -354,11 +253,11 @@ def test_an_output_folder_that_cannot_be_written_gets_a_sentence(
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(store, "_write_staged", refuse)
+    monkeypatch.setattr(store, "_put_table", refuse)
     result = CliRunner().invoke(main, ["build", "--raw", str(raw), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert words in result.output and "Traceback" not in result.output
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".staging")]
+    assert not (tmp_path / "out" / "documents.parquet").exists()
 
 
 def test_a_folder_on_a_read_only_disk(raw):
@@ -397,14 +296,21 @@ def test_csv_neutralises_formulas_and_parquet_keeps_the_text(raw, tmp_path):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (col, cell)
 
 
-def test_the_cache_is_tidied_of_temporary_and_old_files(tmp_path):
-    cache = Cache(tmp_path / "cache")
-    cache.put("read", "a" * 64, {"x": 1})
-    (tmp_path / "cache" / "read" / ".left.tmp").write_bytes(b"")
-    (tmp_path / "cache" / "read" / ("b" * 64 + ".pkl")).write_bytes(b"")
-    assert cache.tidy() == 2
-    assert [p.name for p in (tmp_path / "cache" / "read").iterdir()] == ["a" * 64 + ".entry"]
-    assert (tmp_path / "cache" / "read" / ("a" * 64 + ".entry")).read_bytes().startswith(MAGIC)
+def test_what_older_builds_kept_of_their_own_is_removed(raw, tmp_path):
+    """The store holds what the file cache, staging folders and manifests held: a build into a
+    folder an older version wrote removes them (and only them)."""
+    out = tmp_path / "out"
+    for folder in (".cache/read", ".staging-12", "alignments"):
+        (out / folder).mkdir(parents=True)
+    (out / ".cache" / "read" / "x.entry").write_bytes(b"old")
+    (out / "alignments" / "_manifest.json").write_text("{}", encoding="utf-8")
+    (out / ".tables.lock").write_text("", encoding="utf-8")
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    compare_build(raw, out)
+    left = {p.name for p in out.iterdir()}
+    assert not left & {".cache", ".staging-12", ".tables.lock"}
+    assert not (out / "alignments" / "_manifest.json").exists()
+    assert (out / "mine.txt").read_text(encoding="utf-8") == "mine"
 
 
 @pytest.mark.parametrize("slice_rows", [1, 2, 3, 1 << 18])

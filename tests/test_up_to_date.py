@@ -49,8 +49,6 @@ def test_nothing_changed_nothing_written(raw, tmp_path):
     [
         "edit a plan",
         "add a plan",
-        "damage a table",
-        "remove a table",
         "--force",
         "--refit",
         "--no-cache",
@@ -67,10 +65,6 @@ def test_any_change_builds_again(raw, tmp_path, change):
     elif change == "add a plan":
         text = SAMPLE_PLAN.replace("测试区", "丁区")
         (raw / "plans" / "plan3.txt").write_text(text, encoding="utf-8")
-    elif change == "damage a table":
-        (out / "measures.parquet").write_bytes(b"PAR1 cut short")
-    elif change == "remove a table":
-        shutil.rmtree(out / "alignments")
     elif change == "--limit":
         extra = ["--limit", "pages=400"]
     else:
@@ -83,6 +77,25 @@ def test_any_change_builds_again(raw, tmp_path, change):
     assert len(tables["documents"]) == (4 if change == "add a plan" else 3)
     if change == "edit a plan":
         assert tables["measures"]["text"].str.contains("稳步").any()
+
+
+@pytest.mark.parametrize("change", ["damage a table", "remove a table", "save a CSV again"])
+def test_exports_changed_since_are_written_again_from_the_store(raw, tmp_path, change):
+    """The store holds the build; the Parquet and CSV files are its exports. One changed or
+    removed since (a file cut short, a folder deleted, a CSV saved from a spreadsheet) is
+    written again by the next build, which has nothing else to do."""
+    out = tmp_path / "out"
+    compare_build(raw, out)
+    hashes = tree_hashes(out)
+    if change == "damage a table":
+        (out / "measures.parquet").write_bytes(b"PAR1 cut short")
+    elif change == "remove a table":
+        shutil.rmtree(out / "alignments")
+    else:
+        (out / "tasks.csv").write_text("序号,任务\n", encoding="gbk")
+    shown = compare_build(raw, out)
+    assert UP_TO_DATE in shown and "written again from the store" in shown
+    assert tree_hashes(out) == hashes
 
 
 def test_a_file_changed_in_place_is_hashed_again(tmp_path):

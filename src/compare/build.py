@@ -32,7 +32,7 @@ from compare.read.formats import NATIVE_SUFFIXES
 from compare.read.limits import DEFAULT_LIMITS, Limits
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
-from compare.store import load_tables, write_tables  # noqa: F401  (the build's two ends, in one place)
+from compare.store import load_tables, write_tables  # noqa: F401  (the build's two ends)
 
 __all__ = [
     "BuildReport",
@@ -74,8 +74,8 @@ class BuildReport:
     # reproducible)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
-    # per table stored one plan per file: a key per plan of what its rows follow from, so that
-    # writing skips the files of unchanged plans (compare.partitions.stage); never written here
+    # per table kept per document: a key per doc_id of what its rows follow from, so that the
+    # store replaces only changed documents' rows (compare.store.commit_build); never written
     row_keys: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     @property
@@ -397,7 +397,7 @@ def _cached_batches(
     if record is not None:
         shape = _record_of(record)
     keys = [key_of(item) if cache.folder else "" for item in items]
-    results = [cache.get(stage, k, shape=shape) if k else None for k in keys]
+    results = cache.get_many(stage, keys, shape=shape)
     todo = [i for i, r in enumerate(results) if r is None]
     fresh = run_batches(
         func, [items[i] for i in todo], context, jobs=jobs, progress=progress, desc=desc,
@@ -670,6 +670,8 @@ class DocumentResults(NamedTuple):
     notes: list[str]
     #: a key naming each document's clauses (its segment key), by doc_id
     clause_keys: dict[str, str]
+    #: a key of what each document's tasks, agencies, targets and coverage follow from
+    extract_keys: dict[str, str]
     #: the share of each document's text accounted for, and the lines that landed nowhere
     accounted: dict[str, tuple[float, tuple]]
 
@@ -728,12 +730,16 @@ def document_stages(
             ToExtract(*it, plan_end.get(it.doc_id), role.get(it.doc_id), s.measures, s.section_at)
             for it, s in zip(items, seg)
         ]
+        ext_key = {
+            it.doc_id: Cache.key(
+                "extract", it.doc_id, digest[it.doc_id], it.places, it.plan_end, it.role
+            )
+            for it in items
+        }
         ext = _cached_batches(
             _extract_batch,
             items,
-            lambda it: Cache.key(
-                "extract", it.doc_id, digest[it.doc_id], it.places, it.plan_end, it.role
-            ),
+            lambda it: ext_key[it.doc_id],
             cache,
             "extract",
             context=lambda b: (),
@@ -761,7 +767,7 @@ def document_stages(
         }
     accounted = {it.doc_id: (s.accounted_share, tuple(s.leftovers)) for it, s in zip(items, seg)}
     notes = [n for e in ext for n in e.notes] + checks
-    return DocumentResults(tables, clauses, notes, seg_key, accounted)
+    return DocumentResults(tables, clauses, notes, seg_key, ext_key, accounted)
 
 
 def checked(table: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
@@ -815,12 +821,15 @@ def build_tables(
     limits: Limits = DEFAULT_LIMITS,
     follow_links: bool = False,
     references: FitChoice = FitChoice(),
+    cache: Cache | None = None,
 ) -> tuple[dict[str, pd.DataFrame], BuildReport]:
     """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing but
     the cache.
 
     ``jobs``: worker processes for per-document stages and alignment (1 = in this process).
-    ``cache_dir``: where results of unchanged raw files are kept between builds (none by default).
+    ``cache_dir``: an output folder whose store keeps the results of unchanged raw files
+    between builds (none by default); they are kept there when this returns. ``cache``: the
+    same, kept by whoever commits the tables (:func:`compare.store.write_tables`).
     ``limits``: what one raw file may cost to read (:class:`~compare.read.limits.Limits`).
     ``follow_links``: read files that links in the raw folder point to outside it.
     ``references``: where the fitted references are kept and when they are fitted again
@@ -829,7 +838,8 @@ def build_tables(
     Wall time per stage is in ``report.timings``.
     """
     clock = StageClock()
-    cache = Cache(cache_dir)
+    owned = cache is None  # results kept here, not with the tables
+    cache = Cache(cache_dir) if cache is None else cache
     with clock("read"):
         docs, report = read_corpus(
             raw_dir,
@@ -867,9 +877,7 @@ def build_tables(
             references=references,
         )
         frames, figures, report.references = drift.tables, drift.figures, drift.references
-        report.row_keys = {
-            name: drift.row_keys for name in frames if schema.TABLES[name].partition_by
-        }
+        report.row_keys = row_keys(texts, per_doc, drift.row_keys)
         del clauses, per_doc, drift
         release_memory()
         for name in list(frames):
@@ -887,4 +895,26 @@ def build_tables(
     report.timings = clock.seconds
     report.cache = cache.use()
     report.warnings += cache.notes
+    if owned:
+        cache.save()
     return tables, report
+
+
+def row_keys(texts: pd.DataFrame, per_doc: DocumentResults, plan_rows: dict[str, str]
+             ) -> dict[str, dict[str, str]]:
+    """Per table kept per document, a key per doc_id of everything its rows follow from: the
+    text (``texts``), its segmentation (``sections``, ``measures``), its extraction (``tasks``,
+    ``agencies``, ``targets``) and, for a plan, its alignment with its references
+    (``alignments``, ``provisions``: ``plan_rows``). The store replaces a document's rows
+    only when its key changed."""
+    text_keys = {
+        d: Cache.key("texts", d, hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest(),
+                     hashlib.sha256(o.encode("utf-8", "surrogatepass")).hexdigest())
+        for d, t, o in zip(texts["doc_id"], texts["text"], texts["original_text"])
+    }
+    return {
+        "texts": text_keys,
+        **{name: per_doc.clause_keys for name in ("sections", "measures")},
+        **{name: per_doc.extract_keys for name in ("tasks", "agencies", "targets")},
+        **{name: plan_rows for name in schema.TABLES if schema.TABLES[name].partition_by},
+    }

@@ -1,7 +1,7 @@
 """The build cache: results of unchanged inputs kept between builds, as data that never runs.
 
-A cache folder is as untrusted as the raw files: anyone who can write to it must not be able to
-make the next build run code, drop a plan or crash. So an entry is
+A stored result is as untrusted as the raw files: anyone who can write to the store must not be
+able to make the next build run code, drop a plan or crash. So an entry is
 
 * **data only**: MessagePack (``msgpack``), with a few extension types this module decodes
   itself (tuples, dates, NumPy arrays of numbers, pandas frames as typed columns, and the
@@ -12,9 +12,8 @@ make the next build run code, drop a plan or crash. So an entry is
 * **checksummed**: a SHA-256 of its payload, so a damaged entry is never half-read.
 
 An entry that fails any check is treated as missing: the result is made again, and the
-reason is kept in :attr:`Cache.notes` for the build report. File layout::
-
-    <folder>/<stage>/<key>.entry      MAGIC, key, checksum (one line each), then the payload
+reason is kept in :attr:`Cache.notes` for the build report. An entry's bytes are MAGIC, key,
+checksum (one line each), then the payload; the store keeps them by stage and key.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import importlib
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -190,11 +187,15 @@ def decode(key: str, data: bytes):
 
 
 class Cache:
-    """Results of build stages, stored by a hash of their inputs and of the code.
+    """Results of build stages, kept in the store (:mod:`compare.store`, table ``results``) by a
+    hash of their inputs and of the code.
 
     Unchanged raw files are not read, segmented or extracted again; a changed file, a
-    changed manifest entry or changed code gives a new key. Entries are written atomically;
-    one that cannot be used is made again, with a note (:attr:`notes`).
+    changed manifest entry or changed code gives a new key. Results made by a build are
+    kept with that build's tables, in its one commit (:func:`compare.store.commit_build`), or
+    by :meth:`save` for a build that writes no tables; results no key of the build named
+    are dropped then. An entry that cannot be used is made again, with a note (:attr:`notes`).
+    ``folder``: the output folder whose store holds the results (None: nothing is kept).
     """
 
     def __init__(self, folder: str | Path | None):
@@ -202,6 +203,8 @@ class Cache:
         self.hits: Counter = Counter()  # stage → results reused
         self.misses: Counter = Counter()  # stage → results built
         self.notes: list[str] = []  # entries that could not be used, and why
+        self.pending: dict[tuple[str, str], bytes] = {}  # made by this build, not yet kept
+        self.used: set[tuple[str, str]] = set()  # stored results this build reused
 
     @staticmethod
     def key(stage: str, *parts) -> str:
@@ -213,35 +216,40 @@ class Cache:
             h.update(b"\0" + (part if isinstance(part, bytes) else repr(part).encode()))
         return h.hexdigest()
 
-    def path(self, stage: str, key: str) -> Path:
-        return self.folder / stage / f"{key}{SUFFIX}"
-
     def get(self, stage: str, key: str, *, count: bool = True, shape=None):
         """The stored value, or None; counted as reused or built unless ``count`` is False.
 
         ``shape``: a check of the value's kind (``lambda v: isinstance(v, Document)``); a value
         that fails it is treated as a damaged entry."""
+        return self.get_many(stage, [key], count=count, shape=shape)[0]
+
+    def get_many(self, stage: str, keys: list[str], *, count: bool = True, shape=None) -> list:
+        """The stored values of ``stage`` under ``keys`` (None where there is none, or where a
+        key is empty), fetched at once; see :meth:`get`."""
+        from compare.store import results
+
         if self.folder is None:
-            return None
-        path = self.path(stage, key)
-        value = None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
-        if data is not None:
-            try:
-                value = decode(key, data)
-                if shape is not None and not shape(value):
-                    raise CacheEntryError("holds a value of the wrong kind for this stage")
-            except CacheEntryError as exc:
-                value = None
-                self.notes.append(
-                    f"build cache entry {stage}/{path.name[:16]}… {exc}; its result was made again"
-                )
-        if count:
-            self.count(stage, reused=value is not None)
-        return value
+            return [None] * len(keys)
+        stored = results(self.folder, stage, [k for k in keys if k])
+        out = []
+        for key in keys:
+            data = self.pending.get((stage, key)) or stored.get(key)
+            value = None
+            if data is not None:
+                try:
+                    value = decode(key, data)
+                    if shape is not None and not shape(value):
+                        raise CacheEntryError("holds a value of the wrong kind for this stage")
+                    self.used.add((stage, key))
+                except CacheEntryError as exc:
+                    value = None
+                    self.notes.append(
+                        f"stored result {stage}/{key[:16]}… {exc}; it was made again"
+                    )
+            if count and key:
+                self.count(stage, reused=value is not None)
+            out.append(value)
+        return out
 
     def count(self, stage: str, reused: int | bool = 0, built: int | None = None) -> None:
         """Count results of ``stage`` reused and built: ``count(stage, reused=True)`` is one
@@ -261,38 +269,15 @@ class Cache:
         }
 
     def put(self, stage: str, key: str, value) -> None:
-        """Store ``value`` under ``key``, atomically (a reader sees the old entry or the new)."""
+        """Keep ``value`` under ``key`` (in the store when the build commits)."""
         if self.folder is None:
             return
-        data = encode(key, value)
-        folder = self.folder / stage
-        tmp = None
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.path(stage, key))
-        except OSError as exc:  # a full disk: the build goes on without keeping this result
-            note = (
-                f"build cache {stage}: results could not be kept ({exc.strerror or exc}); "
-                "the next build makes them again"
-            )
-            if note not in self.notes:
-                self.notes.append(note)
-        finally:
-            if tmp and os.path.exists(tmp):
-                os.unlink(tmp)
+        self.pending[(stage, key)] = encode(key, value)
 
-    def tidy(self) -> int:
-        """Remove what no build reads: temporary files of an interrupted build and entries in an
-        older format (pickles, which are never loaded). Call it only while holding the build
-        lock. Returns how many files were removed."""
-        if self.folder is None or not self.folder.is_dir():
-            return 0
-        removed = 0
-        for path in self.folder.rglob("*"):
-            if path.is_file() and not path.is_symlink() and (path.suffix in (".tmp", ".pkl")):
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed
+    def save(self) -> None:
+        """Keep this build's results in the store now, and drop those it did not use (for a
+        build that writes no tables)."""
+        from compare.store import save_results
+
+        if self.folder is not None:
+            save_results(self.folder, self.pending, self.used)

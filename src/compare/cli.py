@@ -59,16 +59,21 @@ def main() -> None:
     "--cache/--no-cache",
     default=True,
     show_default=True,
-    help="Keep per-document results in <out>/.cache, so unchanged raw files are not read and "
-    "parsed again.",
+    help="Keep per-document results in the store (<out>/compare.duckdb), so unchanged raw files "
+    "are not read and parsed again.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Start a new store (<out>/compare.duckdb): every file is read and every plan aligned "
+    "again. For a store that is damaged or from another program; the raw files are not touched.",
 )
 @click.option(
     "--scheduler",
     default=None,
     metavar="ADDRESS",
     help="Run the per-document and per-plan work on a Dask distributed cluster (tcp://host:8786). "
-    "The workers need compare installed and, with the cache, the output folder on a shared disk; "
-    "the tables are the same as a local build's.",
+    "The workers need compare installed; the tables are the same as a local build's.",
 )
 @click.option(
     "--force",
@@ -132,6 +137,7 @@ def build(
     cache: bool,
     scheduler: str | None,
     force: bool,
+    rebuild: bool,
     refit: bool,
     refit_share: float,
     references_dir: Path | None,
@@ -142,14 +148,14 @@ def build(
     """Read every plan and template and write the tables (documents, texts …)."""
     import json
 
+    from compare import store
     from compare.analysis.references import FitChoice
-    from compare.build import build_tables, write_tables
+    from compare.build import build_tables
     from compare.cache import Cache
     from compare.errors import CompareError, printable_path
-    from compare.inputs import fit_key, inputs_key, raw_key, up_to_date
+    from compare.inputs import fit_key, inputs_key, raw_key
     from compare.parallel import StageClock, default_jobs, workers
     from compare.read.limits import DEFAULT_LIMITS
-    from compare.store import output_lock
 
     if progress is None:
         progress = sys.stderr.isatty()
@@ -167,16 +173,23 @@ def build(
             share=refit_share,
             fixed=references_dir is not None,
         )
-        # one build at a time per output folder: its tables and its cache are this build's alone
-        with output_lock(out_dir):
+        # one build at a time per output folder: its store is this build's alone
+        with store.output_lock(out_dir):
+            if rebuild:
+                store.remove(out_dir)
+            store.check(out_dir)  # a damaged or foreign store is refused before any work
             raw = raw_key(raw_dir, options=f"{limits!r}\x1f{follow_links}")
             if cache and not refit and not force:
                 key = inputs_key(raw, fit_key(fit_choice.folder))
-                if up_to_date(out_dir, key, strict=strict):
+                if store.up_to_date(out_dir, key, strict=strict):
+                    # files changed or removed since (or left behind by a killed build)
+                    again = store.export(out_dir)
                     click.echo(
                         "Nothing has changed since the last build (the same files in "
                         f"{shown_raw}, the same program and references): the tables in "
                         f"{shown_out}/ are up to date."
+                        + (f" {len(again)} file(s) changed or removed since were written "
+                           "again from the store." if again else "")
                     )
                     if timings_file:
                         timings_file.write_text(
@@ -184,13 +197,12 @@ def build(
                         )
                     return
             with workers(scheduler) as cluster_jobs:
-                if cache:
-                    Cache(out_dir / ".cache").tidy()
+                results = Cache(out_dir if cache else None)
                 tables, report = build_tables(
                     raw_dir,
                     progress=progress,
                     jobs=jobs or cluster_jobs or default_jobs(),
-                    cache_dir=out_dir / ".cache" if cache else None,
+                    cache=results,
                     limits=limits,
                     follow_links=follow_links,
                     references=fit_choice,
@@ -212,7 +224,7 @@ def build(
                 report.inputs = inputs_key(raw, fit_key(fit_choice.folder))
                 clock = StageClock()
                 with clock("write"):
-                    write_tables(tables, out_dir, report, validated=True)
+                    store.write_tables(tables, out_dir, report, validated=True, cache=results)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     report.timings.update(clock.seconds)

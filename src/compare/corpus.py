@@ -30,7 +30,8 @@ def load(processed_dir: str | Path | None = None) -> "Corpus":
     from compare.build import load_tables
     from compare.config import PROCESSED_DATA_DIR
 
-    return Corpus(load_tables(processed_dir or PROCESSED_DATA_DIR))
+    folder = processed_dir or PROCESSED_DATA_DIR
+    return Corpus(load_tables(folder), folder=folder)
 
 
 class Corpus:
@@ -40,8 +41,9 @@ class Corpus:
     ``target_changes``) are what that view gives without arguments (``corpus.drift()``), and
     all are in ``corpus.tables``."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame]):
+    def __init__(self, tables: dict[str, pd.DataFrame], *, folder: str | Path | None = None):
         self.tables = {name: tables.get(name, schema.empty_frame(name)) for name in schema.TABLES}
+        self.folder = folder  # the processed folder whose store the tables came from
         for name, frame in self.tables.items():
             if not callable(getattr(type(self), name, None)):
                 setattr(self, name, frame)
@@ -52,6 +54,19 @@ class Corpus:
             f"<Corpus: {int((d['role'] == 'plan').sum())} plans, "
             f"{int((d['role'] == 'template').sum())} templates>"
         )
+
+    def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
+        """The result of a read-only SQL query (DuckDB's SQL) over the store the corpus was
+        loaded from: every table by its name, ``?`` for ``params``.
+
+        >>> corpus.sql("SELECT doc_id, count(*) AS n FROM measures GROUP BY doc_id")  # doctest: +SKIP
+        """
+        from compare.store import sql
+
+        if self.folder is None:
+            raise CompareError("this corpus was not loaded from a build (compare.load()); "
+                               "it has no store to query")
+        return sql(self.folder, query, params)
 
     # ------------------------------------------------------------------------------ names
     def resolve(self, name: str, *, role: str | None = None) -> str:

@@ -4,7 +4,7 @@ output folder are up to date and ``compare build`` has nothing to do.
 The tables are a deterministic function of the raw files (every file under the raw folder,
 manifests and sidecars included, by content), the program (:func:`compare.parallel.code_version`),
 the reading options (limits, following links) and the fitted references used. The key hashes
-all of these; the build report keeps it (``inputs``), and :func:`up_to_date` compares.
+all of these; the store keeps it with the build (:func:`compare.store.up_to_date` compares).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import os
 from pathlib import Path
 
-from compare.errors import CompareError
 
 
 def raw_key(raw_dir: Path, *, options: str = "") -> str:
@@ -84,28 +83,3 @@ def file_sha256(path: Path) -> str | None:
 
 
 _HASHED: dict[tuple, str] = {}
-
-
-def up_to_date(out_dir: Path, key: str, *, strict: bool = False) -> bool:
-    """Whether the tables in ``out_dir`` were built from inputs with this ``key`` and are all
-    there, from one build (a folder left mixed or damaged is never up to date). ``strict``:
-    and every file was read (else the build must run, to fail as ``--strict`` asks)."""
-    from compare import schema
-    from compare.store import REPORT_NAME, check_one_build, stored
-
-    try:
-        report = json.loads((Path(out_dir) / REPORT_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(report, dict) or report.get("inputs") != key:
-        return False
-    summary = report.get("summary") or {}
-    if strict and (summary.get("error", 1) or summary.get("skipped", 1)):
-        return False
-    built = [t for t in report.get("tables", {}) if t in schema.TABLES]
-    if not built or not all(stored(Path(out_dir), t) for t in built):
-        return False
-    try:
-        return check_one_build(Path(out_dir), built) == report.get("build_id")
-    except CompareError:
-        return False

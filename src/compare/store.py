@@ -1,13 +1,26 @@
-"""The processed folder: tables written all-or-nothing, one build at a time, read consistently.
+"""The build's single store: every table, and what the next build needs to redo only what
+changed, in one DuckDB database (``<out>/compare.duckdb``), written by one commit per build.
 
-A build writes every table (``<name>.parquet`` and ``<name>.csv``) and ``build_report.json``
-into a staging folder inside the output folder first, then moves them into place while
-holding the folder's table lock, so a reader never sees half of a build. Every Parquet file
-and the report carry the build's id; :func:`load_tables` refuses a folder whose tables come
-from different builds (a build killed while moving its files, a disk that filled up) and
-names them. A second build into the same folder is refused while the first runs
-(:func:`output_lock`). Staging folders and temporary files left by a killed build are removed
-by the next one.
+What the database holds (all data, never code):
+
+* every table of :data:`compare.schema.TABLES`, declared from the schema (types, comments).
+  A table kept per document (``row_keys`` of a build) has each document's rows replaced only
+  when the key of what they follow from changed; a small corpus-wide table is replaced when
+  its content changed. A hidden ``_seq`` column keeps the rows' order;
+* ``results``: each stage's results for each document, by a key of their inputs and the code
+  (:class:`compare.cache.Cache`; MessagePack data, decoded by an allow-list);
+* ``row_keys``, ``table_keys``: what each stored document's rows and each table follow from;
+* ``exported``: which export file holds which rows, so only changed ones are written again;
+* ``build``: the build report and the key of everything the tables depend on.
+
+A build computes without the database open for writing and holds it only to commit (one
+transaction: a build killed at any point leaves the last committed build whole) and while
+the files researchers read are exported from it: ``<table>.parquet`` and ``<table>.csv``
+(UTF-8 with BOM, formula-safe cells), and for the tables that grow with plans × references
+one file per plan (``alignments/doc_id=<id>/part-0.parquet``, ``alignments_csv/<id>.csv``).
+A second build into the same folder is refused while one runs (:func:`output_lock`); readers
+(:func:`load_tables`, :func:`sql`) read the last committed build, waiting the moment a build
+commits.
 """
 
 from __future__ import annotations
@@ -16,33 +29,62 @@ import errno
 import hashlib
 import json
 import os
-import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
-from compare import partitions, schema
+from compare import schema
 from compare.config import PROCESSED_DATA_DIR
-from compare.errors import CompareError
+from compare.errors import CompareError, printable_path
 
+STORE_NAME = "compare.duckdb"
+#: What the store's ``store_info`` table says of it: a database without it is not ours.
+FORMAT = "compare-store 1"
 REPORT_NAME = "build_report.json"
 #: Rows a spreadsheet shows (Excel, WPS: 1,048,576 with the header); a longer CSV opens cut short.
 SPREADSHEET_ROWS = 1_048_576
-#: Parquet metadata key holding the id of the build that wrote the table.
-BUILD_ID_KEY = b"compare.build_id"
 BUILD_LOCK = ".build.lock"
-TABLES_LOCK = ".tables.lock"
-STAGING_PREFIX = ".staging-"
+PART = "part-0.parquet"
+#: How long a reader waits for a build's commit, and a build for readers, before saying so.
+WAIT_SECONDS = 600.0
+#: The files and folders of older builds' own bookkeeping, removed by the next build.
+OLD_BOOKKEEPING = (".cache", ".tables.lock")
+
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "list": "VARCHAR[]",
+}
+#: The store's own tables (besides the schema's).
+_BOOKKEEPING = (
+    "CREATE TABLE IF NOT EXISTS store_info (name VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS build (name VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS results (stage VARCHAR, key VARCHAR, value BLOB)",
+    "CREATE TABLE IF NOT EXISTS row_keys (tbl VARCHAR, doc_id VARCHAR, key VARCHAR, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS table_keys (tbl VARCHAR PRIMARY KEY, key VARCHAR, "
+    "per_doc BOOLEAN)",
+    "CREATE TABLE IF NOT EXISTS exported (file VARCHAR PRIMARY KEY, key VARCHAR, "
+    "stamp VARCHAR)",
+)
 
 
 class OutputBusyError(CompareError):
     """Another build is writing to the same output folder."""
 
 
-# --------------------------------------------------------------------------- locks
+class StoreError(CompareError):
+    """The store cannot be used: damaged, another program's, or from an older build."""
+
+
+# --------------------------------------------------------------------------- the build lock
 _held: dict[str, list] = {}  # lock path → [file object, depth]: re-entrant within this process
 _held_guard = threading.Lock()
 
@@ -70,12 +112,12 @@ def output_lock(out_dir: str | Path):
         fh = open(path, "a+", encoding="utf-8")
     except OSError as exc:
         raise CompareError(writing_error(out_dir, exc)) from exc
-    if not _flock(fh, exclusive=True, wait=False):
+    if not _flock(fh):
         fh.seek(0)
         holder = fh.read().strip()
         fh.close()
         raise OutputBusyError(
-            f"{out_dir}: another build is writing to this folder"
+            f"{printable_path(out_dir)}: another build is writing to this folder"
             + (f" ({holder})" if holder else "")
             + "; wait for it to finish, or build into another folder with --out"
         )
@@ -90,49 +132,19 @@ def output_lock(out_dir: str | Path):
     finally:
         with _held_guard:
             del _held[path]
-        _unlock(fh)
-        fh.close()
+        fh.close()  # closing drops the lock
 
 
-@contextmanager
-def _tables_lock(out_dir: Path, *, exclusive: bool):
-    """Readers share the table lock; a build moving its files in holds it alone (milliseconds)."""
-    path = out_dir / TABLES_LOCK
-    try:
-        fh = open(path, "a+" if exclusive else "r", encoding="utf-8")
-    except OSError:
-        if exclusive:
-            raise
-        yield  # a folder written before locks existed, or one this user cannot write: read as it is
-        return
-    try:
-        _flock(fh, exclusive=exclusive, wait=True)
-        yield
-    finally:
-        _unlock(fh)
-        fh.close()
-
-
-def _flock(fh, *, exclusive: bool, wait: bool) -> bool:
+def _flock(fh) -> bool:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no advisory locks; builds are not guarded
         return True
-    flags = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
     try:
-        fcntl.flock(fh.fileno(), flags)
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
-
-
-def _unlock(fh) -> None:
-    try:
-        import fcntl
-
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    except (ImportError, OSError, ValueError):  # pragma: no cover
-        pass
 
 
 # --------------------------------------------------------------------------- errors people read
@@ -146,7 +158,8 @@ def writing_error(folder: Path, exc: OSError) -> str:
         errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
     }
     reason = reasons.get(exc.errno, exc.strerror or type(exc).__name__)
-    return f"{folder}: cannot write here ({reason}); nothing that was there before was changed"
+    return (f"{printable_path(folder)}: cannot write here ({reason}); nothing that was there "
+            "before was changed")
 
 
 def _make_folder(folder: Path) -> None:
@@ -156,49 +169,188 @@ def _make_folder(folder: Path) -> None:
         raise CompareError(writing_error(folder, exc)) from exc
 
 
-def tidy(out_dir: str | Path) -> int:
-    """Remove staging folders and temporary files that a killed build left in ``out_dir``
-    (only while holding :func:`output_lock`). Returns how many were removed."""
-    out_dir = Path(out_dir)
-    removed = 0
-    if not out_dir.is_dir():
-        return 0
-    for path in out_dir.iterdir():
-        if path.name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-            removed += 1
-        elif path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def _refused(path: Path, why: str) -> StoreError:
+    return StoreError(
+        f"{printable_path(path)}: {why}; build the tables again with `compare build --rebuild` "
+        "(the raw files are not touched)"
+    )
 
 
-# --------------------------------------------------------------------------- writing
-def build_id(tables: dict[str, pd.DataFrame], report=None) -> str:
-    """An id of the build that made ``tables``: a hash of the code, the raw files' contents and
-    what became of each, and the tables' sizes. Same inputs, same id (tables stay byte-identical
-    from build to build); another build's tables carry another id."""
-    from compare.parallel import code_version
+# --------------------------------------------------------------------------- connections
+@contextmanager
+def connect(folder: str | Path, *, write: bool = False):
+    """A connection to the store in ``folder``: read-only (the last committed build; SQL cannot
+    reach other files), or for writing (made when absent). Waits while another process holds
+    it the other way (a build committing, readers reading), up to :data:`WAIT_SECONDS`.
+    :class:`StoreError` for a file that is not a compare store, or is damaged."""
+    import duckdb
 
-    h = hashlib.sha256(code_version().encode())
-    for name in sorted(tables):
-        h.update(f"\0{name}:{len(tables[name])}".encode())
-    docs = tables.get("documents")
-    if docs is not None and "content_sha256" in docs:
-        h.update(
-            "\0".join(
-                docs["doc_id"].astype(str) + "=" + docs["content_sha256"].astype(str)
-            ).encode()
+    path = Path(folder) / STORE_NAME
+    if not write and not path.is_file():
+        raise CompareError(
+            f"{printable_path(folder)}: no tables found; run `compare build` first"
+            + (" (the tables there are from an older version of compare)"
+               if (Path(folder) / "documents.parquet").exists() else "")
         )
-    if report is not None:
-        h.update(
-            json.dumps(
-                [(f.source_file, f.status, f.doc_id) for f in report.files], ensure_ascii=False
-            ).encode()
-        )
-        # the fitted references are an input too: another fit, another build
-        h.update(str(getattr(report, "references", {}).get("fit_id", "")).encode())
-    return h.hexdigest()[:20]
+    config = {} if write else {"enable_external_access": False}
+    waited = 0.0
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=not write, config=config)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or waited >= WAIT_SECONDS:
+                raise _refused(path, _why_unreadable(exc)) from exc
+        except duckdb.Error as exc:
+            raise _refused(path, _why_unreadable(exc)) from exc
+        time.sleep(0.1)
+        waited += 0.1
+    try:
+        _check(con, path, write)
+        yield con
+    finally:
+        con.close()
+
+
+def _why_unreadable(exc) -> str:
+    text = str(exc).lower()
+    if "lock" in text:
+        return ("is held by another program for longer than "
+                f"{WAIT_SECONDS:.0f} s (a build, or a notebook reading it); try again later")
+    return "is damaged or is not a compare store"
+
+
+def _check(con, path: Path, write: bool) -> None:
+    """Refuse a database that is not a compare store; make a new one's bookkeeping."""
+    import duckdb
+
+    try:
+        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if not names and write:
+            for statement in _BOOKKEEPING:
+                con.execute(statement)
+            con.execute("INSERT INTO store_info VALUES ('format', ?)", [FORMAT])
+            return
+        info = dict(con.execute("SELECT name, value FROM store_info").fetchall()) \
+            if "store_info" in names else {}
+    except duckdb.Error as exc:
+        raise _refused(path, "is damaged or is not a compare store") from exc
+    if info.get("format") != FORMAT:
+        raise _refused(path, "is not a compare store (another program's database, or an "
+                             "older format)")
+
+
+def remove(folder: str | Path) -> None:
+    """Delete the store in ``folder`` (``compare build --rebuild``); exports stay until the
+    build replaces them."""
+    for name in (STORE_NAME, STORE_NAME + ".wal"):
+        (Path(folder) / name).unlink(missing_ok=True)
+
+
+def check(folder: str | Path) -> None:
+    """Raise :class:`StoreError` when ``folder`` holds a store that cannot be used."""
+    if (Path(folder) / STORE_NAME).exists():
+        with connect(folder):
+            pass
+
+
+# --------------------------------------------------------------------------- results (cache)
+def results(folder: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
+    """The stored results of ``stage`` under ``keys`` (those present)."""
+    if not keys or not (Path(folder) / STORE_NAME).is_file():
+        return {}
+    with connect(folder) as con:
+        rows = con.execute(
+            "SELECT key, value FROM results WHERE stage = ? AND key IN (SELECT unnest(?))",
+            [stage, sorted(set(keys))],
+        ).fetchall()
+    return {k: bytes(v) for k, v in rows}
+
+
+def _keep_results(con, pending: dict, used: set) -> None:
+    """Store this build's new results; drop those no key of this build names."""
+    import pyarrow as pa
+
+    if pending:
+        stages, keys, values = zip(*[(s, k, v) for (s, k), v in sorted(pending.items())])
+        new = pa.table({"stage": stages, "key": keys, "value": pa.array(values, pa.binary())})
+        con.register("new_results", new)
+        con.execute("DELETE FROM results WHERE (stage, key) IN "
+                    "(SELECT (stage, key) FROM new_results)")
+        con.execute("INSERT INTO results SELECT stage, key, value FROM new_results")
+        con.unregister("new_results")
+    kept = sorted(used | set(pending))
+    names = pa.table({"stage": [s for s, _ in kept], "key": [k for _, k in kept]})
+    con.register("kept_results", names)
+    con.execute("DELETE FROM results WHERE (stage, key) NOT IN "
+                "(SELECT (stage, key) FROM kept_results)")
+    con.unregister("kept_results")
+
+
+def save_results(folder: Path, pending: dict, used: set) -> None:
+    """Commit results alone (a build that writes no tables: :func:`compare.build.build_tables`
+    called with a ``cache_dir``)."""
+    _make_folder(Path(folder))
+    with connect(folder, write=True) as con:
+        con.execute("BEGIN")
+        _keep_results(con, pending, used)
+        con.execute("COMMIT")
+
+
+# --------------------------------------------------------------------------- committing a build
+def table_ddl(name: str) -> list[str]:
+    """``CREATE TABLE`` and ``COMMENT ON`` statements of table ``name``, from the schema."""
+    spec = schema.TABLES[name]
+    cols = ", ".join(f'"{c}" {_SQL_TYPES[schema.FIELDS[c].type]}' for c in spec.columns)
+    out = [f'CREATE TABLE "{name}" ({cols}, _seq BIGINT)',
+           f"COMMENT ON TABLE \"{name}\" IS {_literal(spec.description)}"]
+    out += [f'COMMENT ON COLUMN "{name}"."{c}" IS {_literal(schema.FIELDS[c].description)}'
+            for c in spec.columns]
+    return out
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def arrow_schema(columns, *, metadata=None):
+    """The Arrow types the tables' files hold, from the schema: text as large strings (pandas'
+    Arrow-backed text), dates as timestamps in seconds, lists as lists of text."""
+    import pyarrow as pa
+
+    kinds = {"string": pa.large_string(), "int": pa.int64(), "float": pa.float64(),
+             "bool": pa.bool_(), "date": pa.timestamp("s"), "list": pa.list_(pa.string())}
+    return pa.schema([(c, kinds[schema.FIELDS[c].type]) for c in columns], metadata=metadata)
+
+
+def _arrow(df: pd.DataFrame, *, pandas_metadata: bool = False):
+    """A checked frame as Arrow of the declared types (a Categorical's dictionary decoded; a
+    column with no value still typed); with pandas' metadata when asked (``pd.read_parquet``
+    then gives the frame's dtypes)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    metadata = table.schema.metadata if pandas_metadata else None
+    return table.cast(arrow_schema(table.column_names, metadata=metadata))
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def _frame_key(df: pd.DataFrame) -> str:
+    """A key of a small table's content (its Arrow IPC bytes)."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    table = _arrow(df)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return _digest(sink.getvalue().to_pybytes())
 
 
 def write_tables(
@@ -207,64 +359,162 @@ def write_tables(
     report=None,
     *,
     validated: bool = False,
+    cache=None,
 ) -> list[Path]:
-    """Validate, then write each table as ``<name>.parquet`` and ``<name>.csv`` (UTF-8 with BOM;
-    text cells quoted; text that begins like a formula neutralised), and ``report`` as
-    ``build_report.json``. Returns the paths written.
-
-    All or nothing: every table is validated, then every file written into a staging folder,
-    then all are moved into place at once; a failure at any step leaves the folder as it was
-    (and no temporary file behind). Raises :class:`~compare.errors.CompareError` with a plain
-    reason when the folder cannot be written (read-only, disk full) or another build holds it.
-    """
-    from compare.parallel import no_cycle_collection, release_memory
-
-    out_dir = Path(out_dir)
-    # tables straight from build_tables are validated already; anything else is checked here
+    """Check ``tables`` against the schema (unless ``validated``: straight from
+    :func:`compare.build.build_tables`) and commit them, with ``report`` (its per-document
+    row keys: :attr:`~compare.build.BuildReport.row_keys`) and the ``cache``'s new results, as
+    one build (:func:`commit_build`). Returns the files exported."""
     checked = (
         tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
     )
+    keys = getattr(report, "row_keys", None) or {}
+    return commit_build(out_dir, checked, report, row_keys=keys, cache=cache)
+
+
+def commit_build(
+    out_dir: str | Path,
+    tables: dict[str, pd.DataFrame],
+    report=None,
+    *,
+    row_keys: dict[str, dict[str, str]] | None = None,
+    cache=None,
+) -> list[Path]:
+    """Put a build into the store in one transaction, then export the files researchers read.
+
+    ``tables``: checked frames. ``row_keys``: per table kept per document, a key per doc_id of
+    what its rows follow from; a document whose key is stored keeps its stored rows (its
+    rows in ``tables`` are not written again). ``report``: the build report (its key of the
+    inputs decides when the next build has nothing to do). ``cache``: the build's
+    :class:`~compare.cache.Cache`, whose new results go into the same transaction.
+    Returns the files exported."""
+    import duckdb
+
+    from compare.parallel import code_version
+
+    out_dir = Path(out_dir)
+    row_keys = row_keys or {}
     if report is not None:
         report.warnings += [
             f"{name}.csv has {rows:,} rows: a spreadsheet (Excel, WPS) opens only the first "
             f"{SPREADSHEET_ROWS - 1:,}; read {name}.parquet (pandas, R arrow), or filter the "
             f"table, for the whole of it"
-            for name, rows in _longest_csv(checked).items()
+            for name, rows in _longest_csv(tables).items()
             if rows >= SPREADSHEET_ROWS
         ]
-    stamp = build_id(checked, report)
-    release_memory()  # what building and validating freed, before the files' Arrow copies
-    with output_lock(out_dir), no_cycle_collection():
-        tidy(out_dir)
-        staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    version = code_version()
+    with output_lock(out_dir):
+        _tidy(out_dir)
         try:
-            try:
-                staging.mkdir()
-                row_keys = getattr(report, "row_keys", None) or {}
-                names, staged = _write_staged(checked, staging, stamp, out_dir, row_keys)
+            with connect(out_dir, write=True) as con:
+                con.execute("BEGIN")
+                for name, df in tables.items():
+                    keys = row_keys.get(name)
+                    if keys is None and schema.TABLES[name].partition_by:
+                        keys = {}  # exported per plan: kept per plan, keyed by content
+                    _put_table(con, name, df, keys, version)
+                present = {r[0] for r in con.execute("SELECT tbl FROM table_keys").fetchall()}
+                for gone in sorted(present - set(tables)):
+                    _drop_table(con, gone)
+                if cache is not None and cache.folder is not None:
+                    _keep_results(con, cache.pending, cache.used)
                 if report is not None:
                     data = json.loads(report.to_json())
-                    data["build_id"] = stamp
-                    (staging / REPORT_NAME).write_text(
-                        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                        encoding="utf-8",
-                    )
-                    names.append(REPORT_NAME)
-                with _tables_lock(out_dir, exclusive=True):
-                    _swap_in(names, staging, out_dir)
-                    for part in staged:  # plans no longer built; a table once stored whole
-                        partitions.remove_stale(out_dir, part)
-                        for old in (f"{part.name}.parquet", f"{part.name}.csv"):
-                            (out_dir / old).unlink(missing_ok=True)
-            except OSError as exc:
-                raise CompareError(writing_error(out_dir, exc)) from exc
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [out_dir / name for name in names]
+                    data["build_id"] = _build_id(con)
+                    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+                    con.execute("INSERT OR REPLACE INTO build VALUES ('report', ?)", [text])
+                    con.execute("INSERT OR REPLACE INTO build VALUES ('inputs', ?)",
+                                [report.inputs or ""])
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+        except OSError as exc:
+            raise CompareError(writing_error(out_dir, exc)) from exc
+        except duckdb.Error as exc:  # the database's own account of a full disk, and the like
+            raise CompareError(
+                f"{printable_path(out_dir)}: the build could not be stored "
+                f"({str(exc).splitlines()[0][:200]}); the last build's tables are kept"
+            ) from exc
+        return export(out_dir)
+
+
+def _put_table(con, name: str, df: pd.DataFrame, keys: dict[str, str] | None, version) -> None:
+    """Replace the stored rows of table ``name`` that differ from ``df``'s (see
+    :func:`commit_build`)."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                         [name]).fetchone()[0]
+    if not exists:
+        for statement in table_ddl(name):
+            con.execute(statement)
+    cols = ", ".join(f'CAST("{c}" AS {_SQL_TYPES[schema.FIELDS[c].type]})'
+                     for c in schema.columns(name))
+    if keys is None:  # a table replaced whole, when its content changed
+        key = _digest(version, _frame_key(df))
+        if con.execute("SELECT key FROM table_keys WHERE tbl = ?", [name]).fetchone() == (key,):
+            return
+        con.execute(f'DELETE FROM "{name}"')
+        con.execute("DELETE FROM row_keys WHERE tbl = ?", [name])
+        _insert(con, name, df, cols, per_doc=False)
+    else:
+        unkeyed = sorted(set(df["doc_id"].unique()) - set(keys))
+        if unkeyed:  # rows no key names: keyed by their content
+            keys = {**keys, **{d: _frame_key(df[df["doc_id"] == d]) for d in unkeyed}}
+        stored = dict(con.execute("SELECT doc_id, key FROM row_keys WHERE tbl = ?",
+                                  [name]).fetchall())
+        changed = sorted(d for d, k in keys.items() if stored.get(d) != k)
+        gone = sorted(set(stored) - set(keys))
+        if changed or gone:
+            _delete_docs(con, name, changed + gone)
+        if changed:
+            rows = df[df["doc_id"].isin(changed)]
+            _insert(con, name, rows, cols, per_doc=True)
+            counts = rows["doc_id"].value_counts()
+            new = pd.DataFrame({"tbl": name, "doc_id": changed,
+                                "key": [keys[d] for d in changed],
+                                "n": [int(counts.get(d, 0)) for d in changed]})
+            con.register("new_keys", new)
+            con.execute("INSERT INTO row_keys SELECT tbl, doc_id, key, n FROM new_keys")
+            con.unregister("new_keys")
+        key = _digest(version, *sorted(f"{d}={k}" for d, k in keys.items()))
+    con.execute("INSERT OR REPLACE INTO table_keys VALUES (?, ?, ?)",
+                [name, key, keys is not None])
+
+
+def _delete_docs(con, name: str, doc_ids: list[str]) -> None:
+    con.execute(f'DELETE FROM "{name}" WHERE doc_id IN (SELECT unnest(?))', [doc_ids])
+    con.execute("DELETE FROM row_keys WHERE tbl = ? AND doc_id IN (SELECT unnest(?))",
+                [name, doc_ids])
+
+
+def _insert(con, name: str, df: pd.DataFrame, cols: str, *, per_doc: bool) -> None:
+    """Insert ``df``'s rows with their order: within each document (``per_doc``) or whole."""
+    import pyarrow as pa
+
+    if df.empty:
+        return
+    table = _arrow(df)
+    if per_doc:
+        seq = df.groupby("doc_id", sort=False).cumcount().to_numpy()
+    else:
+        seq = range(len(df))
+    con.register("new_rows", table.append_column("_seq", pa.array(seq, pa.int64())))
+    con.execute(f'INSERT INTO "{name}" SELECT {cols}, _seq FROM new_rows')
+    con.unregister("new_rows")
+
+
+def _drop_table(con, name: str) -> None:
+    con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    con.execute("DELETE FROM row_keys WHERE tbl = ?", [name])
+    con.execute("DELETE FROM table_keys WHERE tbl = ?", [name])
+
+
+def _build_id(con) -> str:
+    """An id of the committed tables: a hash of every table's key (same inputs, same id)."""
+    rows = con.execute("SELECT tbl, key FROM table_keys ORDER BY tbl").fetchall()
+    return _digest(*[f"{t}={k}" for t, k in rows])[:20]
 
 
 def _longest_csv(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Rows of each table's longest CSV file (a partitioned table has one per plan)."""
+    """Rows of each table's longest CSV file (a table exported per plan has one per plan)."""
     out = {}
     for name, df in tables.items():
         key = schema.TABLES[name].partition_by
@@ -272,82 +522,179 @@ def _longest_csv(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     return out
 
 
-def _swap_in(names: list[str], staging: Path, out_dir: Path) -> None:
-    """Move the staged files into ``out_dir``; if a move fails, put every earlier file back.
-    (A build killed here leaves a mix, which :func:`load_tables` recognises and refuses.)"""
-    backup = staging / ".previous"
-    backup.mkdir()
-    done: list[tuple[str, bool]] = []  # (name, whether an older file was kept aside)
+def _tidy(out_dir: Path) -> None:
+    """Remove what older builds kept of their own (the file cache, staging folders, manifests):
+    the store holds it now."""
+    import shutil
+
+    for name in OLD_BOOKKEEPING:
+        path = out_dir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file():
+            path.unlink(missing_ok=True)
+    for path in out_dir.glob(".staging-*"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+    for name, spec in schema.TABLES.items():
+        if spec.partition_by:
+            (out_dir / name / "_manifest.json").unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- exports
+def partition_paths(name: str, value: str) -> tuple[str, str]:
+    """Paths (relative to the output folder) of one plan's Parquet file and CSV file of a table
+    exported per plan. The value is percent-encoded, as Hive-style readers expect."""
+    safe = quote(str(value), safe="")
+    if safe in ("", ".", ".."):  # never a path that leaves the folder
+        safe = quote(safe, safe="").replace(".", "%2E") or "%00"
+    key = schema.TABLES[name].partition_by
+    return f"{name}/{key}={safe}/{PART}", f"{name}_csv/{safe}.csv"
+
+
+def export(out_dir: str | Path) -> list[Path]:
+    """Bring the files researchers read up to date with the committed build: each table whose
+    key changed (or whose file is missing) is written again, and of the tables exported per
+    plan only the changed plans' files; files of removed plans are deleted. Each file is
+    replaced whole; what was exported is recorded, so a build killed while exporting is
+    finished by the next. Returns the files written."""
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    # the files are written with the store open for reading (readers go on reading), then
+    # recorded with it open for writing a moment
+    with connect(out_dir) as con:
+        done = {f: (k, s) for f, k, s in con.execute("SELECT * FROM exported").fetchall()}
+        wanted = _wanted(con)
+        # a file changed or removed since it was exported (saved from a spreadsheet, deleted)
+        # is written again, as is every file whose rows changed
+        todo = {file: entry for file, entry in wanted.items()
+                if done.get(file) != (entry[2], _stamp(out_dir / file))}
+        jobs = dict.fromkeys((name, doc_id) for name, doc_id, _ in todo.values())
+        for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is None):
+            written += _export_table(con, out_dir, name)
+        for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is not None):
+            written += _export_plans(con, out_dir, name,
+                                     sorted(d for n, d in jobs if n == name and d is not None))
+        gone = sorted(set(done) - set(wanted))
+        for file in gone:
+            _remove_export(out_dir, file)
+        report = con.execute("SELECT value FROM build WHERE name = 'report'").fetchone()
+        if report is not None:
+            path = out_dir / REPORT_NAME
+            if not path.is_file() or path.read_bytes() != report[0].encode("utf-8"):
+                _replace(path, report[0].encode("utf-8"))
+                written.append(path)
+    if todo or gone:
+        with connect(out_dir, write=True) as con:
+            con.execute("BEGIN")
+            con.execute("DELETE FROM exported")
+            files = sorted(wanted)
+            con.register("now", pd.DataFrame({"file": files,
+                                               "key": [wanted[f][2] for f in files],
+                                               "stamp": [_stamp(out_dir / f) for f in files]}))
+            con.execute("INSERT INTO exported SELECT file, key, stamp FROM now")
+            con.unregister("now")
+            con.execute("COMMIT")
+    return written
+
+
+def _stamp(path: Path) -> str | None:
+    """A file's size and change time, as exported (None when it is not there)."""
     try:
-        for name in names:
-            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)  # a partition's folder
-            (backup / name).parent.mkdir(parents=True, exist_ok=True)
-            had = (out_dir / name).exists()
-            if (
-                had
-            ):  # a second name for the old file: the folder never lacks a table, even for a moment
-                try:
-                    os.link(out_dir / name, backup / name)
-                except OSError:
-                    shutil.copy2(out_dir / name, backup / name)
-            done.append((name, had))
-            os.replace(staging / name, out_dir / name)
+        st = path.stat()
     except OSError:
-        for name, had in reversed(done):
-            if had:
-                os.replace(backup / name, out_dir / name)
-            else:
-                (out_dir / name).unlink(missing_ok=True)
-        raise
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
-def _write_staged(
-    checked: dict[str, pd.DataFrame],
-    staging: Path,
-    stamp: str,
-    out_dir: Path,
-    row_keys: dict[str, dict[str, str]] | None = None,
-) -> tuple[list[str], list[partitions.Staged]]:
-    """Write every table into ``staging``; the files to move into place (partitions first, so
-    a folder left half-moved is recognised) and what each partitioned table staged.
-    ``row_keys``: per partitioned table, a key per plan of what its rows follow from (see
-    :func:`compare.partitions.stage`)."""
-    import pyarrow as pa
+def _wanted(con) -> dict[str, tuple[str, str | None, str]]:
+    """Every export file the committed build has: file → (table, plan or None, key)."""
+    out = {}
+    for name, key in con.execute("SELECT tbl, key FROM table_keys ORDER BY tbl").fetchall():
+        if not schema.TABLES.get(name) or not schema.TABLES[name].partition_by:
+            out[f"{name}.parquet"] = out[f"{name}.csv"] = (name, None, key)
+            continue
+        rows = con.execute("SELECT doc_id, key FROM row_keys WHERE tbl = ? AND n > 0 "
+                           "ORDER BY doc_id", [name]).fetchall()
+        for doc_id, row_key in rows:
+            for file in partition_paths(name, doc_id):
+                out[file] = (name, doc_id, row_key)
+    return out
+
+
+def _export_table(con, out_dir: Path, name: str) -> list[Path]:
+    """Write one whole table's Parquet and CSV files (Parquet with pandas' metadata)."""
+    table = _arrow(_read(con, name), pandas_metadata=True)
+    return _write_pair(table, table, [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"])
+
+
+def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str]) -> list[Path]:
+    """Write the files of ``doc_ids``' rows of a table exported per plan: rows fetched at once,
+    then one Parquet file (the plan's id is in the folder's name, as in a Hive layout, so not
+    in the file) and one CSV file per plan."""
+    key = schema.TABLES[name].partition_by
+    cols = ", ".join(f'"{c}"' for c in schema.columns(name))
+    rows = con.execute(
+        f'SELECT {cols} FROM "{name}" WHERE doc_id IN (SELECT unnest(?)) ORDER BY doc_id, _seq',
+        [doc_ids],
+    ).to_arrow_table()
+    rows = rows.cast(arrow_schema(rows.column_names))
+    written: list[Path] = []
+    codes = rows.column(key).combine_chunks().dictionary_encode()
+    ids = np.asarray(codes.indices)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
+    for start, end in zip(starts, [*starts[1:], len(ids)]):
+        part = rows.slice(int(start), int(end - start))
+        paths = [out_dir / p for p in partition_paths(name, codes.dictionary[ids[start]].as_py())]
+        written += _write_pair(part.drop_columns([key]), part, paths)
+    return written
+
+
+def _write_pair(parquet_table, csv_table, paths: list[Path]) -> list[Path]:
     from pyarrow import parquet
 
-    names, staged = [], []
-    # a table's parquet and CSV files are written at once, in two threads (Arrow's writers do
-    # not hold the interpreter lock); one table at a time, so memory holds one Arrow copy
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for name, df in checked.items():
-            if schema.TABLES[name].partition_by:
-                keys = (row_keys or {}).get(name)
-                staged.append(
-                    partitions.stage(df, name, staging, out_dir, stamp, _write_csv, pool, keys)
-                )
-                names = staged[-1].files + names
-                continue
-            table = pa.Table.from_pandas(df, preserve_index=False)  # once for both files
-            table = partitions.plain_text(table).replace_schema_metadata(
-                {**(table.schema.metadata or {}), BUILD_ID_KEY: stamp.encode()}
-            )
-            files = [
-                pool.submit(parquet.write_table, table, str(staging / f"{name}.parquet")),
-                pool.submit(_write_csv, table, name, staging / f"{name}.csv"),
-            ]
-            for f in files:
-                f.result()
-            names += [f"{name}.parquet", f"{name}.csv"]
-            del table, files
-    return names, staged
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _replace_with(paths[0], lambda tmp: parquet.write_table(parquet_table, str(tmp)))
+    _replace_with(paths[1], lambda tmp: write_csv(csv_table, tmp))
+    return paths
 
 
-def _write_csv(table, name: str, path) -> None:
-    """One table (an Arrow table) as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then
-    reads Chinese correctly), a header row, text cells in double quotes, list cells joined with
-    、, dates as YYYY-MM-DD, empty cells for missing values, and text that a spreadsheet would run
-    as a formula neutralised (:func:`csv_safe`). Arrow's CSV writer: a national corpus has
-    millions of alignment rows."""
+def _remove_export(out_dir: Path, file: str) -> None:
+    """Delete one export file of a plan no longer built (only inside the tables' folders)."""
+    parts = Path(file).parts
+    if ".." in parts or Path(file).is_absolute():
+        return
+    target = out_dir / file
+    target.unlink(missing_ok=True)
+    if len(parts) == 3 and "=" in parts[1]:
+        try:
+            target.parent.rmdir()
+        except OSError:
+            pass
+
+
+def _replace(path: Path, data: bytes) -> None:
+    _replace_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _replace_with(path: Path, write) -> None:
+    """Write ``path`` whole through a temporary file beside it (a reader sees old or new)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CompareError(writing_error(path.parent, exc)) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_csv(table, path) -> None:
+    """One table (Arrow) as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then reads
+    Chinese correctly), a header row, text cells in double quotes, list cells joined with 、,
+    dates as YYYY-MM-DD, empty cells for missing values, and text that a spreadsheet would run
+    as a formula neutralised (:func:`csv_safe`)."""
     import pyarrow as pa
     from pyarrow import compute, csv
 
@@ -378,18 +725,38 @@ def csv_safe(column):
     starts = compute.match_substring_regex(column, schema.FORMULA_START)
     if not compute.any(starts).as_py():
         return column  # nearly every column: no copy (a national corpus's texts are gigabytes)
-    quote, empty = pa.scalar("'", type=column.type), pa.scalar("", type=column.type)
-    return compute.if_else(starts, compute.binary_join_element_wise(quote, column, empty), column)
+    quote_, empty = pa.scalar("'", type=column.type), pa.scalar("", type=column.type)
+    return compute.if_else(starts, compute.binary_join_element_wise(quote_, column, empty),
+                           column)
 
 
 # --------------------------------------------------------------------------- reading
+def _ordered(con, name: str) -> str:
+    """``FROM … ORDER BY`` giving a table's rows in the order they were built: a table kept per
+    document in the documents' order, each document's rows in theirs."""
+    per_doc = con.execute("SELECT per_doc FROM table_keys WHERE tbl = ?", [name]).fetchone()
+    if not per_doc or not per_doc[0]:
+        return f'FROM "{name}" t ORDER BY t._seq'
+    return (f'FROM "{name}" t LEFT JOIN (SELECT doc_id AS _doc, _seq AS _rank FROM documents) d '
+            "ON t.doc_id = d._doc ORDER BY d._rank NULLS LAST, t.doc_id, t._seq")
+
+
+def _read(con, name: str) -> pd.DataFrame:
+    """One stored table as a typed DataFrame, rows in the order they were built."""
+    from compare.frames import frame
+
+    cols = ", ".join(f't."{c}"' for c in schema.columns(name))
+    arrow = con.execute(f"SELECT {cols} {_ordered(con, name)}").to_arrow_table()
+    if not arrow.num_rows:
+        return schema.empty_frame(name)
+    return schema.coerce(frame(arrow), name)
+
+
 def load_tables(
     processed_dir: str | Path = PROCESSED_DATA_DIR, names: list[str] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """The built tables as DataFrames, typed as declared in :mod:`compare.schema`.
-
-    Refuses (:class:`~compare.errors.CompareError`) a folder whose tables come from different
-    builds, naming them; while a build is moving its files into place, waits for it.
+    """The tables of the last committed build as DataFrames, typed as declared in
+    :mod:`compare.schema` (text Arrow-backed). While a build commits, waits for it.
 
     >>> tables = load_tables()            # doctest: +SKIP
     >>> tables["documents"][["doc_id", "doc_number"]]
@@ -397,85 +764,53 @@ def load_tables(
     from compare.parallel import no_cycle_collection
 
     processed_dir = Path(processed_dir)
-    with _tables_lock(processed_dir, exclusive=False), no_cycle_collection():
-        present = [n for n in schema.TABLES if stored(processed_dir, n)]
+    with connect(processed_dir) as con, no_cycle_collection():
+        present = [n for n, in con.execute("SELECT tbl FROM table_keys").fetchall()]
+        present = [n for n in schema.TABLES if n in present]
         names = names or present
         if not names:
-            raise CompareError(f"{processed_dir}: no tables found; run `compare build` first")
+            raise CompareError(f"{printable_path(processed_dir)}: no tables found; "
+                               "run `compare build` first")
         for name in names:
             if name not in present:
                 raise CompareError(
-                    f"{processed_dir / (name + '.parquet')}: table '{name}' has not been built; "
+                    f"{printable_path(processed_dir)}: table '{name}' has not been built; "
                     "run `compare build`"
                 )
-        check_one_build(processed_dir, present)
-        return {name: _read_table(processed_dir, name) for name in names}
+        return {name: _read(con, name) for name in names}
 
 
-def stored(processed_dir: Path, name: str) -> bool:
-    """Whether table ``name`` is in ``processed_dir`` (whole, or as a partitioned dataset)."""
-    if schema.TABLES[name].partition_by:
-        return (processed_dir / name / partitions.MANIFEST).is_file()
-    return (processed_dir / f"{name}.parquet").exists()
-
-
-def check_one_build(processed_dir: Path, present: list[str]) -> str | None:
-    """The id of the build that wrote every table in ``processed_dir`` (None for tables written
-    before builds were stamped); :class:`~compare.errors.CompareError` when they differ."""
-    from pyarrow import parquet
-
-    ids: dict[str | None, list[str]] = {}
-    for name in present:
-        if schema.TABLES[name].partition_by:
-            ids.setdefault(partitions.stamp(processed_dir, name), []).append(name)
-            continue
-        try:
-            meta = parquet.read_schema(processed_dir / f"{name}.parquet").metadata or {}
-        except Exception as exc:  # a file cut short by a full disk or a killed copy
-            raise CompareError(
-                f"{processed_dir / (name + '.parquet')}: the table file is damaged "
-                f"({type(exc).__name__}); run `compare build` again"
-            ) from exc
-        stamp = meta.get(BUILD_ID_KEY)
-        ids.setdefault(stamp.decode() if stamp else None, []).append(name)
-    report = processed_dir / REPORT_NAME
-    if report.exists() and ids and next(iter(ids)) is not None:
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {"build_id": "damaged"}
-        stamp = data.get("build_id")
-        if stamp not in ids:
-            ids.setdefault(stamp, []).append(REPORT_NAME.removesuffix(".json"))
-        missing = [t for t in data.get("tables", {}) if t in schema.TABLES and t not in present]
-        if missing:
-            raise CompareError(
-                f"{processed_dir}: the last build wrote {', '.join(missing)}, which "
-                f"{'is' if len(missing) == 1 else 'are'} missing; run `compare build` again"
-            )
-    if len(ids) > 1:
-        groups = sorted(ids.values(), key=len, reverse=True)
-        parts = [", ".join(groups[0]) + " from one build"] + [
-            ", ".join(g) + " from another" for g in groups[1:]
-        ]
-        raise CompareError(
-            f"{processed_dir}: the tables come from {len(ids)} different builds ("
-            + "; ".join(parts)
-            + "), as when a build was interrupted while writing; run `compare build` again"
-        )
-    return next(iter(ids), None)
-
-
-def _read_table(processed_dir: Path, name: str) -> pd.DataFrame:
-    """One stored table (whole, or gathered from its partitions) as a typed DataFrame."""
-    from pyarrow import parquet
+def sql(processed_dir: str | Path, query: str, params=None) -> pd.DataFrame:
+    """The result of a read-only SQL ``query`` over the last committed build (DuckDB's SQL;
+    every table of :data:`compare.schema.TABLES` by its name), text Arrow-backed. The query
+    cannot change the store nor reach files outside it."""
+    import duckdb
 
     from compare.frames import frame
 
-    if schema.TABLES[name].partition_by:
-        arrow = partitions.read(processed_dir, name)
-        if arrow is None:
-            return schema.empty_frame(name)
-    else:
-        arrow = parquet.read_table(processed_dir / f"{name}.parquet")
-    return schema.coerce(frame(arrow), name)
+    with connect(processed_dir) as con:
+        try:
+            return frame(con.execute(query, params or []).to_arrow_table())
+        except duckdb.Error as exc:
+            raise CompareError(f"the query could not be run: {str(exc).splitlines()[0]}") from exc
+
+
+def report(processed_dir: str | Path) -> dict | None:
+    """The last committed build's report (as ``build_report.json`` holds it), or None."""
+    with connect(processed_dir) as con:
+        row = con.execute("SELECT value FROM build WHERE name = 'report'").fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def up_to_date(out_dir: Path, key: str, *, strict: bool = False) -> bool:
+    """Whether the committed build was made from inputs with this ``key``. ``strict``: and
+    every file was read (else the build must run, to fail as ``--strict`` asks)."""
+    if not (Path(out_dir) / STORE_NAME).is_file():
+        return False
+    with connect(out_dir) as con:
+        row = con.execute("SELECT value FROM build WHERE name = 'inputs'").fetchone()
+        text = con.execute("SELECT value FROM build WHERE name = 'report'").fetchone()
+    if row is None or row[0] != key or text is None:
+        return False
+    summary = json.loads(text[0]).get("summary") or {}
+    return not strict or not (summary.get("error", 1) or summary.get("skipped", 1))

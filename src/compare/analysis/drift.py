@@ -149,7 +149,7 @@ def alignments_table(
 def repeated_text(pool, positions: np.ndarray) -> pd.Categorical:
     """Texts of ``pool`` (an Arrow string array) taken at ``positions`` (-1: none) as a pandas
     Categorical: each distinct text once, in the order the rows first use them, and a code per
-    row. Written to Parquet and CSV as plain text (:func:`compare.partitions.plain_text`)."""
+    row. Written to Parquet and CSV as plain text (:func:`compare.store.arrow_schema`)."""
     import pyarrow as pa
     from pyarrow import compute
 

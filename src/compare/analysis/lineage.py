@@ -53,11 +53,12 @@ class Aligned(NamedTuple):
 
 
 class PlanWork(NamedTuple):
-    """A plan to align: the references it still needs, and the cache key of its memo."""
+    """A plan to align: the references it still needs, and its memo of aligned wordings from
+    the last build (:class:`Memo`'s arrays, or None)."""
 
     plan: str
     references: list[Reference]
-    memo_key: str | None
+    memo: tuple | None
 
 
 def document_clauses(measures: pd.DataFrame, documents: pd.DataFrame) -> dict[str, list[Clause]]:
@@ -139,44 +140,32 @@ class DriftTables(NamedTuple):
     references: dict
     #: per plan, a key of everything its rows in the per-plan tables (alignments,
     #: provisions) follow from (its clauses, its references' keys and the code), so unchanged
-    #: plans' stored files need not be written again (:func:`compare.partitions.stage`)
+    #: plans' stored rows are not replaced (:func:`compare.store.commit_build`)
     row_keys: dict[str, str]
 
 
 class BatchResult(NamedTuple):
-    """One plan's alignments from a worker, and notes on cache entries it could not use."""
+    """One plan's alignments from a worker, and its memo's arrays when it grew (else None)."""
 
     aligned: list[Aligned]
-    notes: list[str]
+    memo: tuple | None
 
 
 def _align_batch(
     work: list[PlanWork],
     sent: dict[str, ClauseWork],
     partial: dict[str, bool],
-    cache_folder=None,
 ) -> list[BatchResult]:
     """Align a batch of plans, each with the references listed for it; ``sent``: the clauses of
-    every document the batch needs, in the form sent to workers. With a cache, each plan's memo
-    of aligned wordings is read before and kept after (by the worker: memos never travel through
-    the main process)."""
-    from compare.cache import Cache
-
-    cache = Cache(cache_folder)
+    every document the batch needs, in the form sent to workers. Each plan's memo of aligned
+    wordings is used, and given back when it grew."""
     clauses = {d: w.clauses() for d, w in sent.items()}
     sides: dict[str, Side] = {}
     out = []
     for item in work:
-        stored = cache.get("memo", item.memo_key) if item.memo_key else None
-        memo = Memo(_memo_arrays(stored))
-        out.append(
-            BatchResult(
-                align_plan(item.plan, item.references, clauses, partial, sides, memo), cache.notes
-            )
-        )
-        cache.notes = []
-        if item.memo_key and memo.added:
-            cache.put("memo", item.memo_key, memo.arrays())
+        memo = Memo(_memo_arrays(item.memo))
+        aligned = align_plan(item.plan, item.references, clauses, partial, sides, memo)
+        out.append(BatchResult(aligned, memo.arrays() if memo.added else None))
     return out
 
 
@@ -262,27 +251,24 @@ def drift_tables(
         return ref.doc_id, ref.kind, digest[ref.doc_id], bool(partial.get(ref.doc_id) is True)
 
     kept: dict[str, dict] = {}  # plan → {reference key: Aligned} from the last build
-    work: list[PlanWork] = []
-    for p in plans:
-        if cached:
-            kept[p] = (
-                _stored_alignments(
-                    cache.get(
-                        "align",
-                        Cache.key("align", p, digest[p]),
-                        count=False,
-                        shape=lambda v: _stored_alignments(v) is not None,
-                    )
-                )
-                or {}
-            )
-        missing = [r for r in refs[p] if not cached or ref_key(r) not in kept[p]]
-        cache.count("align", reused=not missing)
-        cache.count("align references", reused=len(refs[p]) - len(missing), built=len(missing))
-        if missing:
-            # wordings the plan met before are not aligned again (its memo, kept while its own
-            # clauses are unchanged)
-            work.append(PlanWork(p, missing, Cache.key("memo", p, digest[p]) if cached else None))
+    stored = cache.get_many(
+        "align",
+        [Cache.key("align", p, digest[p]) for p in plans],
+        count=False,
+        shape=lambda v: _stored_alignments(v) is not None,
+    )
+    missing = {}
+    for p, value in zip(plans, stored):
+        kept[p] = _stored_alignments(value) or {}
+        missing[p] = [r for r in refs[p] if not cached or ref_key(r) not in kept[p]]
+        cache.count("align", reused=not missing[p])
+        cache.count("align references", reused=len(refs[p]) - len(missing[p]),
+                    built=len(missing[p]))
+    # wordings a plan met before are not aligned again (its memo, kept while its own clauses
+    # are unchanged)
+    memo_key = {p: Cache.key("memo", p, digest[p]) for p in plans if missing[p]}
+    memos = dict(zip(memo_key, cache.get_many("memo", list(memo_key.values()), count=False)))
+    work = [PlanWork(p, missing[p], memos[p]) for p in plans if missing[p]]
     # plans of one province share their inferred text and mostly their related plans: batched
     # together, each batch sends workers far fewer reference clauses (results do not depend on it)
     province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
@@ -291,7 +277,7 @@ def drift_tables(
     fresh = run_batches(
         _align_batch,
         work,
-        lambda batch: ({d: sent[d] for d in _needed(batch)}, partial, cache.folder),
+        lambda batch: ({d: sent[d] for d in _needed(batch)}, partial),
         jobs=jobs,
         progress=progress,
         desc="Aligning plans with references",
@@ -299,7 +285,9 @@ def drift_tables(
         release=True,
     )
     new = {w.plan: dict(zip(w.references, result.aligned)) for w, result in zip(work, fresh)}
-    cache.notes += [n for result in fresh for n in result.notes]
+    for w, result in zip(work, fresh):
+        if result.memo is not None:
+            cache.put("memo", memo_key[w.plan], result.memo)
     del fresh
     blocks, drift_rows = [], []
     row_keys = {
