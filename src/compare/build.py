@@ -822,6 +822,7 @@ def build_tables(
     follow_links: bool = False,
     references: FitChoice = FitChoice(),
     cache: Cache | None = None,
+    incremental: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], BuildReport]:
     """Read ``raw_dir`` and build every table. Returns ``(tables, report)``; writes nothing but
     the cache.
@@ -830,6 +831,9 @@ def build_tables(
     ``cache_dir``: an output folder whose store keeps the results of unchanged raw files
     between builds (none by default); they are kept there when this returns. ``cache``: the
     same, kept by whoever commits the tables (:func:`compare.store.write_tables`).
+    ``incremental`` (with a ``cache``, for a build committed into its store): the tables kept
+    per plan (``alignments``, ``provisions``) hold only the plans whose rows changed since
+    the store's build; the others' rows stay in the store.
     ``limits``: what one raw file may cost to read (:class:`~compare.read.limits.Limits`).
     ``follow_links``: read files that links in the raw folder point to outside it.
     ``references``: where the fitted references are kept and when they are fitted again
@@ -875,6 +879,7 @@ def build_tables(
             cache=cache,
             clause_keys=per_doc.clause_keys,
             references=references,
+            stored=_stored_plan_rows(cache) if incremental else None,
         )
         frames, figures, report.references = drift.tables, drift.figures, drift.references
         report.row_keys = row_keys(texts, per_doc, drift.row_keys)
@@ -898,6 +903,18 @@ def build_tables(
     if owned:
         cache.save()
     return tables, report
+
+
+def _stored_plan_rows(cache: Cache) -> dict[str, str]:
+    """The row keys of the plans whose rows of every table kept per plan the cache's store
+    holds under one key."""
+    from compare import store
+
+    if cache.folder is None:
+        return {}
+    names = [n for n, spec in schema.TABLES.items() if spec.partition_by]
+    keys = [store.row_keys(cache.folder, n) for n in names]
+    return {d: k for d, k in keys[0].items() if all(other.get(d) == k for other in keys[1:])}
 
 
 def row_keys(texts: pd.DataFrame, per_doc: DocumentResults, plan_rows: dict[str, str]

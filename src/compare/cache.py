@@ -274,6 +274,12 @@ class Cache:
             return
         self.pending[(stage, key)] = encode(key, value)
 
+    def keep(self, stage: str, key: str) -> None:
+        """Keep the stored result under ``key`` without reading it (one this build would
+        reuse, were it needed)."""
+        if self.folder is not None:
+            self.used.add((stage, key))
+
     def save(self) -> None:
         """Keep this build's results in the store now, and drop those it did not use (for a
         build that writes no tables)."""

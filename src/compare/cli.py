@@ -203,6 +203,7 @@ def build(
                     progress=progress,
                     jobs=jobs or cluster_jobs or default_jobs(),
                     cache=results,
+                    incremental=cache,
                     limits=limits,
                     follow_links=follow_links,
                     references=fit_choice,

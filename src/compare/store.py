@@ -267,6 +267,16 @@ def results(folder: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
     return {k: bytes(v) for k, v in rows}
 
 
+def row_keys(folder: Path, name: str) -> dict[str, str]:
+    """The stored row keys of table ``name``: doc_id → key of what its rows follow from ({}
+    without a store)."""
+    if not (Path(folder) / STORE_NAME).is_file():
+        return {}
+    with connect(folder) as con:
+        return dict(con.execute("SELECT doc_id, key FROM row_keys WHERE tbl = ?",
+                                [name]).fetchall())
+
+
 def _keep_results(con, pending: dict, used: set) -> None:
     """Store this build's new results; drop those no key of this build names."""
     import pyarrow as pa
@@ -418,7 +428,9 @@ def commit_build(
                     _drop_table(con, gone)
                 if cache is not None and cache.folder is not None:
                     _keep_results(con, cache.pending, cache.used)
-                if report is not None:
+                if report is not None:  # rows as stored (a build may give changed plans only)
+                    report.tables = {name: con.execute(f'SELECT count(*) FROM "{name}"')
+                                     .fetchone()[0] for name in tables}
                     data = json.loads(report.to_json())
                     data["build_id"] = _build_id(con)
                     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

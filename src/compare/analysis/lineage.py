@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from compare import schema
 from compare.read.metadata import document_places
 
 from compare.analysis.align import Memo, Side, aligned
@@ -142,6 +143,8 @@ class DriftTables(NamedTuple):
     #: provisions) follow from (its clauses, its references' keys and the code), so unchanged
     #: plans' stored rows are not replaced (:func:`compare.store.commit_build`)
     row_keys: dict[str, str]
+    #: plans whose rows the store holds (left out of ``alignments`` and ``provisions``)
+    kept: list[str] = []
 
 
 class BatchResult(NamedTuple):
@@ -209,6 +212,7 @@ def drift_tables(
     cache=None,
     clause_keys: dict[str, str] | None = None,
     references: FitChoice = FitChoice(),
+    stored: dict[str, str] | None = None,
 ) -> DriftTables:
     """``alignments``, ``provisions``, ``drift``, ``lineage`` and ``inferred_clauses``; figures
     for the build report; what the report says of the fitted references used; and each plan's
@@ -229,6 +233,12 @@ def drift_tables(
     the last build are aligned, and wordings the plan met before are taken from its memo.
     ``cache.use()`` counts plans (``align``: every reference reused, or not) and plan ×
     reference alignments (``align references``).
+
+    ``stored``: the row keys of the plans whose ``alignments`` and ``provisions`` rows the
+    store holds (:func:`compare.store.row_keys`). With a cache, a plan whose row key is the
+    one stored is neither aligned nor put together again: its rows stay in the store, its
+    drift rows come from the cache, and it is left out of ``alignments`` and ``provisions``
+    (listed in :attr:`DriftTables.kept`).
     """
     from compare.cache import Cache
     from compare.parallel import release_memory, run_batches
@@ -250,15 +260,32 @@ def drift_tables(
     def ref_key(ref: Reference) -> tuple:
         return ref.doc_id, ref.kind, digest[ref.doc_id], bool(partial.get(ref.doc_id) is True)
 
+    row_keys = {
+        p: Cache.key("plan rows", p, digest[p], [ref_key(r) for r in refs[p]]) for p in plans
+    }
+    align_key = {p: Cache.key("align", p, digest[p]) for p in plans}
+    memo_key = {p: Cache.key("memo", p, digest[p]) for p in plans}
+    # plans whose rows the store holds as this build would make them: only their drift rows
+    # are needed (a national corpus's alignments never leave the store for one added plan)
+    same = [p for p in plans if cached and stored and stored.get(p) == row_keys[p]]
+    found = cache.get_many("drift", [row_keys[p] for p in same], count=False,
+                           shape=_drift_rows)
+    stored_rows = {p: rows for p, rows in zip(same, found) if rows is not None}
+    for p in stored_rows:
+        cache.keep("align", align_key[p])
+        cache.keep("memo", memo_key[p])
+        cache.count("align", reused=True)
+        cache.count("align references", reused=len(refs[p]), built=0)
+    active = [p for p in plans if p not in stored_rows]
     kept: dict[str, dict] = {}  # plan → {reference key: Aligned} from the last build
-    stored = cache.get_many(
+    found = cache.get_many(
         "align",
-        [Cache.key("align", p, digest[p]) for p in plans],
+        [align_key[p] for p in active],
         count=False,
         shape=lambda v: _stored_alignments(v) is not None,
     )
     missing = {}
-    for p, value in zip(plans, stored):
+    for p, value in zip(active, found):
         kept[p] = _stored_alignments(value) or {}
         missing[p] = [r for r in refs[p] if not cached or ref_key(r) not in kept[p]]
         cache.count("align", reused=not missing[p])
@@ -266,9 +293,12 @@ def drift_tables(
                     built=len(missing[p]))
     # wordings a plan met before are not aligned again (its memo, kept while its own clauses
     # are unchanged)
-    memo_key = {p: Cache.key("memo", p, digest[p]) for p in plans if missing[p]}
-    memos = dict(zip(memo_key, cache.get_many("memo", list(memo_key.values()), count=False)))
-    work = [PlanWork(p, missing[p], memos[p]) for p in plans if missing[p]]
+    todo = [p for p in active if missing[p]]
+    for p in active:
+        if not missing[p]:
+            cache.keep("memo", memo_key[p])
+    memos = dict(zip(todo, cache.get_many("memo", [memo_key[p] for p in todo], count=False)))
+    work = [PlanWork(p, missing[p], memos[p]) for p in todo]
     # plans of one province share their inferred text and mostly their related plans: batched
     # together, each batch sends workers far fewer reference clauses (results do not depend on it)
     province = dict(zip(documents["doc_id"], documents["province"].fillna("")))
@@ -290,17 +320,20 @@ def drift_tables(
             cache.put("memo", memo_key[w.plan], result.memo)
     del fresh
     blocks, drift_rows = [], []
-    row_keys = {
-        p: Cache.key("plan rows", p, digest[p], [ref_key(r) for r in refs[p]]) for p in plans
-    }
     for p in plans:
+        if p in stored_rows:
+            drift_rows += stored_rows[p]
+            continue
         results = [new[p][r] if r in new.get(p, {}) else kept[p][ref_key(r)] for r in refs[p]]
         if p in new and cached:  # only this build's references are kept
             cache.put(
                 "align",
-                Cache.key("align", p, digest[p]),
+                align_key[p],
                 {ref_key(r): result for r, result in zip(refs[p], results)},
             )
+        else:
+            cache.keep("align", align_key[p])
+        cache.put("drift", row_keys[p], [result.drift_row for result in results])
         blocks += [result.block for result in results if result.block is not None]
         drift_rows += [result.drift_row for result in results]
     del kept, new
@@ -315,7 +348,17 @@ def drift_tables(
         "lineage": lineage_table(documents, drift),
         "inferred_clauses": model.inferred_rows,
     }
-    return DriftTables(tables, reconstruction(documents, inferred, clauses), used, row_keys)
+    return DriftTables(
+        tables, reconstruction(documents, inferred, clauses), used, row_keys, sorted(stored_rows)
+    )
+
+
+def _drift_rows(value) -> bool:
+    """Whether a stored value is a plan's drift rows (a list of rows with the drift columns)."""
+    columns = set(schema.TABLES["drift"].columns)
+    return isinstance(value, list) and all(
+        isinstance(row, dict) and set(row) == columns for row in value
+    )
 
 
 def _digest(clauses: list[Clause]) -> str:
