@@ -4,10 +4,11 @@ every 0.1 s and labelled with the step running (prints figures; never asserts on
     .venv/bin/python benchmarks/memory.py                        # data/raw
     .venv/bin/python benchmarks/memory.py --raw /tmp/national/raw --jobs 2
 
-The build runs in this process through ``build_tables`` (then ``write_tables``), as ``compare
-build`` runs it, without a cache. Steps are named by the functions they run in: reading,
-the per-document stages, the reference fit, the alignment workers, each table's assembly and
-each table's check (``validate``). Printed: the highest total of each step, with the build's
+The build runs in this process through ``build_tables`` (then ``write_tables``, into the store
+of a temporary folder), as ``compare build`` runs it, without kept per-document results
+(``--no-cache``). Steps are named by the functions they run in: reading, the per-document
+stages, the reference fit, the alignment workers, each table's assembly and each table's check
+(``validate``). Printed: the highest total of each step, with the build's
 own share and its workers'.
 """
 from __future__ import annotations
