@@ -77,6 +77,9 @@ class BuildReport:
     # per table kept per document: a key per doc_id of what its rows follow from, so that the
     # store replaces only changed documents' rows (compare.store.commit_build); never written
     row_keys: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    # an incremental build's tables hold only what changed since the build in this folder's
+    # store: they may be committed there only (compare.store.write_tables checks)
+    partial_for: str | None = field(default=None, compare=False)
 
     @property
     def n_ok(self) -> int:
@@ -88,7 +91,7 @@ class BuildReport:
 
     def to_json(self) -> str:
         data = asdict(self)
-        for kept_out in ("timings", "cache", "row_keys"):
+        for kept_out in ("timings", "cache", "row_keys", "partial_for"):
             data.pop(kept_out)
         # the fit is named by its id; when it was made is shown to people, never written
         data["references"] = {k: v for k, v in self.references.items() if k != "fitted_at"}
@@ -674,6 +677,8 @@ class DocumentResults(NamedTuple):
     extract_keys: dict[str, str]
     #: the share of each document's text accounted for, and the lines that landed nowhere
     accounted: dict[str, tuple[float, tuple]]
+    #: each document's measures as Arrow bytes (:mod:`compare.frames`), by doc_id
+    measures_of: dict[str, bytes | None]
 
 
 def document_stages(
@@ -684,12 +689,17 @@ def document_stages(
     jobs: int = 1,
     cache: Cache | None = None,
     clock: StageClock | None = None,
+    stored: dict[str, dict[str, str]] | None = None,
 ) -> "DocumentResults":
     """Every per-document table, each document's alignment clauses, notes, and the clause keys
     (:class:`DocumentResults`); documents in parallel batches, unchanged ones from the cache.
 
     A document's clauses follow from its segment key (its id, text and place names, and the
-    code), so that key names them: the alignment stage need not hash every clause again."""
+    code), so that key names them: the alignment stage need not hash every clause again.
+    ``stored``: per table, the row keys of the documents whose rows a store holds; a
+    document whose key for ``sections`` and ``measures`` (its segment key) or ``tasks`` and
+    ``agencies`` (its extraction key) is the stored one is left out of those tables (its rows
+    stay in the store; ``targets`` and ``coverage`` are whole, as corpus-wide tables need)."""
     from compare.analysis.index import clauses_from_columns
     from compare.analysis.coverage import in_codebook_order
 
@@ -751,11 +761,19 @@ def document_stages(
         )
         # the per-document tables put together and checked: counted with extraction, the last
         # of them
+        stored = stored or {}
+
+        def changed(name: str, keys: dict[str, str]) -> list[int]:
+            old = stored.get(name, {})
+            return [k for k, it in enumerate(items) if old.get(it.doc_id) != keys[it.doc_id]]
+
+        new_seg = {name: changed(name, seg_key) for name in ("sections", "measures")}
+        new_ext = {name: changed(name, ext_key) for name in ("tasks", "agencies")}
         tables = {
-            "sections": frames.gather([s.sections for s in seg], "sections"),
-            "measures": frames.gather([s.measures for s in seg], "measures"),
-            "tasks": frames.gather([e.tasks for e in ext], "tasks"),
-            "agencies": frames.gather([e.agencies for e in ext], "agencies"),
+            **{name: frames.gather([getattr(seg[k], name) for k in at], name)
+               for name, at in new_seg.items()},
+            **{name: frames.gather([getattr(ext[k], name) for k in at], name)
+               for name, at in new_ext.items()},
             "targets": frames.gather([e.targets for e in ext], "targets"),
             "coverage": in_codebook_order([frames.gather([e.coverage for e in ext], "coverage")]),
         }
@@ -767,7 +785,8 @@ def document_stages(
         }
     accounted = {it.doc_id: (s.accounted_share, tuple(s.leftovers)) for it, s in zip(items, seg)}
     notes = [n for e in ext for n in e.notes] + checks
-    return DocumentResults(tables, clauses, notes, seg_key, ext_key, accounted)
+    measures_of = {it.doc_id: s.measures for it, s in zip(items, seg)}
+    return DocumentResults(tables, clauses, notes, seg_key, ext_key, accounted, measures_of)
 
 
 def checked(table: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
@@ -856,14 +875,29 @@ def build_tables(
         documents = documents_table(docs)
         texts = texts_table(docs, documents["doc_id"])
     del docs
+    stored = {}
+    if incremental and cache.folder is not None:
+        from compare import store
+
+        stored = {name: store.row_keys(cache.folder, name) for name in PER_DOCUMENT}
+        report.partial_for = str(Path(cache.folder).resolve())
     per_doc = document_stages(
-        texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock
+        texts, documents, progress=progress, jobs=jobs, cache=cache, clock=clock, stored=stored
     )
     clauses = per_doc.clauses
-    # undated documents get an issue window from their number, citations, period and deadlines
-    windows = issue_windows(documents, per_doc.tables["measures"])
+    # undated plans get an issue window from their number, citations, period and deadlines
+    # (the deadlines of their own measures)
+    undated = documents.loc[documents["issued_date"].isna() & (documents["role"] == "plan"),
+                            "doc_id"]
+    windows = issue_windows(
+        documents, frames.gather([per_doc.measures_of[d] for d in undated], "measures")
+    )
     documents = with_accounted_share(estimate_columns(documents, windows), per_doc.accounted)
     documents = schema.validate(documents, "documents")
+    keys = document_row_keys(texts, per_doc)
+    if stored:  # only the texts that changed: the others stay in the store
+        old = stored.get("texts", {})
+        texts = texts[[old.get(d) != keys["texts"][d] for d in texts["doc_id"]]]
     tables = {"documents": documents, "texts": texts, **per_doc.tables}
     report.warnings += per_doc.notes + unaccounted_notes(documents, per_doc.accounted)
     with clock("align"):
@@ -881,12 +915,15 @@ def build_tables(
             references=references,
             stored=_stored_plan_rows(cache) if incremental else None,
         )
-        frames, figures, report.references = drift.tables, drift.figures, drift.references
-        report.row_keys = row_keys(texts, per_doc, drift.row_keys)
+        made, figures, report.references = drift.tables, drift.figures, drift.references
+        report.row_keys = {
+            **keys,
+            **{name: drift.row_keys for name in made if schema.TABLES[name].partition_by},
+        }
         del clauses, per_doc, drift
         release_memory()
-        for name in list(frames):
-            frame = frames.pop(name)  # the unchecked frame goes as soon as its checked copy exists
+        for name in list(made):
+            frame = made.pop(name)  # the unchecked frame goes as soon as its checked copy exists
             tables[name] = schema.validate(
                 frame if not frame.empty else schema.empty_frame(name), name
             )
@@ -905,6 +942,11 @@ def build_tables(
     return tables, report
 
 
+#: Tables whose rows the store keeps per document, replaced when the document's key changed
+#: (:func:`row_keys`) besides those kept per plan.
+PER_DOCUMENT = ("texts", "sections", "measures", "tasks", "agencies", "targets")
+
+
 def _stored_plan_rows(cache: Cache) -> dict[str, str]:
     """The row keys of the plans whose rows of every table kept per plan the cache's store
     holds under one key."""
@@ -917,13 +959,12 @@ def _stored_plan_rows(cache: Cache) -> dict[str, str]:
     return {d: k for d, k in keys[0].items() if all(other.get(d) == k for other in keys[1:])}
 
 
-def row_keys(texts: pd.DataFrame, per_doc: DocumentResults, plan_rows: dict[str, str]
-             ) -> dict[str, dict[str, str]]:
+def document_row_keys(texts: pd.DataFrame, per_doc: DocumentResults) -> dict[str, dict[str, str]]:
     """Per table kept per document, a key per doc_id of everything its rows follow from: the
-    text (``texts``), its segmentation (``sections``, ``measures``), its extraction (``tasks``,
-    ``agencies``, ``targets``) and, for a plan, its alignment with its references
-    (``alignments``, ``provisions``: ``plan_rows``). The store replaces a document's rows
-    only when its key changed."""
+    text (``texts``), its segmentation (``sections``, ``measures``) and its extraction
+    (``tasks``, ``agencies``, ``targets``). The store replaces a document's rows only when its
+    key changed (a plan's rows of the tables kept per plan have keys of their own:
+    :attr:`~compare.analysis.lineage.DriftTables.row_keys`)."""
     text_keys = {
         d: Cache.key("texts", d, hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest(),
                      hashlib.sha256(o.encode("utf-8", "surrogatepass")).hexdigest())
@@ -933,5 +974,4 @@ def row_keys(texts: pd.DataFrame, per_doc: DocumentResults, plan_rows: dict[str,
         "texts": text_keys,
         **{name: per_doc.clause_keys for name in ("sections", "measures")},
         **{name: per_doc.extract_keys for name in ("tasks", "agencies", "targets")},
-        **{name: plan_rows for name in schema.TABLES if schema.TABLES[name].partition_by},
     }

@@ -31,6 +31,7 @@ import json
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -52,6 +53,9 @@ BUILD_LOCK = ".build.lock"
 PART = "part-0.parquet"
 #: How long a reader waits for a build's commit, and a build for readers, before saying so.
 WAIT_SECONDS = 600.0
+#: What the database may use: its memory beside the build's own (more is spilled to a
+#: temporary folder beside the store), and the machine's cores.
+DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
 #: The files and folders of older builds' own bookkeeping, removed by the next build.
 OLD_BOOKKEEPING = (".cache", ".tables.lock")
 
@@ -192,7 +196,7 @@ def connect(folder: str | Path, *, write: bool = False):
             + (" (the tables there are from an older version of compare)"
                if (Path(folder) / "documents.parquet").exists() else "")
         )
-    config = {} if write else {"enable_external_access": False}
+    config = {**DUCKDB_SETTINGS, **({} if write else {"enable_external_access": False})}
     waited = 0.0
     while True:
         try:
@@ -375,6 +379,10 @@ def write_tables(
     :func:`compare.build.build_tables`) and commit them, with ``report`` (its per-document
     row keys: :attr:`~compare.build.BuildReport.row_keys`) and the ``cache``'s new results, as
     one build (:func:`commit_build`). Returns the files exported."""
+    partial = getattr(report, "partial_for", None)
+    if partial and partial != str(Path(out_dir).resolve()):
+        raise ValueError(f"these tables hold only what changed since the build in {partial}: "
+                         "they can be committed there only")
     checked = (
         tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
     )
@@ -498,16 +506,18 @@ def _delete_docs(con, name: str, doc_ids: list[str]) -> None:
 
 
 def _insert(con, name: str, df: pd.DataFrame, cols: str, *, per_doc: bool) -> None:
-    """Insert ``df``'s rows with their order: within each document (``per_doc``) or whole."""
+    """Insert ``df``'s rows with their order: within each document (``per_doc``) or whole.
+    Text held once per distinct value (a Categorical) goes in as it is: the database reads the
+    dictionary, and no copy per row is made."""
     import pyarrow as pa
 
     if df.empty:
         return
-    table = _arrow(df)
+    table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
     if per_doc:
         seq = df.groupby("doc_id", sort=False).cumcount().to_numpy()
     else:
-        seq = range(len(df))
+        seq = np.arange(len(df))
     con.register("new_rows", table.append_column("_seq", pa.array(seq, pa.int64())))
     con.execute(f'INSERT INTO "{name}" SELECT {cols}, _seq FROM new_rows')
     con.unregister("new_rows")
@@ -635,9 +645,25 @@ def _wanted(con) -> dict[str, tuple[str, str | None, str]]:
 
 
 def _export_table(con, out_dir: Path, name: str) -> list[Path]:
-    """Write one whole table's Parquet and CSV files (Parquet with pandas' metadata)."""
-    table = _arrow(_read(con, name), pandas_metadata=True)
+    """Write one whole table's Parquet and CSV files, from the store's Arrow data as it is (no
+    DataFrame made); Parquet with pandas' metadata, so ``pd.read_parquet`` gives the dtypes
+    :func:`load_tables` gives."""
+    cols = ", ".join(f't."{c}"' for c in schema.columns(name))
+    arrow = con.execute(f"SELECT {cols} {_ordered(con, name)}").to_arrow_table()
+    table = arrow.cast(arrow_schema(arrow.column_names, metadata=_pandas_metadata(name)))
     return _write_pair(table, table, [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"])
+
+
+def _pandas_metadata(name: str) -> dict:
+    """The pandas metadata of table ``name``'s frame (as ``pa.Table.from_pandas`` writes it)."""
+    import pyarrow as pa
+
+    meta = pa.Schema.from_pandas(schema.empty_frame(name), preserve_index=False).metadata
+    data = json.loads(meta[b"pandas"])
+    for column in data["columns"]:
+        if schema.FIELDS.get(column["name"]) and schema.FIELDS[column["name"]].type == "list":
+            column["pandas_type"] = "list[unicode]"  # (an empty frame's says "empty")
+    return {**meta, b"pandas": json.dumps(data).encode("utf-8")}
 
 
 def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str]) -> list[Path]:
@@ -651,15 +677,19 @@ def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str]) -> list[Pat
         [doc_ids],
     ).to_arrow_table()
     rows = rows.cast(arrow_schema(rows.column_names))
-    written: list[Path] = []
     codes = rows.column(key).combine_chunks().dictionary_encode()
     ids = np.asarray(codes.indices)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
-    for start, end in zip(starts, [*starts[1:], len(ids)]):
+
+    def write(start: int, end: int) -> list[Path]:
         part = rows.slice(int(start), int(end - start))
         paths = [out_dir / p for p in partition_paths(name, codes.dictionary[ids[start]].as_py())]
-        written += _write_pair(part.drop_columns([key]), part, paths)
-    return written
+        return _write_pair(part.drop_columns([key]), part, paths)
+
+    # Arrow's writers leave the interpreter lock: two plans' files are written at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = pool.map(write, starts, [*starts[1:], len(ids)])
+        return [path for paths in done for path in paths]
 
 
 def _write_pair(parquet_table, csv_table, paths: list[Path]) -> list[Path]:
