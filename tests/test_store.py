@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import pytest
 
-from compare import schema, store
+from compare import exports, schema, store
 from compare.build import build_tables, load_tables, write_tables
 from compare.errors import CompareError
 from tests.conftest import SAMPLE_PLAN, compare_build, run_build, tree_hashes
@@ -141,7 +141,7 @@ def test_a_plan_added_changed_or_removed_gives_a_fresh_builds_tables(raw, tmp_pa
 
 def test_a_plan_id_never_makes_a_path_outside_the_table():
     for value in ("..", ".", "a/b", "x\\y", "区"):
-        parquet_path, csv_path = store.partition_paths("alignments", value)
+        parquet_path, csv_path = exports.partition_paths("alignments", value)
         for path in (parquet_path, csv_path):
             parts = path.split("/")
             assert ".." not in parts and "." not in parts
@@ -153,7 +153,7 @@ def test_a_plan_id_never_makes_a_path_outside_the_table():
 HOOK = """
 import os, signal, sys, time
 from pathlib import Path
-import compare.build, compare.store
+import compare.build, compare.exports, compare.store
 from compare.analysis import lineage
 
 def hooked(module, name):
@@ -170,7 +170,7 @@ def hooked(module, name):
 hooked(compare.build, "_segment_batch")
 hooked(lineage, "_align_batch")
 hooked(compare.store, "_put_table")
-hooked(compare.store, "_export_plans")
+hooked(compare.exports, "_export_plans")
 from compare.cli import run
 sys.argv = ["compare"] + sys.argv[1:]
 run()

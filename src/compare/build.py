@@ -32,7 +32,8 @@ from compare.read.formats import NATIVE_SUFFIXES
 from compare.read.limits import DEFAULT_LIMITS, Limits
 from compare.read.manifest import find_manifests, load_manifest
 from compare.read.metadata import doc_number_parts, document_places, strip_place_suffix
-from compare.store import load_tables, write_tables  # noqa: F401  (the build's two ends)
+from compare.exports import write_tables  # noqa: F401  (the build's two ends)
+from compare.store import load_tables  # noqa: F401
 
 __all__ = [
     "BuildReport",
@@ -78,7 +79,7 @@ class BuildReport:
     # store replaces only changed documents' rows (compare.store.commit_build); never written
     row_keys: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
     # an incremental build's tables hold only what changed since the build in this folder's
-    # store: they may be committed there only (compare.store.write_tables checks)
+    # store: they may be committed there only (compare.exports.write_tables checks)
     partial_for: str | None = field(default=None, compare=False)
 
     @property
@@ -849,7 +850,7 @@ def build_tables(
     ``jobs``: worker processes for per-document stages and alignment (1 = in this process).
     ``cache_dir``: an output folder whose store keeps the results of unchanged raw files
     between builds (none by default); they are kept there when this returns. ``cache``: the
-    same, kept by whoever commits the tables (:func:`compare.store.write_tables`).
+    same, kept by whoever commits the tables (:func:`compare.exports.write_tables`).
     ``incremental`` (with a ``cache``, for a build committed into its store): the tables kept
     per plan (``alignments``, ``provisions``) hold only the plans whose rows changed since
     the store's build; the others' rows stay in the store.

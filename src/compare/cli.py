@@ -148,7 +148,7 @@ def build(
     """Read every plan and template and write the tables (documents, texts …)."""
     import json
 
-    from compare import store
+    from compare import exports, store
     from compare.analysis.references import FitChoice
     from compare.build import build_tables
     from compare.cache import Cache
@@ -183,7 +183,7 @@ def build(
                 key = inputs_key(raw, fit_key(fit_choice.folder))
                 if store.up_to_date(out_dir, key, strict=strict):
                     # files changed or removed since (or left behind by a killed build)
-                    again = store.export(out_dir)
+                    again = exports.export(out_dir)
                     click.echo(
                         "Nothing has changed since the last build (the same files in "
                         f"{shown_raw}, the same program and references): the tables in "
@@ -225,7 +225,8 @@ def build(
                 report.inputs = inputs_key(raw, fit_key(fit_choice.folder))
                 clock = StageClock()
                 with clock("write"):
-                    store.write_tables(tables, out_dir, report, validated=True, cache=results)
+                    exports.write_tables(tables, out_dir, report, validated=True,
+                                         cache=results)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     report.timings.update(clock.seconds)

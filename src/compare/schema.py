@@ -573,7 +573,7 @@ class Table:
     description: str
     columns: tuple[str, ...]
     primary_key: tuple[str, ...]
-    #: Exported one file per value of this column (:func:`compare.store.export`), or as one file.
+    #: Exported one file per value of this column (:func:`compare.exports.export`), or as one file.
     partition_by: str | None = None
 
 

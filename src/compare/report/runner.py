@@ -482,13 +482,11 @@ def _with_earlier_reports(done: list[Job], tables, out_dir: Path, lang: str = "z
 
 
 def _build_problems(processed_dir: Path) -> list[str]:
-    """Raw files the last build could not read (from build_report.json), in the build's words."""
-    import json
+    """Raw files the last build could not read (from its report in the store), in the build's
+    words."""
+    from compare import store
 
-    path = processed_dir / "build_report.json"
-    if not path.exists():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = store.report(processed_dir) or {}
     return [
         m
         for f in data.get("files", [])
