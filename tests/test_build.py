@@ -141,7 +141,8 @@ def test_every_csv_reads_back_as_its_table(built, tmp_path):
     write_tables(tables, tmp_path, validated=True)
     for name, table in tables.items():
         if schema.TABLES[name].partition_by:  # one CSV per plan, in table order
-            files = [tmp_path / exports.partition_paths(name, d)[1] for d in pd.unique(table["doc_id"])]
+            files = [tmp_path / exports.partition_paths(name, d)[1]
+                     for d in pd.unique(table["doc_id"])]
         else:
             files = [tmp_path / f"{name}.csv"]
         assert files and all(f.parent.name in (tmp_path.name, f"{name}_csv") for f in files)

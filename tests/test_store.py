@@ -33,12 +33,14 @@ def raw(tmp_path):
 
 
 def _add_plan(raw):
-    (raw / "plans" / "plan3.txt").write_text(SAMPLE_PLAN.replace("测试区", "丁区"), encoding="utf-8")
+    text = SAMPLE_PLAN.replace("测试区", "丁区")
+    (raw / "plans" / "plan3.txt").write_text(text, encoding="utf-8")
 
 
 def _reword(raw):
     plan = raw / "plans" / "plan1.txt"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("逐步提高", "大幅提高"), encoding="utf-8")
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("逐步提高", "大幅提高"), encoding="utf-8")
 
 
 def _same_as_fresh(out, raw, tmp_path):
@@ -81,7 +83,9 @@ def test_the_corpus_tables_read_back_exactly(built, tmp_path):
     csv = pd.read_csv(tmp_path / "alignments_csv" / f"{one}.csv", encoding="utf-8-sig")
     assert set(csv["doc_id"]) == {one} and len(csv) == (tables["alignments"]["doc_id"] == one).sum()
     # the database describes its tables as the schema does
-    described = store.sql(tmp_path, "SELECT comment FROM duckdb_tables() WHERE table_name = 'tasks'")
+    described = store.sql(
+        tmp_path, "SELECT comment FROM duckdb_tables() WHERE table_name = 'tasks'"
+    )
     assert described["comment"].tolist() == [schema.TABLES["tasks"].description]
 
 
@@ -281,11 +285,14 @@ def test_sql_reads_the_store_and_nothing_else(raw, tmp_path):
     out = tmp_path / "out"
     compare_build(raw, out)
     corpus = compare.load(out)
-    counts = corpus.sql("SELECT doc_id, count(*) AS n FROM measures GROUP BY doc_id ORDER BY doc_id")
+    counts = corpus.sql(
+        "SELECT doc_id, count(*) AS n FROM measures GROUP BY doc_id ORDER BY doc_id"
+    )
     assert counts["n"].sum() == len(corpus.measures)
     assert counts["doc_id"].tolist() == sorted(corpus.measures["doc_id"].unique())
     one = corpus.sql("SELECT title FROM documents WHERE doc_id = ?", ["jiaqu-2019"])
-    assert one["title"].tolist() == corpus.documents.set_index("doc_id").loc[["jiaqu-2019"], "title"].tolist()
+    titles = corpus.documents.set_index("doc_id")["title"]
+    assert one["title"].tolist() == [titles["jiaqu-2019"]]
     for query in ("DELETE FROM measures", "CREATE TABLE x (a INT)",
                   f"SELECT * FROM read_csv('{raw / 'plans' / 'plan0.txt'}')",
                   f"COPY measures TO '{tmp_path / 'leak.csv'}'"):

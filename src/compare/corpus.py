@@ -59,7 +59,7 @@ class Corpus:
         """The result of a read-only SQL query (DuckDB's SQL) over the store the corpus was
         loaded from: every table by its name, ``?`` for ``params``.
 
-        >>> corpus.sql("SELECT doc_id, count(*) AS n FROM measures GROUP BY doc_id")  # doctest: +SKIP
+        >>> corpus.sql("SELECT doc_id, count(*) FROM measures GROUP BY doc_id")  # doctest: +SKIP
         """
         from compare.store import sql
 

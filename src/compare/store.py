@@ -47,7 +47,7 @@ BUILD_LOCK = ".build.lock"
 #: How long a reader waits for a build's commit, and a build for readers, before saying so.
 WAIT_SECONDS = 600.0
 #: What the database may use: its memory beside the build's own (more is spilled to a
-#: temporary folder beside the store), and the machine's cores.
+#: temporary folder beside the store).
 DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
 #: The files and folders of older builds' own bookkeeping, removed by the next build.
 OLD_BOOKKEEPING = (".cache", ".tables.lock")
@@ -203,6 +203,7 @@ def connect(folder: str | Path, *, write: bool = False):
         time.sleep(0.1)
         waited += 0.1
     try:
+        con.execute("SET enable_progress_bar = false")  # never a bar in a notebook's output
         _check(con, path, write)
         yield con
     finally:
