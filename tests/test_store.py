@@ -300,3 +300,22 @@ def test_sql_reads_the_store_and_nothing_else(raw, tmp_path):
             corpus.sql(query)
     assert not (tmp_path / "leak.csv").exists()
     assert len(load_tables(out)["measures"]) == len(corpus.measures)
+
+
+def test_results_set_aside_on_disk_are_committed_and_reused(raw, tmp_path, monkeypatch):
+    """A national build's results are set aside in a scratch database beside the store until
+    the commit (here: every one): the next build reuses them all, and no scratch file is
+    left; one a killed build left (its process gone) is removed."""
+    from compare import cache
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".results-999999999").write_bytes(b"left by a killed build")
+    monkeypatch.setattr(cache, "SPILL_BYTES", 1)
+    first, _ = build_tables(raw, cache_dir=out)
+    assert not list(out.glob(".results-*"))
+    again, report = build_tables(raw, cache_dir=out)
+    assert report.cache["read"] == {"reused": 3, "built": 0}
+    assert report.cache["align"] == {"reused": 3, "built": 0}
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], again[name], obj=name)

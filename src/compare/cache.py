@@ -22,11 +22,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import importlib
+import os
 from collections import Counter
 from pathlib import Path
 
 MAGIC = b"compare-cache-entry 1\n"
 SUFFIX = ".entry"
+#: Results a build holds in memory before setting them aside in its scratch database.
+SPILL_BYTES = 64 << 20
 #: The package's records an entry may hold, by qualified name (nothing else is ever imported).
 RECORDS = ("compare.read.Document", "compare.analysis.index.Clause")
 
@@ -203,8 +206,15 @@ class Cache:
         self.hits: Counter = Counter()  # stage → results reused
         self.misses: Counter = Counter()  # stage → results built
         self.notes: list[str] = []  # entries that could not be used, and why
-        self.pending: dict[tuple[str, str], bytes] = {}  # made by this build, not yet kept
+        self.pending: dict[tuple[str, str], bytes] = {}  # made by this build, in memory
+        self.made: set[tuple[str, str]] = set()  # every result this build made
         self.used: set[tuple[str, str]] = set()  # stored results this build reused
+        # results made beyond SPILL_BYTES wait for the commit in a scratch database beside the
+        # store (a national build's results are gigabytes); one a killed build left is removed
+        self.spill_file = None if self.folder is None else self.folder / f".results-{os.getpid()}"
+        self._pending_bytes = 0
+        if self.folder is not None:
+            remove_scratch(self.folder)
 
     @staticmethod
     def key(stage: str, *parts) -> str:
@@ -226,11 +236,14 @@ class Cache:
     def get_many(self, stage: str, keys: list[str], *, count: bool = True, shape=None) -> list:
         """The stored values of ``stage`` under ``keys`` (None where there is none, or where a
         key is empty), fetched at once; see :meth:`get`."""
-        from compare.store import results
+        from compare.store import results, spilled
 
         if self.folder is None:
             return [None] * len(keys)
-        stored = results(self.folder, stage, [k for k in keys if k])
+        wanted = [k for k in keys if k]
+        stored = results(self.folder, stage, wanted)
+        if any((stage, k) in self.made and (stage, k) not in self.pending for k in wanted):
+            stored.update(spilled(self.spill_file, stage, wanted))
         out = []
         for key in keys:
             data = self.pending.get((stage, key)) or stored.get(key)
@@ -270,9 +283,22 @@ class Cache:
 
     def put(self, stage: str, key: str, value) -> None:
         """Keep ``value`` under ``key`` (in the store when the build commits)."""
+        from compare.store import spill
+
         if self.folder is None:
             return
-        self.pending[(stage, key)] = encode(key, value)
+        data = self.pending[(stage, key)] = encode(key, value)
+        self.made.add((stage, key))
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= SPILL_BYTES:
+            try:
+                spill(self.spill_file, self.pending)
+            except Exception as exc:  # noqa: BLE001 - a full disk: kept in memory instead
+                note = f"results could not be set aside on disk ({exc}); kept in memory"
+                if note not in self.notes:
+                    self.notes.append(note)
+                return
+            self.pending, self._pending_bytes = {}, 0
 
     def keep(self, stage: str, key: str) -> None:
         """Keep the stored result under ``key`` without reading it (one this build would
@@ -286,4 +312,31 @@ class Cache:
         from compare.store import save_results
 
         if self.folder is not None:
-            save_results(self.folder, self.pending, self.used)
+            save_results(self.folder, self)
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the scratch database (once its results are committed, or not wanted)."""
+        if self.spill_file is not None:
+            for path in (self.spill_file, Path(f"{self.spill_file}.wal")):
+                path.unlink(missing_ok=True)
+
+
+def remove_scratch(folder: Path) -> None:
+    """Remove the scratch databases of builds no longer running (killed ones)."""
+    for path in Path(folder).glob(".results-*"):
+        pid = path.name.split("-")[1].split(".")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -196,8 +197,8 @@ def build(
                             json.dumps({"seconds": {}, "up_to_date": True}) + "\n", encoding="utf-8"
                         )
                     return
-            with workers(scheduler) as cluster_jobs:
-                results = Cache(out_dir if cache else None)
+            kept = Cache(out_dir if cache else None)
+            with workers(scheduler) as cluster_jobs, _discarded(kept) as results:
                 tables, report = build_tables(
                     raw_dir,
                     progress=progress,
@@ -258,6 +259,15 @@ def build(
             + "\n",
             encoding="utf-8",
         )
+
+
+@contextmanager
+def _discarded(cache):
+    """``cache``, whose scratch results are removed when the build ends, committed or not."""
+    try:
+        yield cache
+    finally:
+        cache.discard()
 
 
 @main.command()

@@ -203,11 +203,22 @@ def connect(folder: str | Path, *, write: bool = False):
         time.sleep(0.1)
         waited += 0.1
     try:
-        con.execute("SET enable_progress_bar = false")  # never a bar in a notebook's output
+        _quiet(con)
         _check(con, path, write)
         yield con
     finally:
         con.close()
+
+
+def _quiet(con) -> None:
+    """No progress bar of the database's own in a terminal's output. (In a Jupyter kernel the
+    setting cannot be changed without ipywidgets, nor is a bar printed there without it.)"""
+    import duckdb
+
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
 
 
 def _why_unreadable(exc) -> str:
@@ -275,33 +286,84 @@ def row_keys(folder: Path, name: str) -> dict[str, str]:
                                 [name]).fetchall())
 
 
-def _keep_results(con, pending: dict, used: set) -> None:
-    """Store this build's new results; drop those no key of this build names."""
+def spill(path: Path, pending: dict) -> None:
+    """Append results made by a build to its scratch database ``path`` (kept out of memory
+    until the build commits them: :func:`_keep_results`)."""
+    import duckdb
     import pyarrow as pa
 
-    if pending:
-        stages, keys, values = zip(*[(s, k, v) for (s, k), v in sorted(pending.items())])
+    stages, keys, values = zip(*[(s, k, v) for (s, k), v in pending.items()])
+    new = pa.table({"stage": stages, "key": keys, "value": pa.array(values, pa.binary())})
+    with duckdb.connect(str(path), config=DUCKDB_SETTINGS) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS results "
+                    "(stage VARCHAR, key VARCHAR, value BLOB)")
+        con.register("new_results", new)
+        con.execute("INSERT INTO results SELECT stage, key, value FROM new_results")
+
+
+def spilled(path: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
+    """Results of ``stage`` under ``keys`` in a build's scratch database (those present)."""
+    import duckdb
+
+    if not keys or not path.is_file():
+        return {}
+    with duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS) as con:
+        rows = con.execute(
+            "SELECT key, value FROM results WHERE stage = ? AND key IN (SELECT unnest(?))",
+            [stage, sorted(set(keys))],
+        ).fetchall()
+    return {k: bytes(v) for k, v in rows}
+
+
+def _keep_results(con, cache) -> None:
+    """Store the results ``cache`` (:class:`~compare.cache.Cache`) made, from memory and from
+    its scratch database; drop those no key of this build names."""
+    import pyarrow as pa
+
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()")
+                .fetchall()}
+    sources = ["scratch.results"] if "scratch" in attached else []
+    if cache.pending:
+        stages, keys, values = zip(*[(s, k, v) for (s, k), v in sorted(cache.pending.items())])
         new = pa.table({"stage": stages, "key": keys, "value": pa.array(values, pa.binary())})
         con.register("new_results", new)
+        sources.append("new_results")
+    for source in sources:
         con.execute("DELETE FROM results WHERE (stage, key) IN "
-                    "(SELECT (stage, key) FROM new_results)")
-        con.execute("INSERT INTO results SELECT stage, key, value FROM new_results")
-        con.unregister("new_results")
-    kept = sorted(used | set(pending))
+                    f"(SELECT (stage, key) FROM {source})")
+        con.execute(f"INSERT INTO results SELECT stage, key, value FROM {source}")
+    kept = sorted(cache.used | cache.made)
     names = pa.table({"stage": [s for s, _ in kept], "key": [k for _, k in kept]})
     con.register("kept_results", names)
     con.execute("DELETE FROM results WHERE (stage, key) NOT IN "
                 "(SELECT (stage, key) FROM kept_results)")
     con.unregister("kept_results")
+    if cache.pending:
+        con.unregister("new_results")
 
 
-def save_results(folder: Path, pending: dict, used: set) -> None:
-    """Commit results alone (a build that writes no tables: :func:`compare.build.build_tables`
-    called with a ``cache_dir``)."""
+@contextmanager
+def _scratch(con, cache):
+    """The ``cache``'s scratch database attached to ``con`` as ``scratch`` (read-only), when
+    it has one, around a transaction that keeps its results (:func:`_keep_results`)."""
+    path = None if cache is None else cache.spill_file
+    if path is None or not path.is_file():
+        yield
+        return
+    con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS scratch (READ_ONLY)")
+    try:
+        yield
+    finally:
+        con.execute("DETACH scratch")
+
+
+def save_results(folder: Path, cache) -> None:
+    """Commit the results ``cache`` made alone (a build that writes no tables:
+    :func:`compare.build.build_tables` called with a ``cache_dir``)."""
     _make_folder(Path(folder))
-    with connect(folder, write=True) as con:
+    with connect(folder, write=True) as con, _scratch(con, cache):
         con.execute("BEGIN")
-        _keep_results(con, pending, used)
+        _keep_results(con, cache)
         con.execute("COMMIT")
 
 
@@ -396,7 +458,7 @@ def commit_build(
     with output_lock(out_dir):
         _tidy(out_dir)
         try:
-            with connect(out_dir, write=True) as con:
+            with connect(out_dir, write=True) as con, _scratch(con, cache):
                 con.execute("BEGIN")
                 for name, df in tables.items():
                     keys = row_keys.get(name)
@@ -407,7 +469,7 @@ def commit_build(
                 for gone in sorted(present - set(tables)):
                     _drop_table(con, gone)
                 if cache is not None and cache.folder is not None:
-                    _keep_results(con, cache.pending, cache.used)
+                    _keep_results(con, cache)
                 if report is not None:  # rows as stored (a build may give changed plans only)
                     report.tables = {name: con.execute(f'SELECT count(*) FROM "{name}"')
                                      .fetchone()[0] for name in tables}
@@ -419,6 +481,8 @@ def commit_build(
                                 [report.inputs or ""])
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
+            if cache is not None:
+                cache.discard()
         except OSError as exc:
             raise CompareError(writing_error(out_dir, exc)) from exc
         except duckdb.Error as exc:  # the database's own account of a full disk, and the like
