@@ -43,11 +43,17 @@ def _reword(raw):
     plan.write_text(text.replace("逐步提高", "大幅提高"), encoding="utf-8")
 
 
+_FRESH: dict[tuple, object] = {}  # raw files' hashes → a fresh build of them (this module's)
+
+
 def _same_as_fresh(out, raw, tmp_path):
-    """The tables in ``out`` equal those of a fresh build of ``raw``, and so do the files."""
-    fresh = tmp_path / "fresh"
-    shutil.rmtree(fresh, ignore_errors=True)
-    compare_build(raw, fresh)
+    """The tables in ``out`` equal those of a fresh build of ``raw``, and so do the files.
+    (A fresh build of the same files is made once in this module.)"""
+    key = tuple(sorted(tree_hashes(raw).items()))
+    fresh = _FRESH.get(key)
+    if fresh is None or not fresh.is_dir():
+        fresh = _FRESH[key] = tmp_path / "fresh"
+        compare_build(raw, fresh)
     mine, theirs = load_tables(out), load_tables(fresh)
     assert sorted(mine) == sorted(theirs)
     for name in mine:
@@ -163,8 +169,9 @@ from compare.analysis import lineage
 def hooked(module, name):
     real = getattr(module, name)
     def run(*args, **kwargs):
-        if os.environ["HOOK_AT"] == name:
-            Path(os.environ["HOOK_MARK"]).write_text("here")
+        mark = Path(os.environ["HOOK_MARK"])
+        if os.environ["HOOK_AT"] == name and not mark.exists():  # the first time only
+            mark.write_text("here")
             if os.environ["HOOK_DO"] == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(float(os.environ["HOOK_DO"]))
@@ -182,8 +189,8 @@ run()
 
 
 def _hooked_build(raw, out, tmp_path, at, do, *, wait=True):
-    """``compare build`` (one job) that, on reaching ``at``, is killed (``do="kill"``) or
-    pauses ``do`` seconds, leaving a mark when it gets there."""
+    """``compare build`` (one job) that, on first reaching ``at``, is killed (``do="kill"``)
+    or pauses ``do`` seconds, leaving a mark when it gets there."""
     mark = tmp_path / f"mark-{at}"
     mark.unlink(missing_ok=True)
     cmd = [sys.executable, "-c", HOOK, "build", "--raw", str(raw), "--out", str(out),
