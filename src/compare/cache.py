@@ -242,7 +242,9 @@ class Cache:
             return [None] * len(keys)
         wanted = [k for k in keys if k]
         stored = results(self.folder, stage, wanted)
-        if any((stage, k) in self.made and (stage, k) not in self.pending for k in wanted):
+        if self.spill_file is not None and any(
+            (stage, k) in self.made and (stage, k) not in self.pending for k in wanted
+        ):
             stored.update(spilled(self.spill_file, stage, wanted))
         out = []
         for key in keys:
@@ -290,13 +292,15 @@ class Cache:
         data = self.pending[(stage, key)] = encode(key, value)
         self.made.add((stage, key))
         self._pending_bytes += len(data)
-        if self._pending_bytes >= SPILL_BYTES:
+        if self._pending_bytes >= SPILL_BYTES and self.spill_file is not None:
             try:
+                self.folder.mkdir(parents=True, exist_ok=True)
                 spill(self.spill_file, self.pending)
-            except Exception as exc:  # noqa: BLE001 - a full disk: kept in memory instead
-                note = f"results could not be set aside on disk ({exc}); kept in memory"
-                if note not in self.notes:
-                    self.notes.append(note)
+            except Exception as exc:  # noqa: BLE001 - a full disk: kept in memory from now on
+                self.notes.append(f"results could not be set aside on disk ({exc}); "
+                                  "they were kept in memory")
+                self.discard()
+                self.spill_file = None
                 return
             self.pending, self._pending_bytes = {}, 0
 

@@ -155,7 +155,7 @@ def build(
     from compare.cache import Cache
     from compare.errors import CompareError, printable_path
     from compare.inputs import fit_key, inputs_key, raw_key
-    from compare.parallel import StageClock, default_jobs, workers
+    from compare.parallel import StageClock, default_jobs, release_memory, workers
     from compare.read.limits import DEFAULT_LIMITS
 
     if progress is None:
@@ -226,8 +226,11 @@ def build(
                 report.inputs = inputs_key(raw, fit_key(fit_choice.folder))
                 clock = StageClock()
                 with clock("write"):
-                    exports.write_tables(tables, out_dir, report, validated=True,
-                                         cache=results)
+                    store.commit_build(out_dir, tables, report, row_keys=report.row_keys,
+                                       cache=results)
+                    del tables  # the files are exported from the store, not from memory
+                    release_memory()
+                    exports.export(out_dir)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc
     report.timings.update(clock.seconds)

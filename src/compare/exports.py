@@ -27,6 +27,8 @@ from compare.store import rows_in_order, arrow_schema, commit_build, connect, wr
 
 REPORT_NAME = "build_report.json"
 PART = "part-0.parquet"
+#: Plans whose files are exported from one query (a national corpus: millions of rows).
+PLANS_AT_ONCE = 100
 
 
 def write_tables(
@@ -42,10 +44,6 @@ def write_tables(
     row keys: :attr:`~compare.build.BuildReport.row_keys`) and the ``cache``'s new results, as
     one build (:func:`compare.store.commit_build`), then export the files researchers read
     (:func:`export`). Returns the files exported."""
-    partial = getattr(report, "partial_for", None)
-    if partial and partial != str(Path(out_dir).resolve()):
-        raise ValueError(f"these tables hold only what changed since the build in {partial}: "
-                         "they can be committed there only")
     checked = (
         tables if validated else {name: schema.validate(df, name) for name, df in tables.items()}
     )
@@ -85,8 +83,10 @@ def export(out_dir: str | Path) -> list[Path]:
         for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is None):
             written += _export_table(con, out_dir, name)
         for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is not None):
-            written += _export_plans(con, out_dir, name,
-                                     sorted(d for n, d in jobs if n == name and d is not None))
+            plans = sorted(d for n, d in jobs if n == name and d is not None)
+            for start in range(0, len(plans), PLANS_AT_ONCE):  # memory holds a few plans' rows
+                written += _export_plans(con, out_dir, name,
+                                         plans[start:start + PLANS_AT_ONCE])
         gone = sorted(set(done) - set(wanted))
         for file in gone:
             _remove_export(out_dir, file)

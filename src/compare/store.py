@@ -445,6 +445,10 @@ def commit_build(
     from compare.parallel import code_version
 
     out_dir = Path(out_dir)
+    partial = getattr(report, "partial_for", None)
+    if partial and partial != str(out_dir.resolve()):
+        raise ValueError(f"these tables hold only what changed since the build in {partial}: "
+                         "they can be committed there only")
     row_keys = row_keys or {}
     if report is not None:
         report.warnings += [
