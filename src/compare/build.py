@@ -852,8 +852,9 @@ def build_tables(
     between builds (none by default); they are kept there when this returns. ``cache``: the
     same, kept by whoever commits the tables (:func:`compare.exports.write_tables`).
     ``incremental`` (with a ``cache``, for a build committed into its store): the tables kept
-    per plan (``alignments``, ``provisions``) hold only the plans whose rows changed since
-    the store's build; the others' rows stay in the store.
+    per document (``texts``, ``sections``, ``measures``, ``tasks``, ``agencies``) and per plan
+    (``alignments``, ``provisions``) hold only the documents whose rows changed since the
+    store's build; the others' rows stay in the store.
     ``limits``: what one raw file may cost to read (:class:`~compare.read.limits.Limits`).
     ``follow_links``: read files that links in the raw folder point to outside it.
     ``references``: where the fitted references are kept and when they are fitted again
@@ -944,7 +945,7 @@ def build_tables(
 
 
 #: Tables whose rows the store keeps per document, replaced when the document's key changed
-#: (:func:`row_keys`) besides those kept per plan.
+#: (:func:`document_row_keys`), besides those kept per plan.
 PER_DOCUMENT = ("texts", "sections", "measures", "tasks", "agencies", "targets")
 
 
