@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 MAGIC = b"compare-cache-entry 1\n"
-SUFFIX = ".entry"
 #: Results a build holds in memory before setting them aside in its scratch database.
 SPILL_BYTES = 64 << 20
 #: The package's records an entry may hold, by qualified name (nothing else is ever imported).

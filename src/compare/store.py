@@ -269,10 +269,14 @@ def results(folder: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
     if not keys or not (Path(folder) / STORE_NAME).is_file():
         return {}
     with connect(folder) as con:
-        rows = con.execute(
-            "SELECT key, value FROM results WHERE stage = ? AND key IN (SELECT unnest(?))",
-            [stage, sorted(set(keys))],
-        ).fetchall()
+        return _fetch(con, stage, keys)
+
+
+def _fetch(con, stage: str, keys: list[str]) -> dict[str, bytes]:
+    rows = con.execute(
+        "SELECT key, value FROM results WHERE stage = ? AND key IN (SELECT unnest(?))",
+        [stage, sorted(set(keys))],
+    ).fetchall()
     return {k: bytes(v) for k, v in rows}
 
 
@@ -308,11 +312,7 @@ def spilled(path: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
     if not keys or not path.is_file():
         return {}
     with duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS) as con:
-        rows = con.execute(
-            "SELECT key, value FROM results WHERE stage = ? AND key IN (SELECT unnest(?))",
-            [stage, sorted(set(keys))],
-        ).fetchall()
-    return {k: bytes(v) for k, v in rows}
+        return _fetch(con, stage, keys)
 
 
 def _keep_results(con, cache) -> None:
@@ -393,15 +393,13 @@ def arrow_schema(columns, *, metadata=None):
     return pa.schema([(c, kinds[schema.FIELDS[c].type]) for c in columns], metadata=metadata)
 
 
-def _arrow(df: pd.DataFrame, *, pandas_metadata: bool = False):
+def _arrow(df: pd.DataFrame):
     """A checked frame as Arrow of the declared types (a Categorical's dictionary decoded; a
-    column with no value still typed); with pandas' metadata when asked (``pd.read_parquet``
-    then gives the frame's dtypes)."""
+    column with no value still typed)."""
     import pyarrow as pa
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    metadata = table.schema.metadata if pandas_metadata else None
-    return table.cast(arrow_schema(table.column_names, metadata=metadata))
+    return table.cast(arrow_schema(table.column_names))
 
 
 def _digest(*parts) -> str:
