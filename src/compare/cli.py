@@ -226,10 +226,10 @@ def build(
                 report.inputs = inputs_key(raw, fit_key(fit_choice.folder))
                 clock = StageClock()
                 with clock("write"):
+                    # each frame leaves memory once the database holds it: the files are
+                    # exported from the store, not from memory
                     store.commit_build(out_dir, tables, report, row_keys=report.row_keys,
-                                       cache=results)
-                    del tables  # the files are exported from the store, not from memory
-                    release_memory()
+                                       cache=results, release=True)
                     exports.export(out_dir)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from exc

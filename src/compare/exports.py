@@ -70,9 +70,10 @@ def export(out_dir: str | Path) -> list[Path]:
     finished by the next. Returns the files written."""
     out_dir = Path(out_dir)
     written: list[Path] = []
+    _remove_leftovers(out_dir)
     # the files are written with the store open for reading (readers go on reading), then
     # recorded with it open for writing a moment
-    with connect(out_dir) as con:
+    with connect(out_dir) as con, _Writer() as writer:
         done = {f: (k, s) for f, k, s in con.execute("SELECT * FROM exported").fetchall()}
         wanted = _wanted(con)
         # a file changed or removed since it was exported (saved from a spreadsheet, deleted)
@@ -81,12 +82,12 @@ def export(out_dir: str | Path) -> list[Path]:
                 if done.get(file) != (entry[2], _stamp(out_dir / file))}
         jobs = dict.fromkeys((name, doc_id) for name, doc_id, _ in todo.values())
         for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is None):
-            written += _export_table(con, out_dir, name)
+            _export_table(con, out_dir, name, writer)
         for name in dict.fromkeys(name for name, doc_id in jobs if doc_id is not None):
             plans = sorted(d for n, d in jobs if n == name and d is not None)
             for start in range(0, len(plans), PLANS_AT_ONCE):  # memory holds a few plans' rows
-                written += _export_plans(con, out_dir, name,
-                                         plans[start:start + PLANS_AT_ONCE])
+                _export_plans(con, out_dir, name, plans[start:start + PLANS_AT_ONCE], writer)
+        written += writer.finish()
         gone = sorted(set(done) - set(wanted))
         for file in gone:
             _remove_export(out_dir, file)
@@ -108,6 +109,25 @@ def export(out_dir: str | Path) -> list[Path]:
             con.unregister("now")
             con.execute("COMMIT")
     return written
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Remove the half-written files an export killed while writing left (``.<file>.<pid>.tmp``
+    of a process that has ended)."""
+    for tmp in out_dir.rglob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _stamp(path: Path) -> str | None:
@@ -134,14 +154,49 @@ def _wanted(con) -> dict[str, tuple[str, str | None, str]]:
     return out
 
 
-def _export_table(con, out_dir: Path, name: str) -> list[Path]:
+class _Writer:
+    """Files written by two threads (Arrow's writers leave the interpreter lock) while the
+    next rows are fetched: the rows of the query before the last are written before a new
+    query's files are taken on, so memory holds two queries' rows at most."""
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.last: list = []  # the writes of the latest query
+        self.earlier: list = []
+        self.written: list[Path] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def query_done(self) -> None:
+        """A query's rows are fetched (its files about to be submitted): the files of the
+        query before it are finished first."""
+        self.written += [future.result() for future in self.earlier]
+        self.earlier, self.last = self.last, []
+
+    def write(self, path: Path, write) -> None:
+        """Replace ``path`` whole with what ``write(tmp)`` writes, in a thread."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.last.append(self.pool.submit(_replace_with, path, write))
+
+    def finish(self) -> list[Path]:
+        self.query_done()
+        self.query_done()
+        return self.written
+
+
+def _export_table(con, out_dir: Path, name: str, writer: _Writer) -> None:
     """Write one whole table's Parquet and CSV files, from the store's Arrow data as it is (no
     DataFrame made); Parquet with pandas' metadata, so ``pd.read_parquet`` gives the dtypes
     :func:`load_tables` gives."""
     cols = ", ".join(f't."{c}"' for c in schema.columns(name))
     arrow = con.execute(f"SELECT {cols} {rows_in_order(con, name)}").to_arrow_table()
     table = arrow.cast(arrow_schema(arrow.column_names, metadata=_pandas_metadata(name)))
-    return _write_pair(table, table, [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"])
+    writer.query_done()
+    _write_pair(writer, table, table, [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"])
 
 
 def _pandas_metadata(name: str) -> dict:
@@ -156,7 +211,7 @@ def _pandas_metadata(name: str) -> dict:
     return {**meta, b"pandas": json.dumps(data).encode("utf-8")}
 
 
-def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str]) -> list[Path]:
+def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str], writer: _Writer) -> None:
     """Write the files of ``doc_ids``' rows of a table exported per plan: rows fetched at once,
     then one Parquet file (the plan's id is in the folder's name, as in a Hive layout, so not
     in the file) and one CSV file per plan."""
@@ -171,31 +226,19 @@ def _export_plans(con, out_dir: Path, name: str, doc_ids: list[str]) -> list[Pat
     ids = np.asarray(codes.indices)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
 
-    def write(start: int, end: int) -> list[Path]:
+    writer.query_done()
+    for start, end in zip(starts, [*starts[1:], len(ids)]):
         part = rows.slice(int(start), int(end - start))
         paths = [out_dir / p for p in partition_paths(name, codes.dictionary[ids[start]].as_py())]
-        return _write_pair(part.drop_columns([key]), part, paths)
-
-    return [path for start, end in zip(starts, [*starts[1:], len(ids)])
-            for path in write(start, end)]
+        _write_pair(writer, part.drop_columns([key]), part, paths)
 
 
-def _write_pair(parquet_table, csv_table, paths: list[Path]) -> list[Path]:
-    """Write a Parquet file and a CSV file at once (Arrow's writers leave the interpreter
-    lock), each replaced whole."""
+def _write_pair(writer: _Writer, parquet_table, csv_table, paths: list[Path]) -> None:
+    """Write a Parquet file and a CSV file (``paths``), each replaced whole."""
     from pyarrow import parquet
 
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = [
-            pool.submit(_replace_with, paths[0],
-                        lambda tmp: parquet.write_table(parquet_table, str(tmp))),
-            pool.submit(_replace_with, paths[1], lambda tmp: write_csv(csv_table, tmp)),
-        ]
-        for future in done:
-            future.result()
-    return paths
+    writer.write(paths[0], lambda tmp: parquet.write_table(parquet_table, str(tmp)))
+    writer.write(paths[1], lambda tmp: write_csv(csv_table, tmp))
 
 
 def _remove_export(out_dir: Path, file: str) -> None:
