@@ -155,7 +155,7 @@ def build(
     from compare.cache import Cache
     from compare.errors import CompareError, printable_path
     from compare.inputs import fit_key, inputs_key, raw_key
-    from compare.parallel import StageClock, default_jobs, release_memory, workers
+    from compare.parallel import StageClock, default_jobs, workers
     from compare.read.limits import DEFAULT_LIMITS
 
     if progress is None:
