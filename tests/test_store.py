@@ -310,7 +310,7 @@ def test_sql_reads_the_store_and_nothing_else(raw, tmp_path):
 
 
 def test_results_set_aside_on_disk_are_committed_and_reused(raw, tmp_path, monkeypatch):
-    """A national build's results are set aside in a scratch database beside the store until
+    """A national build's results are set aside in a scratch folder beside the store until
     the commit (here: every one): the next build reuses them all, and no scratch file is
     left; one a killed build left (its process gone) is removed."""
     from compare import cache

@@ -23,11 +23,12 @@ import datetime as dt
 import hashlib
 import importlib
 import os
+import shutil
 from collections import Counter
 from pathlib import Path
 
 MAGIC = b"compare-cache-entry 1\n"
-#: Results a build holds in memory before setting them aside in its scratch database.
+#: Results a build holds in memory before setting them aside in its scratch folder.
 SPILL_BYTES = 64 << 20
 #: The package's records an entry may hold, by qualified name (nothing else is ever imported).
 RECORDS = ("compare.read.Document", "compare.analysis.index.Clause")
@@ -208,7 +209,7 @@ class Cache:
         self.pending: dict[tuple[str, str], bytes] = {}  # made by this build, in memory
         self.made: set[tuple[str, str]] = set()  # every result this build made
         self.used: set[tuple[str, str]] = set()  # stored results this build reused
-        # results made beyond SPILL_BYTES wait for the commit in a scratch database beside the
+        # results made beyond SPILL_BYTES wait for the commit in a scratch folder beside the
         # store (a national build's results are gigabytes); one a killed build left is removed
         self.spill_file = None if self.folder is None else self.folder / f".results-{os.getpid()}"
         self._pending_bytes = 0
@@ -319,21 +320,28 @@ class Cache:
             self.discard()
 
     def discard(self) -> None:
-        """Remove the scratch database (once its results are committed, or not wanted)."""
+        """Remove the scratch folder (once its results are committed, or not wanted)."""
         if self.spill_file is not None:
-            for path in (self.spill_file, Path(f"{self.spill_file}.wal")):
-                path.unlink(missing_ok=True)
+            _remove(self.spill_file)
 
 
 def remove_scratch(folder: Path) -> None:
-    """Remove the scratch databases of builds no longer running (killed ones)."""
+    """Remove the scratch folders of builds no longer running (killed ones)."""
     for path in Path(folder).glob(".results-*"):
         pid = path.name.split("-")[1].split(".")[0]
-        if pid.isdigit() and not _running(int(pid)):
-            path.unlink(missing_ok=True)
+        if pid.isdigit() and not process_running(int(pid)):
+            _remove(path)
 
 
-def _running(pid: int) -> bool:
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` (this one included) is running."""
     if pid == os.getpid():
         return True
     try:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from compare import schema
+from compare.cache import process_running
 from compare.config import PROCESSED_DATA_DIR
 from compare.errors import CompareError
 from compare.store import rows_in_order, arrow_schema, commit_build, connect, writing_error
@@ -116,18 +117,8 @@ def _remove_leftovers(out_dir: Path) -> None:
     of a process that has ended)."""
     for tmp in out_dir.rglob(".*.tmp"):
         pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and not process_running(int(pid)):
             tmp.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
 
 
 def _stamp(path: Path) -> str | None:

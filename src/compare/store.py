@@ -49,9 +49,10 @@ WAIT_SECONDS = 600.0
 #: What the database may use: its memory beside the build's own (more is spilled to a
 #: temporary folder beside the store).
 DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
-#: What the database may hold in memory while a build commits (beside the build's frames;
-#: the rest waits in the database file).
-COMMIT_MEMORY = "384MB"
+#: What the database may hold in memory while a build commits, in MiB, beside the build's
+#: frames (the rest waits in the database file), and beside the texts it commits: a table of a
+#: few thousand rows is held whole until the commit, and the texts' rows are long.
+COMMIT_MEMORY = 384
 #: Rows put into the database at once (their Arrow copy is made a slice at a time).
 ROWS_AT_ONCE = 250_000
 #: The files and folders of older builds' own bookkeeping, removed by the next build.
@@ -180,10 +181,11 @@ def _refused(path: Path, why: str) -> StoreError:
 
 # --------------------------------------------------------------------------- connections
 @contextmanager
-def connect(folder: str | Path, *, write: bool = False):
+def connect(folder: str | Path, *, write: bool = False, memory: int = COMMIT_MEMORY):
     """A connection to the store in ``folder``: read-only (the last committed build; SQL cannot
     reach other files), or for writing (made when absent). Waits while another process holds
     it the other way (a build committing, readers reading), up to :data:`WAIT_SECONDS`.
+    ``memory``: what the database may hold in memory when writing (MiB).
     :class:`StoreError` for a file that is not a compare store, or is damaged."""
     import duckdb
 
@@ -194,7 +196,7 @@ def connect(folder: str | Path, *, write: bool = False):
             + (" (the tables there are from an older version of compare)"
                if (Path(folder) / "documents.parquet").exists() else "")
         )
-    config = {**DUCKDB_SETTINGS, **({"memory_limit": COMMIT_MEMORY} if write
+    config = {**DUCKDB_SETTINGS, **({"memory_limit": f"{memory}MiB"} if write
                                     else {"enable_external_access": False})}
     waited = 0.0
     while True:
@@ -297,78 +299,80 @@ def row_keys(folder: Path, name: str) -> dict[str, str]:
                                 [name]).fetchall())
 
 
-def spill(path: Path, pending: dict) -> None:
-    """Append results made by a build to its scratch database ``path`` (kept out of memory
-    until the build commits them: :func:`_keep_results`)."""
-    import duckdb
+def spill(folder: Path, pending: dict) -> None:
+    """Set results made by a build aside in its scratch folder ``folder``, one Arrow file per
+    call, until the build commits them (:func:`_keep_results`). Plain files: the database
+    would write them twice (its log, then its file) for results it holds only until the
+    commit."""
     import pyarrow as pa
 
-    stages, keys, values = zip(*[(s, k, v) for (s, k), v in pending.items()])
-    new = pa.table({"stage": stages, "key": keys, "value": pa.array(values, pa.binary())})
-    with duckdb.connect(str(path), config=DUCKDB_SETTINGS) as con:
-        con.execute("CREATE TABLE IF NOT EXISTS results "
-                    "(stage VARCHAR, key VARCHAR, value BLOB)")
-        con.register("new_results", new)
-        con.execute("INSERT INTO results SELECT stage, key, value FROM new_results")
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{len(list(folder.glob('*.arrow'))):06d}.arrow"
+    table = _results_table(pending)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
-def spilled(path: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
-    """Results of ``stage`` under ``keys`` in a build's scratch database (those present)."""
-    import duckdb
+def _results_table(pending: dict):
+    import pyarrow as pa
 
-    if not keys or not path.is_file():
-        return {}
-    with duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS) as con:
-        return _fetch(con, stage, keys)
+    stages, keys, values = zip(*[(s, k, v) for (s, k), v in sorted(pending.items())])
+    return pa.table({"stage": pa.array(stages, pa.string()), "key": pa.array(keys, pa.string()),
+                     "value": pa.array(values, pa.binary())})
+
+
+def _set_aside(folder: Path | None):
+    """The results a build set aside in ``folder``: one Arrow table per file, a file at a
+    time."""
+    import pyarrow as pa
+
+    if folder is None or not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.arrow")):
+        with pa.OSFile(str(path)) as source:  # read, not mapped: a file's pages then leave
+            yield pa.ipc.open_file(source).read_all()  # memory with its table
+
+
+def spilled(folder: Path, stage: str, keys: list[str]) -> dict[str, bytes]:
+    """Results of ``stage`` under ``keys`` a build set aside in ``folder`` (those present)."""
+    from pyarrow import compute
+
+    wanted, out = set(keys), {}
+    for table in _set_aside(folder):
+        rows = table.filter(compute.equal(table["stage"], stage))
+        for key, value in zip(rows["key"].to_pylist(), rows["value"].to_pylist()):
+            if key in wanted:
+                out[key] = value
+    return out
 
 
 def _keep_results(con, cache) -> None:
     """Store the results ``cache`` (:class:`~compare.cache.Cache`) made, from memory and from
-    its scratch database; drop those no key of this build names."""
+    its scratch folder; drop those no key of this build names."""
     import pyarrow as pa
 
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()")
-                .fetchall()}
-    sources = ["scratch.results"] if "scratch" in attached else []
+    tables = _set_aside(cache.spill_file)
     if cache.pending:
-        stages, keys, values = zip(*[(s, k, v) for (s, k), v in sorted(cache.pending.items())])
-        new = pa.table({"stage": stages, "key": keys, "value": pa.array(values, pa.binary())})
-        con.register("new_results", new)
-        sources.append("new_results")
-    for source in sources:
+        tables = [*tables, _results_table(cache.pending)]
+    for table in tables:
+        con.register("new_results", table)
         con.execute("DELETE FROM results WHERE (stage, key) IN "
-                    f"(SELECT (stage, key) FROM {source})")
-        con.execute(f"INSERT INTO results SELECT stage, key, value FROM {source}")
+                    "(SELECT (stage, key) FROM new_results)")
+        con.execute("INSERT INTO results SELECT stage, key, value FROM new_results")
+        con.unregister("new_results")
     kept = sorted(cache.used | cache.made)
     names = pa.table({"stage": [s for s, _ in kept], "key": [k for _, k in kept]})
     con.register("kept_results", names)
     con.execute("DELETE FROM results WHERE (stage, key) NOT IN "
                 "(SELECT (stage, key) FROM kept_results)")
     con.unregister("kept_results")
-    if cache.pending:
-        con.unregister("new_results")
-
-
-@contextmanager
-def _scratch(con, cache):
-    """The ``cache``'s scratch database attached to ``con`` as ``scratch`` (read-only), when
-    it has one, around a transaction that keeps its results (:func:`_keep_results`)."""
-    path = None if cache is None else cache.spill_file
-    if path is None or not path.is_file():
-        yield
-        return
-    con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS scratch (READ_ONLY)")
-    try:
-        yield
-    finally:
-        con.execute("DETACH scratch")
 
 
 def save_results(folder: Path, cache) -> None:
     """Commit the results ``cache`` made alone (a build that writes no tables:
     :func:`compare.build.build_tables` called with a ``cache_dir``)."""
     _make_folder(Path(folder))
-    with connect(folder, write=True) as con, _scratch(con, cache):
+    with connect(folder, write=True) as con:
         con.execute("BEGIN")
         _keep_results(con, cache)
         con.execute("COMMIT")
@@ -469,7 +473,10 @@ def commit_build(
     with output_lock(out_dir):
         _tidy(out_dir)
         try:
-            with connect(out_dir, write=True) as con, _scratch(con, cache):
+            texts = tables.get("texts")
+            memory = COMMIT_MEMORY + 3 * (0 if texts is None else
+                                          int(texts.memory_usage(deep=True).sum()) >> 20)
+            with connect(out_dir, write=True, memory=memory) as con:
                 con.execute("BEGIN")
                 names = list(tables)
                 for name in names:
