@@ -4,12 +4,12 @@ runs, only changed plans' rows and files written again, damaged or foreign files
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -132,6 +132,40 @@ def test_only_changed_plans_are_stored_and_exported_again(raw, tmp_path, monkeyp
     back = load_tables(out)
     for name in fewer:
         pd.testing.assert_frame_equal(back[name], as_stored(fewer[name]), obj=name)
+
+
+def test_replaced_rows_are_compacted_once_they_are_many(tmp_path):
+    """A national corpus's plan replaced costs that plan's rows: the rows it replaces stay in
+    the database's file, deleted, until they are more than a quarter of the table; the
+    commit that finds them so compacts the table."""
+    plans, rows = 40, 122_880 * 4 // 40  # four of the database's row groups, full
+    doc = np.repeat([f"plan-{p:02d}" for p in range(plans)], rows)
+    frame = schema.empty_frame("alignments").reindex(range(plans * rows))
+    frame = frame.assign(alignment_id=[f"{d}|{k}" for d, k in zip(doc, range(len(doc)))],
+                         doc_id=doc, reference_doc_id="ref", reference_measure_id="ref-1",
+                         measure_ids=[["m-1"]] * len(doc), similarity=0.5, coverage=0.5,
+                         edit_label="reworded", reference_text="甲", plan_text="乙")
+    keys = {f"plan-{p:02d}": "first" for p in range(plans)}
+    out = tmp_path / "out"
+    store.commit_build(out, {"alignments": frame}, row_keys={"alignments": keys})
+    deleted = []
+    for turn in range(3):  # six plans, 15% of the rows, of every row group, replaced each time
+        keys = {**keys, **{f"plan-{p:02d}": f"turn {turn}" for p in range(turn, plans, 7)}}
+        store.commit_build(out, {"alignments": frame}, row_keys={"alignments": keys})
+        deleted.append(_deleted_rows(out, "alignments"))
+    assert deleted[0] == 6 * rows and deleted[1] == 12 * rows  # 30%: the next commit compacts
+    assert deleted[2] == 0
+    with store.connect(out) as con:
+        ids = con.execute("SELECT alignment_id FROM alignments ORDER BY doc_id, _seq").fetchall()
+    assert [i for i, in ids] == frame["alignment_id"].tolist()
+
+
+def _deleted_rows(out, name: str) -> int:
+    """Rows of table ``name`` deleted but still in the database's file."""
+    with store.connect(out) as con:
+        stored = con.execute("SELECT estimated_size FROM duckdb_tables() WHERE table_name = ?",
+                             [name]).fetchone()[0]
+        return stored - con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
 
 
 @pytest.mark.parametrize("change", ["add", "reword", "remove"])

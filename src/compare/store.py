@@ -53,6 +53,9 @@ DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
 #: frames (the rest waits in the database file), and beside the texts it commits: a table of a
 #: few thousand rows is held whole until the commit, and the texts' rows are long.
 COMMIT_MEMORY = 384
+#: The share of a table's stored rows that may be deleted ones before a commit compacts it
+#: (a compaction rewrites the table; without it, replacing a few plans' rows costs those rows).
+DELETED_SHARE = 0.25
 #: Rows put into the database at once (their Arrow copy is made a slice at a time).
 ROWS_AT_ONCE = 250_000
 #: The files and folders of older builds' own bookkeeping, removed by the next build.
@@ -196,8 +199,8 @@ def connect(folder: str | Path, *, write: bool = False, memory: int = COMMIT_MEM
             + (" (the tables there are from an older version of compare)"
                if (Path(folder) / "documents.parquet").exists() else "")
         )
-    config = {**DUCKDB_SETTINGS, **({"memory_limit": f"{memory}MiB"} if write
-                                    else {"enable_external_access": False})}
+    config = {**DUCKDB_SETTINGS, **({"memory_limit": f"{memory}MiB", "max_vacuum_tasks": 0}
+                                    if write else {"enable_external_access": False})}
     waited = 0.0
     while True:
         try:
@@ -477,6 +480,8 @@ def commit_build(
             memory = COMMIT_MEMORY + 3 * (0 if texts is None else
                                           int(texts.memory_usage(deep=True).sum()) >> 20)
             with connect(out_dir, write=True, memory=memory) as con:
+                if _worn(con):
+                    con.execute("RESET max_vacuum_tasks")  # this commit compacts
                 con.execute("BEGIN")
                 names = list(tables)
                 for name in names:
@@ -512,6 +517,17 @@ def commit_build(
                 f"{printable_path(out_dir)}: the build could not be stored "
                 f"({str(exc).splitlines()[0][:200]}); the last build's tables are kept"
             ) from exc
+
+
+def _worn(con) -> bool:
+    """Whether more than :data:`DELETED_SHARE` of some table's stored rows are deleted rows
+    (a table's stored size counts them until the database compacts it)."""
+    for name, stored in con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
+                                    "WHERE schema_name = 'main'").fetchall():
+        rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        if stored > rows * (1 + DELETED_SHARE):
+            return True
+    return False
 
 
 def _put_table(con, name: str, df: pd.DataFrame, keys: dict[str, str] | None, version) -> None:
