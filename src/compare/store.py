@@ -476,15 +476,17 @@ def commit_build(
     with output_lock(out_dir):
         _tidy(out_dir)
         try:
-            texts = tables.get("texts")
-            memory = COMMIT_MEMORY + 3 * (0 if texts is None else
-                                          int(texts.memory_usage(deep=True).sum()) >> 20)
-            with connect(out_dir, write=True, memory=memory) as con:
+            with connect(out_dir, write=True) as con:
                 if _worn(con):
                     con.execute("RESET max_vacuum_tasks")  # this commit compacts
                 con.execute("BEGIN")
                 names = list(tables)
-                for name in names:
+                # the texts last: their few, long rows are held whole until the commit, so the
+                # database is given room for them once the other frames have left memory
+                for name in sorted(names, key=lambda n: n == "texts"):
+                    if name == "texts":
+                        size = int(tables[name].memory_usage(deep=True).sum()) >> 20
+                        con.execute(f"SET memory_limit = '{COMMIT_MEMORY + 3 * size}MiB'")
                     keys = row_keys.get(name)
                     if keys is None and schema.TABLES[name].partition_by:
                         keys = {}  # exported per plan: kept per plan, keyed by content
