@@ -150,7 +150,6 @@ def test_redline_escapes_document_text():
     evil = "加强管理<script>alert('x')</script>。"
     html = redline_html("加强管理。", evil)
     assert "<script>" not in html and "&lt;script&gt;" in html
-    import pandas as pd
 
     table = alignments_redline_html(pd.DataFrame([{"edit_label": "added", "similarity": 0.0,
                                                    "reference_text": None, "plan_text": evil}]))
