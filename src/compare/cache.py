@@ -211,7 +211,7 @@ class Cache:
         self.used: set[tuple[str, str]] = set()  # stored results this build reused
         # results made beyond SPILL_BYTES wait for the commit in a scratch folder beside the
         # store (a national build's results are gigabytes); one a killed build left is removed
-        self.spill_file = None if self.folder is None else self.folder / f".results-{os.getpid()}"
+        self.spill_folder = None if self.folder is None else self.folder / f".results-{os.getpid()}"
         self._pending_bytes = 0
         if self.folder is not None:
             remove_scratch(self.folder)
@@ -242,10 +242,10 @@ class Cache:
             return [None] * len(keys)
         wanted = [k for k in keys if k]
         stored = results(self.folder, stage, wanted)
-        if self.spill_file is not None and any(
+        if self.spill_folder is not None and any(
             (stage, k) in self.made and (stage, k) not in self.pending for k in wanted
         ):
-            stored.update(spilled(self.spill_file, stage, wanted))
+            stored.update(spilled(self.spill_folder, stage, wanted))
         out = []
         for key in keys:
             data = self.pending.get((stage, key)) or stored.get(key)
@@ -292,15 +292,15 @@ class Cache:
         data = self.pending[(stage, key)] = encode(key, value)
         self.made.add((stage, key))
         self._pending_bytes += len(data)
-        if self._pending_bytes >= SPILL_BYTES and self.spill_file is not None:
+        if self._pending_bytes >= SPILL_BYTES and self.spill_folder is not None:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                spill(self.spill_file, self.pending)
+                spill(self.spill_folder, self.pending)
             except Exception as exc:  # noqa: BLE001 - a full disk: kept in memory from now on
                 self.notes.append(f"results could not be set aside on disk ({exc}); "
                                   "they were kept in memory")
                 self.discard()
-                self.spill_file = None
+                self.spill_folder = None
                 return
             self.pending, self._pending_bytes = {}, 0
 
@@ -321,15 +321,14 @@ class Cache:
 
     def discard(self) -> None:
         """Remove the scratch folder (once its results are committed, or not wanted)."""
-        if self.spill_file is not None:
-            _remove(self.spill_file)
+        if self.spill_folder is not None:
+            _remove(self.spill_folder)
 
 
 def remove_scratch(folder: Path) -> None:
     """Remove the scratch folders of builds no longer running (killed ones)."""
     for path in Path(folder).glob(".results-*"):
-        pid = path.name.split("-")[1].split(".")[0]
-        if pid.isdigit() and not process_running(int(pid)):
+        if ended(path.name.split("-")[1].split(".")[0]):
             _remove(path)
 
 
@@ -340,8 +339,13 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def process_running(pid: int) -> bool:
-    """Whether process ``pid`` (this one included) is running."""
+def ended(pid: str) -> bool:
+    """Whether the process whose id a scratch file's name carries (``pid``, as written) has
+    ended: its files are left over from a killed build."""
+    return pid.isdigit() and not _running(int(pid))
+
+
+def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

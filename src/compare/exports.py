@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from compare import schema
-from compare.cache import process_running
+from compare.cache import ended
 from compare.config import PROCESSED_DATA_DIR
 from compare.errors import CompareError
 from compare.store import rows_in_order, arrow_schema, commit_build, connect, writing_error
@@ -116,8 +116,7 @@ def _remove_leftovers(out_dir: Path) -> None:
     """Remove the half-written files an export killed while writing left (``.<file>.<pid>.tmp``
     of a process that has ended)."""
     for tmp in out_dir.rglob(".*.tmp"):
-        pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not process_running(int(pid)):
+        if ended(tmp.name.rsplit(".", 2)[-2]):
             tmp.unlink(missing_ok=True)
 
 
@@ -174,6 +173,7 @@ class _Writer:
         self.last.append(self.pool.submit(_replace_with, path, write))
 
     def finish(self) -> list[Path]:
+        """Wait for every file (those of the last two queries); the files written."""
         self.query_done()
         self.query_done()
         return self.written

@@ -184,11 +184,10 @@ def _refused(path: Path, why: str) -> StoreError:
 
 # --------------------------------------------------------------------------- connections
 @contextmanager
-def connect(folder: str | Path, *, write: bool = False, memory: int = COMMIT_MEMORY):
+def connect(folder: str | Path, *, write: bool = False):
     """A connection to the store in ``folder``: read-only (the last committed build; SQL cannot
     reach other files), or for writing (made when absent). Waits while another process holds
     it the other way (a build committing, readers reading), up to :data:`WAIT_SECONDS`.
-    ``memory``: what the database may hold in memory when writing (MiB).
     :class:`StoreError` for a file that is not a compare store, or is damaged."""
     import duckdb
 
@@ -199,7 +198,7 @@ def connect(folder: str | Path, *, write: bool = False, memory: int = COMMIT_MEM
             + (" (the tables there are from an older version of compare)"
                if (Path(folder) / "documents.parquet").exists() else "")
         )
-    config = {**DUCKDB_SETTINGS, **({"memory_limit": f"{memory}MiB", "max_vacuum_tasks": 0}
+    config = {**DUCKDB_SETTINGS, **({"memory_limit": f"{COMMIT_MEMORY}MiB", "max_vacuum_tasks": 0}
                                     if write else {"enable_external_access": False})}
     waited = 0.0
     while True:
@@ -354,7 +353,7 @@ def _keep_results(con, cache) -> None:
     its scratch folder; drop those no key of this build names."""
     import pyarrow as pa
 
-    tables = _set_aside(cache.spill_file)
+    tables = _set_aside(cache.spill_folder)
     if cache.pending:
         tables = [*tables, _results_table(cache.pending)]
     for table in tables:
